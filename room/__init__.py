@@ -1,0 +1,1 @@
+"""Codev Room: live rooms for co-development groups."""

@@ -1,0 +1,74 @@
+"""What may I do now? The moves ``decide`` would accept from an actor at a time.
+
+The server answers this for each participant and sends it to their connections;
+the browser never holds a copy of the rules (docs/architecture.md says why).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from room.domain.decide import GUARDED_TYPES, TOKEN_TAKEOVER_SECONDS, Move, check_move
+from room.domain.errors import DomainError
+from room.domain.roles import Kind, Role
+from room.domain.state import State
+
+_TARGETED = ("post", "edit", "withdraw")
+
+
+def candidate_moves(state: State, actor: str) -> list[Move]:
+    """Every move worth asking about: each command type, each kind, each target."""
+    moves: list[Move] = [(kind,) for kind in GUARDED_TYPES if kind not in _TARGETED]
+    moves += [("post", kind.value) for kind in Kind]
+    if state.role_of(actor) is Role.FACILITATOR:
+        for participant in state.participants.values():
+            if state.role_of(participant.id) in (Role.MEMBER, Role.NARRATOR):
+                moves += [("post", kind.value, participant.id) for kind in Kind]
+    for contribution in state.contributions:
+        moves += [("edit", contribution), ("withdraw", contribution)]
+    return moves
+
+
+def allowed(state: State, actor: str, now: float) -> frozenset[Move]:
+    """The moves open to ``actor`` at ``now``: exactly those ``decide`` would not refuse
+    for who or when (it may still refuse a move's arguments: empty text, unknown ids)."""
+    if state.role_of(actor) is Role.OBSERVER or not state.created:
+        return frozenset()  # the common case for large audiences: nothing, cheaply
+    open_moves = []
+    for move in candidate_moves(state, actor):
+        try:
+            check_move(state, actor, move, now)
+        except DomainError:
+            continue
+        open_moves.append(move)
+    return frozenset(open_moves)
+
+
+def to_plain(moves: frozenset[Move]) -> dict[str, Any]:
+    """The wire form: {"do": [types], "post": [kinds], "on_behalf": {id: [kinds]},
+    "edit": [ids], "withdraw": [ids]}, each list sorted so equal sets encode equally."""
+    plain: dict[str, Any] = {"do": [], "post": [], "on_behalf": {}, "edit": [], "withdraw": []}
+    for move in moves:
+        if move[0] == "post" and len(move) == 3:
+            plain["on_behalf"].setdefault(move[2], []).append(move[1])
+        elif move[0] in _TARGETED:
+            plain[move[0]].append(move[1])
+        else:
+            plain["do"].append(move[0])
+    for key in ("do", "post", "edit", "withdraw"):
+        plain[key].sort()
+    for kinds in plain["on_behalf"].values():
+        kinds.sort()
+    return plain
+
+
+def next_change(state: State, now: float) -> float | None:
+    """The next time at which ``allowed`` may answer differently with no new event.
+
+    Only the token's take-over depends on time alone; the server re-asks then.
+    """
+    holder = state.participants.get(state.token_holder)
+    if holder is None or holder.present or holder.removed or state.ended:
+        return None
+    opens_at = (holder.absent_since or state.created_at) + TOKEN_TAKEOVER_SECONDS
+    return opens_at if opens_at > now else None
