@@ -1,0 +1,64 @@
+"""The ``room`` command: ``room serve`` runs the app and prints the URL to open."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+WS_MAX_BYTES = 64 * 1024  # a client frame; room.protocol refuses larger ones too
+PING_SECONDS = 10.0  # so that a laptop that vanished leaves presence within ~20 s
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="room", description="Codev Room")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the app and print the URL to open")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=None, help="default: $PORT or 8000")
+    serve.add_argument("--db", default=None, help="SQLite file; default: $ROOM_DB or data/room.db")
+    serve.add_argument("--workers", type=int, default=1)
+    args = parser.parse_args(argv)
+    return _serve(args)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from room.settings import Settings, SettingsError
+
+    if args.db:
+        os.environ["ROOM_DB"] = args.db
+    if args.port is not None:
+        os.environ["PORT"] = str(args.port)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        print(f"room: {error}", file=sys.stderr)
+        return 2
+    if args.workers > 1 and settings.redis_url is None:
+        print(
+            "room: --workers above 1 needs a store shared by the workers (REDIS_URL); "
+            "the embedded SQLite store serves one process. Run one worker.",
+            file=sys.stderr,
+        )
+        return 2
+    host = "localhost" if args.host in ("127.0.0.1", "0.0.0.0", "::") else args.host
+    print(f"Codev Room: open http://{host}:{settings.port}/", flush=True)
+    uvicorn.run(
+        "room.app:create_app",
+        factory=True,
+        host=args.host,
+        port=settings.port,
+        workers=args.workers,
+        ws_max_size=WS_MAX_BYTES,
+        ws_ping_interval=PING_SECONDS,
+        ws_ping_timeout=PING_SECONDS,
+        ws_per_message_deflate=False,
+        log_level="info",
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,39 @@
+"""Builds the app from settings; resources open and close in the lifespan only."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+
+from room.hub import Hub
+from room.settings import Settings
+from room.store import open_store
+from room.web import redact, routes
+from room.web.security import SecurityHeaders
+from room.web.services import Services
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or Settings.from_env()
+    redact.install()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        store = open_store(settings.store_url)
+        await store.open()
+        hub = Hub(store)
+        app.state.services = Services(settings, store, hub)
+        try:
+            yield
+        finally:
+            await hub.close()
+            await store.close()
+
+    return Starlette(
+        routes=routes(),
+        middleware=[Middleware(SecurityHeaders)],
+        lifespan=lifespan,
+    )

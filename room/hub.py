@@ -1,0 +1,367 @@
+"""Live fan-out: the sessions this process serves, and their connections.
+
+A ``Room`` is one session held in memory: its state, its last seq, its
+connections. Commands on a room run one at a time under its lock, so every client
+sees one order. Each event is encoded once; the same bytes go into every
+connection's bounded queue, and each connection's own writer drains its queue, so
+a slow client delays no one: when its queue is full it is closed (Close.TOO_SLOW)
+and resumes on reconnect from its last seq.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import msgpack
+
+from room import protocol
+from room.domain import SCHEMA_VERSION, SYSTEM, Command, DomainError, Event, Role, State
+from room.domain import commands as cmd
+from room.domain.capabilities import allowed, next_change
+from room.domain.capabilities import to_plain as moves_to_plain
+from room.domain.decide import decide
+from room.domain.evolve import evolve
+from room.domain.plain import to_plain
+from room.domain.upgrade import event_from_plain
+from room.domain.visibility import hidden_ids, visible_event, visible_state
+from room.store import CommandKey, DuplicateCommand, SeqConflict, Store
+
+log = logging.getLogger("room.hub")
+
+QUEUE_FRAMES = 4096  # a connection further behind than this is closed, not buffered
+RECENT_EVENTS = 2048  # kept encoded in memory for replays after short drops
+REPLAY_LIMIT = 2000  # a client further behind than this gets a snapshot instead
+ACKED_KEYS = 4096  # command keys remembered per room before asking the store
+APPEND_RETRIES = 5  # another writer appended first: re-read and decide again
+
+
+class Unavailable(Exception):
+    """The store could not take a command; nothing was applied."""
+
+
+class Socket(Protocol):
+    """What the hub needs of a WebSocket (Starlette's, or a test double)."""
+
+    async def send_bytes(self, data: bytes) -> None: ...
+
+    async def close(self, code: int = 1000, reason: str | None = None) -> None: ...
+
+
+@dataclass(eq=False)
+class Connection:
+    """One live WebSocket of one participant."""
+
+    socket: Socket
+    participant: str
+    lang: str
+    # Frames waiting for this connection's writer; bounded so memory is too.
+    queue: asyncio.Queue[bytes | None] = field(
+        default_factory=lambda: asyncio.Queue(maxsize=QUEUE_FRAMES)
+    )
+    # Set once the connection is being closed, so nothing more is queued to it.
+    closing: bool = False
+    # Why the server closed it, if it did: a close code and a reason.
+    close_code: tuple[int, str] | None = None
+
+    def send(self, frame: bytes) -> None:
+        """Queue ``frame`` without waiting; a full queue means the client is too slow."""
+        if self.closing:
+            return
+        try:
+            self.queue.put_nowait(frame)
+        except asyncio.QueueFull:
+            self.shut(protocol.Close.TOO_SLOW, "too slow: reconnect and resume")
+
+    def shut(self, code: int, reason: str) -> None:
+        """Ask the writer to close the socket with ``code`` once it is free."""
+        if self.closing:
+            return
+        self.closing = True
+        self.close_code = (code, reason)
+        # Drop what was queued: the client resumes from its last seq anyway.
+        while not self.queue.empty():
+            self.queue.get_nowait()
+        self.queue.put_nowait(None)
+
+    async def write(self) -> None:
+        """The connection's writer: drains the queue, then closes if asked to."""
+        while (frame := await self.queue.get()) is not None:
+            await self.socket.send_bytes(frame)
+        if self.close_code is not None:
+            code, reason = self.close_code
+            with contextlib.suppress(Exception):
+                await self.socket.close(code, reason)
+
+
+@dataclass(frozen=True, slots=True)
+class _Recent:
+    seq: int
+    event: Event
+    frame: bytes
+
+
+class Room:
+    """One session live in this process."""
+
+    def __init__(self, session_id: str, store: Store, clock: Callable[[], float]) -> None:
+        self.session_id = session_id
+        self.store = store
+        self.clock = clock  # the server's time, handed to the domain as ``now``
+        self.state = State()  # the fold of the log up to ``seq``
+        self.seq = 0  # the last seq applied to ``state``
+        self.lock = asyncio.Lock()  # one command at a time, in one order for all
+        self.connections: set[Connection] = set()
+        self.recent: deque[_Recent] = deque(maxlen=RECENT_EVENTS)
+        # Keys acknowledged lately, so that a resend is answered without the store.
+        self.acked: OrderedDict[tuple[str, str], int] = OrderedDict()
+        self.sent_moves: dict[str, bytes] = {}  # last "can" frame sent to each participant
+        self.timer: asyncio.TimerHandle | None = None  # re-asks "can" when time alone changes it
+
+    # --- loading -----------------------------------------------------------------------
+
+    async def load(self) -> None:
+        for stored in await self.store.read(self.session_id):
+            self._apply(stored.seq, decode_event(stored.data), stored.data)
+        # Nobody is connected to a room that was just loaded: the previous process may
+        # have died with people present. Say they left, now, so the token can be taken.
+        for participant in list(self.state.participants.values()):
+            if participant.present:
+                await self.execute(SYSTEM, cmd.Disconnect(participant=participant.id))
+
+    def _apply(self, seq: int, event: Event, data: bytes) -> bytes:
+        self.state = evolve(self.state, event)
+        self.seq = seq
+        frame = event_frame(seq, data)
+        self.recent.append(_Recent(seq, event, frame))
+        return frame
+
+    # --- commands ----------------------------------------------------------------------
+
+    async def execute(
+        self, actor: str, command: Command, key: str | None = None
+    ) -> tuple[int, bool]:
+        """Apply ``command``; return the seq it was acknowledged at and whether it was a
+        resend of a command applied before. Raises DomainError or Unavailable."""
+        async with self.lock:
+            for _ in range(APPEND_RETRIES):
+                if key is not None:
+                    done = await self._acknowledged(actor, key)
+                    if done is not None:
+                        return done, True
+                now = self.clock()
+                events = decide(self.state, actor, command, now)
+                datas = [encode_event(event) for event in events]
+                try:
+                    last = await self.store.append(
+                        self.session_id,
+                        self.seq,
+                        datas,
+                        CommandKey(actor, key) if key is not None else None,
+                    )
+                except DuplicateCommand as duplicate:
+                    return duplicate.seq, True
+                except SeqConflict:
+                    await self._catch_up()
+                    continue
+                except Exception as error:
+                    log.exception("store refused an append to %s", self.session_id)
+                    raise Unavailable(str(error)) from error
+                frames = [
+                    self._apply(self.seq + 1, event, data)
+                    for event, data in zip(events, datas, strict=True)
+                ]
+                assert self.seq == last, (self.seq, last)
+                for connection in self.connections:
+                    for frame in frames:
+                        connection.send(frame)
+                if key is not None:
+                    self._remember(actor, key, last)
+                self._refresh_moves(now)
+                return last, False
+            raise Unavailable("the log kept moving under this worker")
+
+    async def _acknowledged(self, actor: str, key: str) -> int | None:
+        seq = self.acked.get((actor, key))
+        if seq is None:
+            seq = await self.store.command_seq(self.session_id, CommandKey(actor, key))
+        return seq
+
+    def _remember(self, actor: str, key: str, seq: int) -> None:
+        self.acked[(actor, key)] = seq
+        while len(self.acked) > ACKED_KEYS:
+            self.acked.popitem(last=False)
+
+    async def _catch_up(self) -> None:
+        """Another writer appended: apply and forward what it wrote."""
+        for stored in await self.store.read(self.session_id, self.seq):
+            frame = self._apply(stored.seq, decode_event(stored.data), stored.data)
+            for connection in self.connections:
+                connection.send(frame)
+
+    # --- capabilities ------------------------------------------------------------------
+
+    def _refresh_moves(self, now: float) -> None:
+        """Tell each connected participant what they may do, when it changed."""
+        for participant in {c.participant for c in self.connections}:
+            self._send_moves(participant, now)
+        self._schedule_refresh(now)
+
+    def _send_moves(self, participant: str, now: float, force: bool = False) -> None:
+        frame = protocol.can_frame(moves_to_plain(allowed(self.state, participant, now)))
+        if not force and self.sent_moves.get(participant) == frame:
+            return
+        self.sent_moves[participant] = frame
+        for connection in self.connections:
+            if connection.participant == participant:
+                connection.send(frame)
+
+    def _schedule_refresh(self, now: float) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        at = next_change(self.state, now)
+        if at is not None:
+            loop = asyncio.get_running_loop()
+            self.timer = loop.call_later(at - now + 0.05, self._refresh_moves_now)
+
+    def _refresh_moves_now(self) -> None:
+        self.timer = None
+        self._refresh_moves(self.clock())
+
+    # --- connections -------------------------------------------------------------------
+
+    async def join(self, connection: Connection, after_seq: int) -> bool:
+        """Bring ``connection`` up to date from ``after_seq``, then make it live.
+
+        Returns False (and queues nothing) if its participant may no longer be here.
+        """
+        async with self.lock:
+            role = self.state.role_of(connection.participant)
+            if role is None:
+                return False
+            behind = self.seq - after_seq
+            if after_seq == 0 or behind < 0 or behind > REPLAY_LIMIT:
+                plain = to_plain(visible_state(self.state, role))
+                connection.send(protocol.snapshot_frame(self.seq, plain))
+            else:
+                for frame in await self._replay(after_seq, role):
+                    connection.send(frame)
+            me = self.state.participants[connection.participant]
+            identity = {"participant": me.id, "role": me.role.value, "name": me.name}
+            now = self.clock()
+            connection.send(protocol.ready_frame(self.seq, now, identity))
+            first = all(c.participant != connection.participant for c in self.connections)
+            self.connections.add(connection)
+            self._send_moves(connection.participant, now, force=True)
+        if first and not self.state.participants[connection.participant].present:
+            await self._presence(cmd.Connect(participant=connection.participant))
+        return True
+
+    async def _replay(self, after_seq: int, role: Role) -> list[bytes]:
+        """The frames after ``after_seq``, with text hidden since then removed."""
+        if self.recent and self.recent[0].seq <= after_seq + 1:
+            entries = [(r.seq, r.event, r.frame) for r in self.recent if r.seq > after_seq]
+        else:
+            entries = [
+                (stored.seq, decode_event(stored.data), event_frame(stored.seq, stored.data))
+                for stored in await self.store.read(self.session_id, after_seq)
+                if stored.seq <= self.seq
+            ]
+        hidden = hidden_ids(self.state)
+        frames = []
+        for seq, event, frame in entries:
+            shown = visible_event(event, hidden, role)
+            frames.append(frame if shown is event else event_frame(seq, encode_event(shown)))
+        return frames
+
+    async def leave(self, connection: Connection) -> None:
+        self.connections.discard(connection)
+        if any(c.participant == connection.participant for c in self.connections):
+            return
+        self.sent_moves.pop(connection.participant, None)
+        record = self.state.participants.get(connection.participant)
+        if record is not None and record.present:
+            await self._presence(cmd.Disconnect(participant=connection.participant))
+
+    async def _presence(self, command: Command) -> None:
+        # Presence is best effort: a refusal here means it is already as it should be.
+        with contextlib.suppress(DomainError, Unavailable):
+            await self.execute(SYSTEM, command)
+
+    def disconnect(self, participant: str, code: int, reason: str) -> None:
+        """Close every connection of ``participant`` (their access was revoked)."""
+        for connection in list(self.connections):
+            if connection.participant == participant:
+                connection.shut(code, reason)
+
+
+class Hub:
+    """The rooms this process serves, loaded on first use."""
+
+    def __init__(self, store: Store, clock: Callable[[], float] = time.time) -> None:
+        self.store = store
+        self.clock = clock
+        self.rooms: dict[str, Room] = {}
+        self._loading: dict[str, asyncio.Lock] = {}
+
+    async def room(self, session_id: str) -> Room | None:
+        """The live room of a session, or None if the session does not exist."""
+        room = self.rooms.get(session_id)
+        if room is not None:
+            return room
+        lock = self._loading.setdefault(session_id, asyncio.Lock())
+        async with lock:
+            room = self.rooms.get(session_id)
+            if room is None:
+                if await self.store.last_seq(session_id) == 0:
+                    return None
+                room = Room(session_id, self.store, self.clock)
+                await room.load()
+                self.rooms[session_id] = room
+        return room
+
+    async def create(self, session_id: str, command: cmd.CreateSession) -> Room:
+        room = Room(session_id, self.store, self.clock)
+        await room.execute(SYSTEM, command)
+        self.rooms[session_id] = room
+        return room
+
+    async def close(self) -> None:
+        for room in self.rooms.values():
+            if room.timer is not None:
+                room.timer.cancel()
+            for connection in list(room.connections):
+                connection.shut(1001, "server going away")
+
+
+# --- encoding: each event once, its frame built around the stored bytes ---------------------
+
+
+def encode_event(event: Event) -> bytes:
+    plain = event.to_plain()
+    plain["v"] = SCHEMA_VERSION
+    data: bytes = msgpack.packb(plain, use_bin_type=True)
+    return data
+
+
+def decode_event(data: bytes) -> Event:
+    plain: dict[str, Any] = msgpack.unpackb(data, raw=False)
+    version = plain.pop("v", 1)
+    return event_from_plain(plain, version)
+
+
+_EVENT_FRAME_HEAD: bytes = b"\x83" + msgpack.packb("t") + msgpack.packb("ev") + msgpack.packb("seq")
+_EVENT_KEY: bytes = msgpack.packb("e")
+
+
+def event_frame(seq: int, data: bytes) -> bytes:
+    """``{"t": "ev", "seq": seq, "e": <event>}`` around the stored bytes, not re-encoded."""
+    seq_bytes: bytes = msgpack.packb(seq)
+    return _EVENT_FRAME_HEAD + seq_bytes + _EVENT_KEY + data

@@ -1,0 +1,62 @@
+"""Settings from environment variables, twelve-factor style; README lists each one."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class SettingsError(Exception):
+    """A setting is missing or wrong; the message says which and what to do."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    db_path: Path  # ROOM_DB: the SQLite file of the embedded default
+    secret_key: bytes  # SECRET_KEY: keys the hashes of link secrets
+    redis_url: str | None  # REDIS_URL: the scale-out backend, when set
+    allowed_origins: frozenset[str]  # ROOM_ALLOWED_ORIGINS: besides the app's own origin
+    port: int  # PORT
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        db_path = Path(env.get("ROOM_DB") or "data/room.db")
+        redis_url = env.get("REDIS_URL") or None
+        if redis_url is not None:
+            raise SettingsError(
+                "REDIS_URL is set, but this version serves the embedded SQLite store only; "
+                "unset REDIS_URL to run on ROOM_DB."
+            )
+        key = env.get("SECRET_KEY")
+        secret_key = key.encode() if key else _kept_secret_key(db_path.parent)
+        origins = frozenset(
+            origin.strip().rstrip("/")
+            for origin in (env.get("ROOM_ALLOWED_ORIGINS") or "").split(",")
+            if origin.strip()
+        )
+        try:
+            port = int(env.get("PORT") or 8000)
+        except ValueError:
+            raise SettingsError(f"PORT must be a number, not {env.get('PORT')!r}") from None
+        return cls(db_path, secret_key, redis_url, origins, port)
+
+    @property
+    def store_url(self) -> str:
+        return f"sqlite:///{self.db_path}"
+
+
+def _kept_secret_key(directory: Path) -> bytes:
+    """A key generated once and kept beside the database, readable by its owner only."""
+    path = directory / "secret_key"
+    if path.exists():
+        return path.read_bytes().strip()
+    directory.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32).encode()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as file:
+        file.write(key)
+    return key

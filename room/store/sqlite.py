@@ -1,0 +1,362 @@
+"""The embedded store: one SQLite file in WAL mode, one thread that owns the connection.
+
+Every SQLite call runs on the store's single worker thread, never on the event loop:
+calls are serialized in the order they were made, and the connection is only ever
+touched from the thread that opened it (``check_same_thread`` stays on to prove it).
+Writes run in ``BEGIN IMMEDIATE`` transactions, so another process on the same file
+waits (``busy_timeout``) instead of forking a session's history.
+
+Durability: in WAL mode, ``synchronous=NORMAL`` makes a committed transaction survive a
+crash of the process (what an ack promises); ``synchronous="full"`` also makes it
+survive a power cut, at the cost of an fsync per commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import os
+import sqlite3
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Concatenate, Literal, ParamSpec, TypeVar
+
+from room.store import (
+    Acceptance,
+    CommandKey,
+    DuplicateCommand,
+    Link,
+    SeqConflict,
+    Store,
+    StoredEvent,
+    StoreError,
+)
+
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
+Synchronous = Literal["normal", "full"]
+
+# Bumped whenever the schema changes; open() refuses a file written by a newer version.
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS sessions (
+    ordinal INTEGER PRIMARY KEY,
+    session_id TEXT NOT NULL UNIQUE
+);
+CREATE TABLE IF NOT EXISTS events (
+    session_id TEXT NOT NULL REFERENCES sessions (session_id),
+    seq INTEGER NOT NULL CHECK (seq >= 1),
+    data BLOB NOT NULL,
+    PRIMARY KEY (session_id, seq)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS commands (
+    session_id TEXT NOT NULL REFERENCES sessions (session_id),
+    participant TEXT NOT NULL,
+    key TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (session_id, participant, key)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS links (
+    secret_hash TEXT PRIMARY KEY,
+    session_id TEXT NOT NULL,
+    participant TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    revoked_at REAL
+);
+CREATE INDEX IF NOT EXISTS links_by_session ON links (session_id, created_at);
+CREATE TABLE IF NOT EXISTS acceptances (
+    session_id TEXT NOT NULL,
+    participant TEXT NOT NULL,
+    charter_version INTEGER NOT NULL,
+    at REAL NOT NULL,
+    PRIMARY KEY (session_id, participant)
+) WITHOUT ROWID;
+"""
+
+_LINK_COLUMNS = "secret_hash, session_id, participant, created_at, revoked_at"
+
+
+class SQLiteStore(Store):
+    """The ``Store`` over one SQLite file; ``open()`` creates the file and its directory."""
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        synchronous: Synchronous = "normal",
+        busy_timeout_ms: int = 5000,
+    ) -> None:
+        if synchronous not in ("normal", "full"):
+            raise ValueError(f'expected synchronous "normal" or "full", got {synchronous!r}')
+        self.path = Path(path)  # the database file; its WAL and shm files sit beside it
+        self.synchronous: Synchronous = synchronous  # "full" for power-cut durability
+        self.busy_timeout_ms = busy_timeout_ms  # how long to wait for another process's lock
+        # The one thread that owns the connection; created by open(), shut down by close().
+        self._executor: ThreadPoolExecutor | None = None
+        # Only ever used on the executor's thread; None until open(), again after close().
+        self._conn: sqlite3.Connection | None = None
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    async def open(self) -> None:
+        if self._executor is not None:
+            raise RuntimeError(f"SQLite store {self.path} is already open")
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="room-store-sqlite")
+        loop = asyncio.get_running_loop()
+        try:
+            self._conn = await loop.run_in_executor(self._executor, self._connect)
+        except BaseException:
+            self._executor.shutdown(wait=True)
+            self._executor = None
+            raise
+
+    async def close(self) -> None:
+        """Close the connection and stop its thread. Closing a closed store does nothing."""
+        executor, conn = self._executor, self._conn
+        if executor is None:
+            return
+        self._executor = self._conn = None
+        try:
+            if conn is not None:
+                # Queued behind every call already made, so those finish first.
+                await asyncio.get_running_loop().run_in_executor(executor, conn.close)
+        finally:
+            executor.shutdown(wait=True)
+
+    def _connect(self) -> sqlite3.Connection:
+        """Open the file and bring its schema up to date. Runs on the store's thread."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # isolation_level=None: no implicit transactions; every write says BEGIN IMMEDIATE.
+        conn = sqlite3.connect(self.path, isolation_level=None)
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
+            (mode,) = conn.execute("PRAGMA journal_mode = WAL").fetchone()
+            if mode != "wal":
+                raise StoreError(f"{self.path}: expected journal_mode 'wal', but got {mode!r}")
+            conn.execute(f"PRAGMA synchronous = {self.synchronous.upper()}")
+            conn.execute("PRAGMA foreign_keys = ON")
+            with _transaction(conn):
+                (version,) = conn.execute("PRAGMA user_version").fetchone()
+                if version > SCHEMA_VERSION:
+                    raise StoreError(
+                        f"{self.path}: expected schema version {SCHEMA_VERSION} or older, "
+                        f"but got {version}; this file was written by a newer Codev Room"
+                    )
+                if version < SCHEMA_VERSION:
+                    for statement in _SCHEMA.split(";"):
+                        if statement.strip():
+                            conn.execute(statement)
+                    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    async def _call(
+        self,
+        fn: Callable[Concatenate[sqlite3.Connection, _P], _T],
+        *args: _P.args,
+        **kwargs: _P.kwargs,
+    ) -> _T:
+        """Run ``fn(connection, ...)`` on the store's thread and wait for its result.
+
+        If the awaiting task is cancelled, ``fn`` still runs to its end: a write is
+        committed or rolled back whole, only the caller does not learn which.
+        """
+        executor, conn = self._executor, self._conn
+        if executor is None or conn is None:
+            raise RuntimeError(f"SQLite store {self.path} is not open")
+        call = functools.partial(fn, conn, *args, **kwargs)
+        return await asyncio.get_running_loop().run_in_executor(executor, call)
+
+    # --- session logs ---------------------------------------------------------------------
+
+    async def append(
+        self,
+        session_id: str,
+        expected_seq: int,
+        events: Sequence[bytes],
+        command: CommandKey | None = None,
+    ) -> int:
+        if not events:
+            raise ValueError(f"session {session_id}: expected events to append, but got none")
+        if expected_seq < 0:
+            raise ValueError(f"session {session_id}: expected a seq >= 0, got {expected_seq}")
+        for data in events:
+            if not isinstance(data, bytes):
+                raise TypeError(f"expected event data as bytes, got {type(data).__name__}")
+        return await self._call(_append, session_id, expected_seq, list(events), command)
+
+    async def read(self, session_id: str, after_seq: int = 0) -> list[StoredEvent]:
+        rows = await self._call(
+            _fetchall,
+            "SELECT seq, data FROM events WHERE session_id = ? AND seq > ? ORDER BY seq",
+            (session_id, after_seq),
+        )
+        return [StoredEvent(seq=seq, data=data) for seq, data in rows]
+
+    async def last_seq(self, session_id: str) -> int:
+        return await self._call(_last_seq, session_id)
+
+    async def command_seq(self, session_id: str, command: CommandKey) -> int | None:
+        rows = await self._call(
+            _fetchall,
+            "SELECT seq FROM commands WHERE session_id = ? AND participant = ? AND key = ?",
+            (session_id, command.participant, command.key),
+        )
+        return rows[0][0] if rows else None
+
+    async def session_ids(self) -> list[str]:
+        rows = await self._call(_fetchall, "SELECT session_id FROM sessions ORDER BY ordinal", ())
+        return [session_id for (session_id,) in rows]
+
+    # --- links and charter ----------------------------------------------------------------
+
+    async def add_link(self, link: Link) -> None:
+        await self._call(_add_link, link)
+
+    async def link(self, secret_hash: str) -> Link | None:
+        rows = await self._call(
+            _fetchall, f"SELECT {_LINK_COLUMNS} FROM links WHERE secret_hash = ?", (secret_hash,)
+        )
+        return Link(*rows[0]) if rows else None
+
+    async def links(self, session_id: str) -> list[Link]:
+        rows = await self._call(
+            _fetchall,
+            f"SELECT {_LINK_COLUMNS} FROM links WHERE session_id = ? ORDER BY created_at, rowid",
+            (session_id,),
+        )
+        return [Link(*row) for row in rows]
+
+    async def revoke_link(self, secret_hash: str, at: float) -> Link | None:
+        return await self._call(_revoke_link, secret_hash, at)
+
+    async def accept_charter(self, acceptance: Acceptance) -> None:
+        await self._call(
+            _execute,
+            "INSERT OR REPLACE INTO acceptances (session_id, participant, charter_version, at)"
+            " VALUES (?, ?, ?, ?)",
+            (
+                acceptance.session_id,
+                acceptance.participant,
+                acceptance.charter_version,
+                acceptance.at,
+            ),
+        )
+
+    async def acceptance(self, session_id: str, participant: str) -> Acceptance | None:
+        rows = await self._call(
+            _fetchall,
+            "SELECT session_id, participant, charter_version, at FROM acceptances"
+            " WHERE session_id = ? AND participant = ?",
+            (session_id, participant),
+        )
+        return Acceptance(*rows[0]) if rows else None
+
+
+# --- what runs on the store's thread --------------------------------------------------------
+
+
+class _transaction:
+    """``BEGIN IMMEDIATE`` … ``COMMIT``, or ``ROLLBACK`` if the block raises."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn  # the connection, in autocommit mode outside this block
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.conn.execute("BEGIN IMMEDIATE")
+        return self.conn
+
+    def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
+        try:
+            if exc_type is None:
+                self.conn.execute("COMMIT")
+        finally:
+            # After a raise in the block, or a COMMIT that failed: leave no transaction open.
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+
+
+def _fetchall(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...]) -> list[Any]:
+    return conn.execute(sql, params).fetchall()
+
+
+def _execute(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...]) -> None:
+    with _transaction(conn):
+        conn.execute(sql, params)
+
+
+def _last_seq(conn: sqlite3.Connection, session_id: str) -> int:
+    (seq,) = conn.execute(
+        "SELECT coalesce(max(seq), 0) FROM events WHERE session_id = ?", (session_id,)
+    ).fetchone()
+    return int(seq)
+
+
+def _append(
+    conn: sqlite3.Connection,
+    session_id: str,
+    expected_seq: int,
+    events: list[bytes],
+    command: CommandKey | None,
+) -> int:
+    with _transaction(conn):
+        if command is not None:
+            row = conn.execute(
+                "SELECT seq FROM commands WHERE session_id = ? AND participant = ? AND key = ?",
+                (session_id, command.participant, command.key),
+            ).fetchone()
+            if row is not None:
+                raise DuplicateCommand(row[0])
+        actual = _last_seq(conn, session_id)
+        if actual != expected_seq:
+            raise SeqConflict(session_id, expected_seq, actual)
+        if expected_seq == 0:
+            conn.execute("INSERT INTO sessions (session_id) VALUES (?)", (session_id,))
+        conn.executemany(
+            "INSERT INTO events (session_id, seq, data) VALUES (?, ?, ?)",
+            [(session_id, seq, data) for seq, data in enumerate(events, expected_seq + 1)],
+        )
+        new_last = expected_seq + len(events)
+        if command is not None:
+            conn.execute(
+                "INSERT INTO commands (session_id, participant, key, seq) VALUES (?, ?, ?, ?)",
+                (session_id, command.participant, command.key, new_last),
+            )
+    return new_last
+
+
+def _add_link(conn: sqlite3.Connection, link: Link) -> None:
+    try:
+        with _transaction(conn):
+            conn.execute(
+                f"INSERT INTO links ({_LINK_COLUMNS}) VALUES (?, ?, ?, ?, ?)",
+                (
+                    link.secret_hash,
+                    link.session_id,
+                    link.participant,
+                    link.created_at,
+                    link.revoked_at,
+                ),
+            )
+    except sqlite3.IntegrityError as exc:
+        raise StoreError(
+            f"link {link.secret_hash[:12]}… of session {link.session_id}: "
+            "expected a new hash, but it is already recorded"
+        ) from exc
+
+
+def _revoke_link(conn: sqlite3.Connection, secret_hash: str, at: float) -> Link | None:
+    with _transaction(conn):
+        conn.execute(
+            "UPDATE links SET revoked_at = ? WHERE secret_hash = ? AND revoked_at IS NULL",
+            (at, secret_hash),
+        )
+        row = conn.execute(
+            f"SELECT {_LINK_COLUMNS} FROM links WHERE secret_hash = ?", (secret_hash,)
+        ).fetchone()
+    return Link(*row) if row is not None else None

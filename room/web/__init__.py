@@ -1,0 +1,42 @@
+"""Starlette routes: pages, the JSON API, the session's WebSocket."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+
+from room.web import api, pages
+from room.web.socket import session_socket
+
+STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/", pages.home, name="home"),
+        Route("/sessions", pages.create, methods=["POST"], name="create"),
+        Route("/j/{secret}", pages.open_link, name="open_link"),
+        Route("/s/{session_id}", pages.session_page, name="session_page"),
+        Route("/s/{session_id}/charter", pages.accept_charter, methods=["POST"], name="charter"),
+        WebSocketRoute("/s/{session_id}/ws", session_socket, name="session_socket"),
+        Route("/api/sessions", api.create_session, methods=["POST"]),
+        Route("/api/me", api.me),
+        Route("/api/sessions/{session_id}", api.session),
+        Route("/api/sessions/{session_id}/charter", api.accept_charter, methods=["POST"]),
+        Route("/api/sessions/{session_id}/invitations", api.invite, methods=["POST"]),
+        Route("/api/sessions/{session_id}/invitations", api.invitations, methods=["GET"]),
+        Route(
+            "/api/sessions/{session_id}/participants/{participant}/link",
+            api.reissue,
+            methods=["POST"],
+        ),
+        Route(
+            "/api/sessions/{session_id}/participants/{participant}",
+            api.remove,
+            methods=["DELETE"],
+        ),
+        Route("/healthz", api.healthz),
+        Mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static"),
+    ]

@@ -1,0 +1,230 @@
+"""The JSON API. Every body is untrusted: size-capped, shape-checked, and refused with
+a stable code and a message in the caller's language."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from room.domain import Code, DomainError, Role
+from room.domain.capabilities import allowed
+from room.domain.capabilities import to_plain as moves_to_plain
+from room.domain.plain import to_plain
+from room.domain.templates import DEFAULT_TEMPLATE
+from room.domain.visibility import visible_state
+from room.hub import Unavailable
+from room.i18n import CHARTER_VERSION, message
+from room.web.auth import Caller
+from room.web.security import origin_allowed
+from room.web.services import Services, language
+
+MAX_BODY_BYTES = 16 * 1024
+
+_STATUS = {
+    Code.INVALID: 400,
+    Code.NOT_FOUND: 404,
+    Code.CONFLICT: 409,
+    Code.NOT_PARTICIPANT: 403,
+}
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, **params: Any) -> None:
+        super().__init__(code)
+        self.status = status  # the HTTP status
+        self.code = code  # the stable code, as in docs/protocol.md
+        self.params = params  # quoted by the message
+
+
+def error_response(request: Request, status: int, code: str, **params: Any) -> JSONResponse:
+    text = message(language(request), f"error.{code}", **params)
+    return JSONResponse({"code": code, "message": text, "params": params}, status_code=status)
+
+
+def _services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+async def _body(request: Request) -> dict[str, Any]:
+    if not origin_allowed(request, _services(request).settings.allowed_origins):
+        raise ApiError(403, "forbidden_origin")
+    raw = b""
+    async for chunk in request.stream():
+        raw += chunk
+        if len(raw) > MAX_BODY_BYTES:
+            raise ApiError(413, "frame_too_large")
+    try:
+        data = json.loads(raw or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(400, "invalid", field="body") from None
+    if not isinstance(data, dict):
+        raise ApiError(400, "invalid", field="body")
+    return data
+
+
+def _text(data: dict[str, Any], name: str, default: str | None = None) -> str:
+    value = data.get(name, default)
+    if not isinstance(value, str):
+        raise ApiError(400, "invalid", field=name)
+    return value
+
+
+async def _caller(request: Request, session_id: str | None, charter: bool = True) -> Caller:
+    services = _services(request)
+    caller = await services.caller(request, session_id)
+    if caller is None:
+        raise ApiError(401, "unauthorized")
+    if charter and not await services.has_accepted(caller):
+        raise ApiError(403, "charter_required")
+    return caller
+
+
+def endpoint(handler: Any) -> Any:
+    """Turn ApiError, DomainError and Unavailable into JSON error responses."""
+
+    async def wrapped(request: Request) -> Response:
+        try:
+            response: Response = await handler(request)
+        except ApiError as error:
+            return error_response(request, error.status, error.code, **error.params)
+        except DomainError as error:
+            status = _STATUS.get(error.code, 403)
+            return error_response(request, status, error.code.value, **error.params)
+        except Unavailable:
+            return error_response(request, 503, "unavailable")
+        return response
+
+    return wrapped
+
+
+@endpoint
+async def create_session(request: Request) -> Response:
+    data = await _body(request)
+    session_id, participant, secret = await _services(request).create_session(
+        title=_text(data, "title"),
+        name=_text(data, "name"),
+        template=_text(data, "template", DEFAULT_TEMPLATE),
+    )
+    return JSONResponse(
+        {"session": session_id, "participant": participant, "link": _link(request, secret)},
+        status_code=201,
+    )
+
+
+@endpoint
+async def me(request: Request) -> Response:
+    caller = await _caller(request, None, charter=False)
+    room = await _services(request).hub.room(caller.session_id)
+    assert room is not None
+    record = room.state.participants[caller.participant]
+    accepted = await _services(request).has_accepted(caller)
+    return JSONResponse(
+        {
+            "session": caller.session_id,
+            "participant": caller.participant,
+            "role": record.role.value,
+            "name": record.name,
+            "charter": {"version": CHARTER_VERSION, "accepted": accepted},
+        }
+    )
+
+
+@endpoint
+async def accept_charter(request: Request) -> Response:
+    data = await _body(request)
+    caller = await _caller(request, request.path_params["session_id"], charter=False)
+    if data.get("version") != CHARTER_VERSION:
+        raise ApiError(400, "invalid", field="version")
+    await _services(request).accept_charter(caller)
+    return Response(status_code=204)
+
+
+@endpoint
+async def session(request: Request) -> Response:
+    """What the caller could see live: the state for their role, and their moves."""
+    caller = await _caller(request, request.path_params["session_id"])
+    room = await _services(request).hub.room(caller.session_id)
+    assert room is not None
+    role = room.state.role_of(caller.participant)
+    if role is None:
+        raise ApiError(403, "not_participant")
+    now = room.clock()
+    return JSONResponse(
+        {
+            "session": caller.session_id,
+            "seq": room.seq,
+            "now": now,
+            "me": {"participant": caller.participant, "role": role.value},
+            "state": to_plain(visible_state(room.state, role)),
+            "moves": moves_to_plain(allowed(room.state, caller.participant, now)),
+        }
+    )
+
+
+@endpoint
+async def invite(request: Request) -> Response:
+    data = await _body(request)
+    caller = await _caller(request, request.path_params["session_id"])
+    try:
+        role = Role(_text(data, "role"))
+    except ValueError:
+        raise ApiError(400, "invalid", field="role") from None
+    participant, secret = await _services(request).invite(caller, role, _text(data, "name"))
+    return JSONResponse(
+        {"participant": participant, "link": _link(request, secret)}, status_code=201
+    )
+
+
+@endpoint
+async def invitations(request: Request) -> Response:
+    """The facilitator's view of the session's links (never their secrets)."""
+    caller = await _facilitator(request)
+    links = await _services(request).store.links(caller.session_id)
+    return JSONResponse(
+        [
+            {
+                "participant": link.participant,
+                "created_at": link.created_at,
+                "revoked_at": link.revoked_at,
+            }
+            for link in links
+        ]
+    )
+
+
+@endpoint
+async def reissue(request: Request) -> Response:
+    await _body(request)
+    caller = await _facilitator(request)
+    secret = await _services(request).reissue(caller, request.path_params["participant"])
+    return JSONResponse({"link": _link(request, secret)}, status_code=201)
+
+
+@endpoint
+async def remove(request: Request) -> Response:
+    if not origin_allowed(request, _services(request).settings.allowed_origins):
+        raise ApiError(403, "forbidden_origin")
+    caller = await _caller(request, request.path_params["session_id"])
+    await _services(request).remove(caller, request.path_params["participant"])
+    return Response(status_code=204)
+
+
+async def _facilitator(request: Request) -> Caller:
+    caller = await _caller(request, request.path_params["session_id"])
+    room = await _services(request).hub.room(caller.session_id)
+    assert room is not None
+    if room.state.role_of(caller.participant) is not Role.FACILITATOR:
+        raise DomainError(Code.FORBIDDEN_ROLE)
+    return caller
+
+
+async def healthz(request: Request) -> Response:
+    return JSONResponse({"status": "ok", "store": "sqlite"})
+
+
+def _link(request: Request, secret: str) -> str:
+    return str(request.url_for("open_link", secret=secret))

@@ -1,0 +1,111 @@
+"""The session's WebSocket: a reader that decodes and applies frames, a writer that
+drains the connection's queue (room.hub), and nothing shared between sockets but
+the room."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from starlette.websockets import WebSocket
+
+from room import protocol
+from room.domain import DomainError
+from room.hub import Connection, Room, Unavailable
+from room.i18n import message
+from room.protocol import Close, FrameError, WireError
+from room.web.security import origin_allowed
+from room.web.services import Services, language
+
+MAX_STRIKES = 50  # malformed frames in a row before the connection counts as abuse
+
+
+async def session_socket(websocket: WebSocket) -> None:
+    services: Services = websocket.app.state.services
+    session_id = websocket.path_params["session_id"]
+    lang = language(websocket)
+    await websocket.accept()
+    # Refusals are told in a frame, then by a close code, so a browser can say why.
+    if not origin_allowed(websocket, services.settings.allowed_origins):
+        return await _refuse(websocket, lang, Close.FORBIDDEN_ORIGIN, "forbidden_origin")
+    room = await services.hub.room(session_id)
+    if room is None:
+        return await _refuse(websocket, lang, Close.NOT_FOUND, "not_found")
+    caller = await services.caller(websocket, session_id)
+    if caller is None:
+        return await _refuse(websocket, lang, Close.UNAUTHORIZED, "unauthorized")
+    if not await services.has_accepted(caller):
+        return await _refuse(websocket, lang, Close.CHARTER_REQUIRED, "charter_required")
+
+    connection = Connection(websocket, caller.participant, lang)
+    writer = asyncio.create_task(connection.write())
+    reader = asyncio.create_task(_read(websocket, room, connection))
+    try:
+        await asyncio.wait({reader, writer}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (reader, writer):
+            task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await asyncio.gather(reader, writer, return_exceptions=True)
+        await room.leave(connection)
+        if connection.close_code is None:
+            with contextlib.suppress(Exception):
+                await websocket.close()
+
+
+async def _refuse(websocket: WebSocket, lang: str, code: Close, reason: str) -> None:
+    await websocket.send_bytes(protocol.error_frame(reason, message(lang, f"error.{reason}")))
+    await websocket.close(code, reason)
+
+
+async def _read(websocket: WebSocket, room: Room, connection: Connection) -> None:
+    """Apply the client's frames in the order they came, until it leaves."""
+    joined = False
+    strikes = 0
+    while not connection.closing:
+        received = await websocket.receive()
+        if received["type"] == "websocket.disconnect":
+            return
+        data = received.get("bytes")
+        try:
+            if data is None:
+                raise FrameError(WireError.BAD_FRAME, "frames are binary")
+            frame = protocol.decode(data)
+        except FrameError as error:
+            strikes += 1
+            if strikes > MAX_STRIKES:
+                connection.shut(Close.ABUSE, "too many malformed frames")
+                return
+            _send_error(connection, error.code.value, error.key, detail=error.detail)
+            continue
+        strikes = 0
+        if isinstance(frame, protocol.Ping):
+            connection.send(protocol.pong_frame(frame.client_time, room.clock()))
+        elif isinstance(frame, protocol.Hello):
+            if joined:
+                _send_error(connection, WireError.BAD_FRAME.value, None, detail="hello once")
+                continue
+            connection.lang = frame.lang or connection.lang
+            if not await room.join(connection, frame.seq):
+                connection.shut(Close.REMOVED, "not in this session")
+                return
+            joined = True
+        elif not joined:
+            _send_error(connection, WireError.HELLO_FIRST.value, frame.key)
+        else:
+            try:
+                seq, duplicate = await room.execute(
+                    connection.participant, frame.command, frame.key
+                )
+            except DomainError as error:
+                _send_error(connection, error.code.value, frame.key, **error.params)
+            except Unavailable:
+                _send_error(connection, WireError.UNAVAILABLE.value, frame.key)
+            else:
+                connection.send(protocol.ack_frame(frame.key, seq, duplicate))
+
+
+def _send_error(connection: Connection, code: str, key: str | None, **params: object) -> None:
+    text = message(connection.lang, f"error.{code}", **params)
+    plain = {name: value for name, value in params.items() if isinstance(value, str | int | float)}
+    connection.send(protocol.error_frame(code, text, key, plain))

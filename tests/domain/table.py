@@ -1,0 +1,70 @@
+"""A session at a table: state, clock and events for domain tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from room.domain import SYSTEM, Command, DomainError, Event, State, decide, evolve, fold
+from room.domain import commands as c
+from room.domain.roles import Kind, Role
+
+
+@dataclass
+class Table:
+    """One session, driven command by command, with a clock that only moves forward."""
+
+    state: State = field(default_factory=State)
+    now: float = 1_000.0
+    events: list[Event] = field(default_factory=list)
+
+    def do(self, actor: str, command: Command, after: float = 1.0) -> list[Event]:
+        self.now += after
+        new = decide(self.state, actor, command, self.now)
+        for event in new:
+            self.state = evolve(self.state, event)
+        self.events += new
+        return new
+
+    def refused(self, actor: str, command: Command, after: float = 1.0) -> DomainError:
+        """The refusal ``command`` meets; fails the test if it is accepted."""
+        before = self.state
+        self.now += after
+        try:
+            decide(self.state, actor, command, self.now)
+        except DomainError as error:
+            assert self.state is before
+            return error
+        raise AssertionError(f"{command} by {actor} was accepted")
+
+    def post(self, actor: str, kind: Kind, text: str = "", **more: object) -> str:
+        body = more.pop("body", None) or {"text": text}
+        event = self.do(actor, c.Post(kind=kind, body=body, **more))[0]  # type: ignore[arg-type]
+        return event.contribution.id  # type: ignore[attr-defined]
+
+    def to(self, phase: str) -> None:
+        self.do("nadia", c.GoToPhase(phase=phase))
+
+    def refolded(self) -> State:
+        return fold(self.events)
+
+
+CAST = [
+    ("claire", "Claire Moreau", Role.NARRATOR),
+    ("karim", "Karim Haddad", Role.MEMBER),
+    ("sophie", "Sophie Lefèvre", Role.MEMBER),
+    ("aicha", "Aïcha Traoré", Role.MEMBER),
+    ("thomas", "Thomas Girard", Role.OBSERVER),
+    ("louis", "Louis Martin", Role.FACILITATOR),
+]
+
+
+def seated(template: str = "flyer") -> Table:
+    """A created session with its facilitator Nadia and the whole cast."""
+    table = Table()
+    table.do(
+        SYSTEM,
+        c.CreateSession(template=template, title="Séance 2", facilitator="nadia", name="Nadia"),
+    )
+    for participant, name, role in CAST:
+        table.do("nadia", c.AddParticipant(participant=participant, name=name, role=role))
+    return table

@@ -1,0 +1,529 @@
+"""Random sessions keep the rules: a stateful property test of the whole domain.
+
+Hypothesis plays sessions on every template. A cast of two facilitators, a narrator,
+three members, an observer and a stranger send commands of every type, with arguments
+partly valid and partly wrong, while the server (SYSTEM) reports connections and the
+clock moves forward by up to five minutes at a time. After each command the machine
+checks what must always hold; the one test then checks that every refusal code and
+every command type's acceptance were met along the way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+import msgpack
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    rule,
+    run_state_machine_as_test,
+)
+
+from room.domain import (
+    SYSTEM,
+    TEMPLATES,
+    Code,
+    Command,
+    DomainError,
+    Event,
+    State,
+    allowed,
+    decide,
+    evolve,
+    fold,
+    from_plain,
+    move_of,
+    to_plain,
+)
+from room.domain import commands as c
+from room.domain import events as ev
+from room.domain.decide import TOKEN_TAKEOVER_SECONDS, Move
+from room.domain.roles import Kind, Role, Welcome
+from room.domain.templates import Template
+
+T = TypeVar("T")
+
+# --- the cast -----------------------------------------------------------------------------
+
+CREATOR = "facilitator_a"  # named in CreateSession; holds the token first
+CO_FACILITATOR = "facilitator_b"
+NARRATOR = "narrator"
+MEMBERS = ("member_1", "member_2", "member_3")
+OBSERVER = "observer"
+STRANGER = "stranger"  # never added to the session
+GUEST = "guest"  # not seated at the start; a random AddParticipant may bring them in
+
+SEATED = {
+    CO_FACILITATOR: Role.FACILITATOR,
+    NARRATOR: Role.NARRATOR,
+    **dict.fromkeys(MEMBERS, Role.MEMBER),
+    OBSERVER: Role.OBSERVER,
+}
+PEOPLE = (CREATOR, *SEATED, STRANGER, GUEST)
+ACTORS = (*PEOPLE, SYSTEM)
+
+# --- what the run must meet -----------------------------------------------------------------
+
+# Every refusal code and every accepted command type, over the whole run of the machine.
+SEEN_CODES: set[Code] = set()
+ACCEPTED_TYPES: set[str] = set()
+
+# Events that move the phase, the timer, the floor or the token: the holder's business.
+HOLDER_EVENTS = (
+    ev.PhaseChanged,
+    ev.TimerStarted,
+    ev.TimerPaused,
+    ev.TimerExtended,
+    ev.TimeBoxSet,
+    ev.RoundStarted,
+    ev.FloorGiven,
+    ev.RoundEnded,
+    ev.RoundPostingSet,
+    ev.TokenPassed,
+    ev.SessionEnded,
+)
+# Of those, what the speaker of a round may cause by passing their turn.
+TURN_EVENTS = (ev.FloorGiven, ev.RoundEnded)
+SPEAKING_ROLES = (Role.MEMBER, Role.NARRATOR)
+
+# --- argument pools: mostly valid, sometimes wrong ----------------------------------------
+
+GOOD_TEXT = ("Why now?", "A first hypothesis.", "Deux lignes\net un accent é")
+BAD_TEXT = ("", "   ", "bell\x07", "x" * 5001)
+GOOD_NAMES = ("Ana", "Bruno C.")
+BAD_NAMES = ("", "two\nlines", "n" * 81)
+UNKNOWN_CONTRIBUTION = "c999"
+GOOD_URLS = ("https://meet.example/room-1", "", " http://video.example/abc ")
+BAD_URLS = ("javascript:alert(1)", "https://a b", "ftp://files.example")
+
+
+def mostly(valid: Sequence[T], wrong: Sequence[T]) -> st.SearchStrategy[T]:
+    """A value from ``valid`` three times in four (when there is one), else from ``wrong``."""
+    return st.sampled_from([*valid, *valid, *valid, *wrong] if valid else list(wrong))
+
+
+def other_template(template: Template) -> Template:
+    return next(t for t in TEMPLATES.values() if t.key != template.key)
+
+
+class Arguments:
+    """Strategies for the arguments of commands in one state of the session."""
+
+    def __init__(self, state: State) -> None:
+        self.state = state  # the state the command will be judged in
+        self.template = TEMPLATES[state.template]
+        contributions = list(state.contributions.values())
+        self.ids = [x.id for x in contributions]  # every contribution, any kind
+        self.current = [x.id for x in contributions if x.phase == state.phase]
+        self.questions = [x.id for x in contributions if x.kind is Kind.QUESTION]
+        self.proposals = [x.id for x in contributions if x.kind is Kind.PROPOSAL]
+        self.not_questions = [x for x in self.ids if x not in self.questions]
+        self.not_proposals = [x for x in self.ids if x not in self.proposals]
+
+    def text(self) -> st.SearchStrategy[str]:
+        return mostly(GOOD_TEXT, BAD_TEXT)
+
+    def name(self) -> st.SearchStrategy[str]:
+        return mostly(GOOD_NAMES, BAD_NAMES)
+
+    def participant(self) -> st.SearchStrategy[str]:
+        return mostly(list(self.state.participants), [STRANGER, "", SYSTEM])
+
+    def speaker(self) -> st.SearchStrategy[str]:
+        return mostly([NARRATOR, *MEMBERS, GUEST], [CREATOR, OBSERVER, STRANGER])
+
+    def facilitator(self) -> st.SearchStrategy[str]:
+        return mostly([CREATOR, CO_FACILITATOR, GUEST], [NARRATOR, MEMBERS[0], STRANGER])
+
+    def phase(self) -> st.SearchStrategy[str]:
+        keys = [phase.key for phase in self.template.phases]
+        wrong = ["nowhere", "", other_template(self.template).phases[1].key]
+        return mostly(keys, wrong)
+
+    def contribution(self) -> st.SearchStrategy[str]:
+        """A contribution id, most often one of the current phase's, the only editable."""
+        return mostly([*self.current, *self.current, *self.ids], [UNKNOWN_CONTRIBUTION, ""])
+
+    def question(self) -> st.SearchStrategy[str | None]:
+        return mostly(self.questions, [None, UNKNOWN_CONTRIBUTION, *self.not_questions])
+
+    def proposal(self) -> st.SearchStrategy[str]:
+        return mostly(self.proposals, [UNKNOWN_CONTRIBUTION, *self.not_proposals])
+
+    def cites(self, kind: Kind) -> st.SearchStrategy[tuple[str, ...]]:
+        """Proposals an action cites; anything else cites nothing, mostly."""
+        some = st.lists(self.proposal(), max_size=2).map(tuple)
+        if kind is Kind.ACTION:
+            return st.one_of(some, some, some, st.sampled_from([(), ("c1", "c1")]))
+        return st.one_of(st.just(()), st.just(()), st.just(()), some)
+
+    def answers(self, kind: Kind) -> st.SearchStrategy[str | None]:
+        if kind is Kind.ANSWER:
+            return self.question()
+        return mostly([None], self.questions or [UNKNOWN_CONTRIBUTION])
+
+    def body(self, kind: Kind) -> st.SearchStrategy[dict[str, str]]:
+        """A body with the fields ``kind`` carries, or a wrong one."""
+        text = self.text()
+        if kind is Kind.STATEMENT:
+            right = st.fixed_dictionaries({}, optional={"values": text, "stakes": text})
+        elif kind is Kind.ACTION:
+            right = st.fixed_dictionaries({"what": text}, optional={"how": text, "when": text})
+        else:
+            right = st.fixed_dictionaries({"text": text})
+        wrong = st.sampled_from([{}, {"nonsense": "x"}, {"text": "a", "extra": "b"}]).map(dict)
+        return st.one_of(right, right, right, wrong)
+
+    def on_behalf_of(self) -> st.SearchStrategy[str | None]:
+        return mostly([None, None, None], [NARRATOR, *MEMBERS, OBSERVER, CREATOR, STRANGER])
+
+    def post(self, move: Move | None) -> st.SearchStrategy[Command]:
+        if move is None:
+            kinds: st.SearchStrategy[Kind] = st.sampled_from(Kind)
+            on_behalf = self.on_behalf_of()
+        else:
+            kinds = st.just(Kind(move[1]))
+            on_behalf = st.just(move[2] if len(move) > 2 else None)
+        return st.tuples(kinds, on_behalf).flatmap(
+            lambda drawn: st.builds(
+                c.Post,
+                kind=st.just(drawn[0]),
+                body=self.body(drawn[0]),
+                answers=self.answers(drawn[0]),
+                cites=self.cites(drawn[0]),
+                on_behalf_of=st.just(drawn[1]),
+            )
+        )
+
+    def edit(self, move: Move | None) -> st.SearchStrategy[Command]:
+        targets = st.just(move[1]) if move is not None else self.contribution()
+
+        def edit_of(target: str) -> st.SearchStrategy[Command]:
+            known = self.state.contributions.get(target)
+            kind = known.kind if known is not None else Kind.REMARK
+            cites = st.one_of(st.none(), st.none(), self.cites(kind))
+            return st.builds(c.Edit, contribution=st.just(target), body=self.body(kind), cites=cites)
+
+        return targets.flatmap(edit_of)
+
+    def targeting(self, cls: Any, move: Move | None) -> st.SearchStrategy[Command]:
+        targets = st.just(move[1]) if move is not None else self.contribution()
+        return st.builds(cls, contribution=targets)
+
+    def command(self, kind: str, move: Move | None = None) -> st.SearchStrategy[Command]:
+        """A command of type ``kind``; for a move from ``allowed``, one doing that move."""
+        if kind == c.Post.type:
+            return self.post(move)
+        if kind == c.Edit.type:
+            return self.edit(move)
+        if kind in (c.Withdraw.type, c.Unhide.type):
+            return self.targeting(c.Command.registry[kind], move)
+        builders: dict[str, st.SearchStrategy[Command]] = {
+            c.CreateSession.type: st.builds(
+                c.CreateSession,
+                template=mostly(sorted(TEMPLATES), ["seven_step", ""]),
+                title=self.text(),
+                facilitator=mostly([GUEST], ["", SYSTEM]),
+                name=self.name(),
+            ),
+            c.AddParticipant.type: st.builds(
+                c.AddParticipant,
+                participant=mostly([GUEST], [CREATOR, MEMBERS[0], "", SYSTEM, "x" * 65]),
+                name=self.name(),
+                role=st.sampled_from(Role),
+            ),
+            c.RemoveParticipant.type: st.builds(c.RemoveParticipant, participant=self.participant()),
+            c.Rename.type: st.builds(c.Rename, name=self.name()),
+            c.Connect.type: st.builds(c.Connect, participant=self.participant()),
+            c.Disconnect.type: st.builds(c.Disconnect, participant=self.participant()),
+            c.GoToPhase.type: st.builds(c.GoToPhase, phase=self.phase()),
+            c.ExtendTimer.type: st.builds(
+                c.ExtendTimer, seconds=mostly([60, -30, 300], [0, 3601, -4000])
+            ),
+            c.SetTimeBox.type: st.builds(
+                c.SetTimeBox, phase=self.phase(), minutes=mostly([1, 20, 240], [0, 241, -5])
+            ),
+            c.PassToken.type: st.builds(c.PassToken, to=self.facilitator()),
+            c.StartRound.type: st.builds(
+                c.StartRound,
+                order=st.one_of(
+                    st.lists(st.sampled_from(MEMBERS), min_size=1, max_size=3, unique=True),
+                    st.lists(st.sampled_from(MEMBERS), min_size=2, max_size=3, unique=True),
+                    st.sampled_from([[], [NARRATOR], [MEMBERS[0], MEMBERS[0]], [STRANGER]]),
+                ).map(tuple),
+            ),
+            c.GiveFloor.type: st.builds(c.GiveFloor, to=self.speaker()),
+            c.SetRoundPosting.type: st.builds(c.SetRoundPosting, speaker_only=st.booleans()),
+            c.WriteSituation.type: st.builds(
+                c.WriteSituation,
+                title=self.text(),
+                context=self.text(),
+                problem=self.text(),
+                question=self.text(),
+                request=self.text(),
+            ),
+            c.WelcomeProposal.type: st.builds(
+                c.WelcomeProposal, proposal=self.proposal(), mark=st.sampled_from(Welcome)
+            ),
+            c.Hide.type: st.builds(c.Hide, contribution=self.contribution(), reason=self.text()),
+            c.SetVideoLink.type: st.builds(c.SetVideoLink, url=mostly(GOOD_URLS, BAD_URLS)),
+        }
+        if kind in builders:
+            return builders[kind]
+        return st.just(c.Command.registry[kind]())  # the commands without arguments
+
+
+COMMAND_TYPES = sorted(c.Command.registry)
+
+
+# --- the machine ----------------------------------------------------------------------------
+
+
+class Session(RuleBasedStateMachine):
+    """One session played at random, checked after every command."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.state = State()  # evolved event by event, as the server does
+        self.events: list[Event] = []  # the log: every accepted event, in order
+        self.now = 0.0  # server time, in seconds; only moves forward
+
+    # --- rules: who does what, when ---
+
+    @initialize(template=st.sampled_from(sorted(TEMPLATES)), start=st.floats(0, 1e9))
+    def the_server_opens_a_session_and_seats_the_cast(self, template: str, start: float) -> None:
+        self.now = start
+        opening = c.CreateSession(template=template, title="Tuesday", facilitator=CREATOR, name="A")
+        assert self.attempt(SYSTEM, opening), "the session could not be created"
+        for participant, role in SEATED.items():
+            seat = c.AddParticipant(participant=participant, name=participant, role=role)
+            assert self.attempt(CREATOR, seat), f"{participant} could not be seated"
+
+    @rule(seconds=st.one_of(st.floats(0, 10), st.floats(0, 300)))
+    def time_passes(self, seconds: float) -> None:
+        self.now += seconds
+
+    @rule(data=st.data())
+    def the_server_sees_someone_come_or_go(self, data: st.DataObject) -> None:
+        who = data.draw(st.sampled_from(PEOPLE))
+        record = self.state.participants.get(who)
+        present = record is not None and record.present
+        likely = c.Disconnect if present else c.Connect
+        command = data.draw(st.sampled_from([likely, likely, likely, c.Connect, c.Disconnect]))
+        self.attempt(SYSTEM, command(participant=who))
+
+    @rule(data=st.data())
+    def someone_makes_a_move_open_to_them(self, data: st.DataObject) -> None:
+        """Mostly accepted: a move from ``allowed``, with arguments mostly valid."""
+        actor = data.draw(st.sampled_from(self.likely_actors()))
+        moves = sorted(allowed(self.state, actor, self.now))
+        if not moves:
+            return
+        move = data.draw(st.sampled_from(moves))
+        if move == (c.EndSession.type,) and data.draw(st.integers(0, 3)):
+            return  # ending is final: keep most sessions open longer
+        self.attempt(actor, data.draw(Arguments(self.state).command(move[0], move)))
+
+    @rule(data=st.data())
+    def anyone_tries_any_command(self, data: st.DataObject) -> None:
+        """Mostly refused: any command type, by anyone, often by whom it concerns."""
+        kind = data.draw(st.sampled_from(COMMAND_TYPES))
+        command = data.draw(Arguments(self.state).command(kind))
+        concerned = self.concerned_by(command)
+        actor = data.draw(st.one_of(st.sampled_from(ACTORS), st.sampled_from(concerned)))
+        self.attempt(actor, command)
+
+    def likely_actors(self) -> list[str]:
+        """The people whose moves advance a session, the token holder twice."""
+        actors = [self.state.token_holder, CREATOR, CO_FACILITATOR, NARRATOR, NARRATOR, *MEMBERS]
+        if self.state.floor.speaker is not None:
+            actors.append(self.state.floor.speaker)
+        return actors
+
+    def concerned_by(self, command: Command) -> list[str]:
+        """Who a command is most likely to come from: the author of its target, the
+        token holder, the speaker, the narrator."""
+        concerned = [self.state.token_holder, NARRATOR]
+        target = getattr(command, "contribution", None)
+        known = self.state.contributions.get(target) if isinstance(target, str) else None
+        if known is not None:
+            concerned += [known.author, known.author, known.posted_by or known.author]
+        if self.state.floor.speaker is not None:
+            concerned.append(self.state.floor.speaker)
+        return concerned
+
+    # --- one command, checked ---
+
+    def attempt(self, actor: str, command: Command) -> list[Event]:
+        """Judge ``command``; check the answer against ``allowed``; apply what it produced.
+
+        Returns the events, or [] when the command was refused.
+        """
+        before = self.state
+        plain_before = to_plain(before)
+        guarded = not isinstance(command, c.CreateSession)  # creation is not a move
+        moves = allowed(before, actor, self.now) if guarded else frozenset()
+        move = move_of(command)
+        try:
+            events = decide(before, actor, command, self.now)
+        except DomainError as refusal:
+            SEEN_CODES.add(refusal.code)
+            assert to_plain(before) == plain_before, f"refused {command} changed the state"
+            if guarded:
+                self.check_refusal_agrees_with_allowed(actor, command, refusal, moves)
+            return []
+        assert to_plain(before) == plain_before, f"deciding {command} changed the state"
+        ACCEPTED_TYPES.add(command.type)
+        if guarded:
+            assert move in moves, f"{command} by {actor} accepted, but {move} not in allowed"
+        self.check_author_may_act(before, actor, command)
+        for event in events:
+            self.check_event_round_trips(event)
+            assert (event.at, event.by) == (self.now, actor) or isinstance(
+                command, c.CreateSession
+            ), f"{event} is not stamped with {actor} at {self.now}"
+            self.check_holder_rules(before, actor, command, event)
+            self.check_posting_rules(before, actor, event)
+            self.state = evolve(self.state, event)
+        self.events += events
+        self.check_phase_and_timer_moved_by_holder(before, actor)
+        return events
+
+    def check_refusal_agrees_with_allowed(
+        self, actor: str, command: Command, refusal: DomainError, moves: frozenset[Move]
+    ) -> None:
+        """``allowed`` lists a move exactly when ``decide`` refuses it for its arguments
+        only (or not at all)."""
+        move = move_of(command)
+        assert move not in moves or refusal.about_arguments, (
+            f"{move} is allowed for {actor}, yet {command} was refused: {refusal}"
+        )
+
+    def check_author_may_act(self, before: State, actor: str, command: Command) -> None:
+        """Observers, strangers and removed people author nothing; SYSTEM only presence."""
+        if actor == SYSTEM:
+            allowed_types = (c.CreateSession, c.Connect, c.Disconnect)
+            assert isinstance(command, allowed_types), f"SYSTEM's {command} was accepted"
+            return
+        role = before.role_of(actor)
+        assert role in (Role.FACILITATOR, *SPEAKING_ROLES), (
+            f"{command} accepted from {actor}, whose role is {role}"
+        )
+
+    def check_holder_rules(self, before: State, actor: str, command: Command, event: Event) -> None:
+        """Only the token holder moves the phase, timer and floor, and hands the token on;
+        the speaker of a round passes their own turn; a take-over waits for the holder's
+        absence."""
+        if isinstance(event, HOLDER_EVENTS):
+            if isinstance(command, c.PassTurn):
+                assert isinstance(event, TURN_EVENTS), f"PassTurn produced {event}"
+                assert before.floor.in_round and before.floor.speaker == actor, (
+                    f"{actor} passed a turn that was {before.floor.speaker}'s"
+                )
+                assert before.role_of(actor) in SPEAKING_ROLES
+            else:
+                assert actor == before.token_holder, (
+                    f"{event} by {actor}, but {before.token_holder} holds the token"
+                )
+        if isinstance(event, ev.TokenTaken):
+            holder = before.participants[before.token_holder]
+            assert before.role_of(actor) is Role.FACILITATOR and actor != holder.id
+            gone_for = self.now - (holder.absent_since or 0.0)
+            assert holder.removed or (
+                not holder.present and gone_for >= TOKEN_TAKEOVER_SECONDS
+            ), f"{actor} took the token from {holder} at {self.now}"
+
+    def check_posting_rules(self, before: State, actor: str, event: Event) -> None:
+        """A contribution's kind is one its author's role may post in this phase; only a
+        facilitator posts for someone else, and only for a member or the narrator."""
+        if not isinstance(event, ev.ContributionPosted):
+            return
+        posted = event.contribution
+        author_role = before.role_of(posted.author)
+        assert author_role is not None, f"{posted} has an unknown author"
+        phase = TEMPLATES[before.template].phase(before.phase)
+        assert posted.phase == before.phase
+        assert phase.may_post(author_role, posted.kind), (
+            f"{posted.kind} by a {author_role} accepted in phase {before.phase}"
+        )
+        if posted.author == actor:
+            assert posted.posted_by is None
+        else:
+            assert posted.posted_by == actor and before.role_of(actor) is Role.FACILITATOR, (
+                f"{actor} posted for {posted.author}"
+            )
+            assert author_role in SPEAKING_ROLES, f"posted for a {author_role}"
+
+    def check_phase_and_timer_moved_by_holder(self, before: State, actor: str) -> None:
+        if not before.created:
+            return
+        if self.state.phase != before.phase or self.state.timer != before.timer:
+            assert actor == before.token_holder, f"{actor} moved the phase or the timer"
+        if self.state.token_holder != before.token_holder:
+            assert actor in (before.token_holder, self.state.token_holder)
+
+    @staticmethod
+    def check_event_round_trips(event: Event) -> None:
+        """An event survives plain data, and msgpack (which turns tuples into lists)."""
+        plain = event.to_plain()
+        assert Event.from_plain(plain) == event, f"{event} does not survive plain data"
+        packed = msgpack.unpackb(msgpack.packb(plain), raw=False)
+        assert Event.from_plain(packed) == event, f"{event} does not survive msgpack"
+
+    # --- invariants: what holds in every state ---
+
+    @invariant()
+    def answers_and_citations_point_to_what_exists(self) -> None:
+        contributions = self.state.contributions
+        for contribution in contributions.values():
+            if contribution.answers is not None:
+                assert contribution.kind is Kind.ANSWER
+                question = contributions.get(contribution.answers)
+                assert question is not None and question.kind is Kind.QUESTION, (
+                    f"{contribution.id} answers {contribution.answers}, not a question here"
+                )
+            if contribution.cites:
+                assert contribution.kind is Kind.ACTION
+            for cited in contribution.cites:
+                proposal = contributions.get(cited)
+                assert proposal is not None and proposal.kind is Kind.PROPOSAL, (
+                    f"{contribution.id} cites {cited}, not a proposal here"
+                )
+
+    @invariant()
+    def the_log_replays_to_the_state(self) -> None:
+        replayed = fold(self.events)
+        assert replayed == fold(self.events), "folding the same events twice differs"
+        assert replayed == self.state, "folding the log differs from evolving event by event"
+
+    @invariant()
+    def the_state_survives_plain_data(self) -> None:
+        plain = to_plain(self.state)
+        assert from_plain(State, plain) == self.state, "state does not survive plain data"
+        packed = msgpack.unpackb(msgpack.packb(plain), raw=False)
+        assert from_plain(State, packed) == self.state, "state does not survive msgpack"
+
+
+PLAYING = settings(
+    max_examples=200,
+    stateful_step_count=70,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+
+
+def test_random_sessions_keep_the_rules_and_meet_every_refusal() -> None:
+    """Random sessions on every template keep every invariant above, and along the way
+    every refusal code is produced and every command type is accepted at least once."""
+    SEEN_CODES.clear()
+    ACCEPTED_TYPES.clear()
+    run_state_machine_as_test(Session, settings=PLAYING)
+    assert SEEN_CODES == set(Code), f"never refused with {sorted(set(Code) - SEEN_CODES)}"
+    never = sorted(set(COMMAND_TYPES) - ACCEPTED_TYPES)
+    assert not never, f"never accepted: {never}"

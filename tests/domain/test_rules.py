@@ -1,0 +1,224 @@
+"""The phase token, the timer, editing and hiding, and every refusal with its code."""
+
+from __future__ import annotations
+
+import pytest
+
+from room.domain import SYSTEM, Code, allowed, next_change
+from room.domain import commands as c
+from room.domain.capabilities import to_plain
+from room.domain.roles import Kind, Role, Welcome
+from room.domain.timing import overrun, remaining
+from room.domain.visibility import visible_event, visible_state
+from tests.domain.table import seated
+
+# --- the phase token --------------------------------------------------------------------
+
+
+def test_only_the_token_holder_changes_the_phase() -> None:
+    """A co-facilitator without the token is refused; after a hand-off they may."""
+    t = seated()
+    assert t.refused("louis", c.GoToPhase(phase="expose")).code is Code.NOT_TOKEN_HOLDER
+    assert t.refused("karim", c.GoToPhase(phase="expose")).code is Code.FORBIDDEN_ROLE
+    t.do("nadia", c.PassToken(to="louis"))
+    t.do("louis", c.GoToPhase(phase="expose"))
+    assert t.state.phase == "expose"
+
+
+def test_the_token_passes_only_to_another_facilitator() -> None:
+    """Handing the token to a member is an invalid argument, not a silent reassignment."""
+    t = seated()
+    assert t.refused("nadia", c.PassToken(to="karim")).code is Code.INVALID
+    assert t.refused("nadia", c.PassToken(to="nobody")).code is Code.NOT_FOUND
+
+
+def test_token_is_taken_only_after_two_minutes_of_absence() -> None:
+    """A dropped holder keeps the token for two minutes; then a co-facilitator may take it."""
+    t = seated()
+    t.do(SYSTEM, c.Connect(participant="nadia"))
+    assert t.refused("louis", c.TakeToken()).code is Code.HOLDER_PRESENT
+    t.do(SYSTEM, c.Disconnect(participant="nadia"), after=0)
+    dropped_at = t.now
+    assert next_change(t.state, t.now) == dropped_at + 120
+    assert t.refused("louis", c.TakeToken(), after=119).code is Code.HOLDER_PRESENT
+    assert ("take_token",) not in allowed(t.state, "louis", t.now)
+    t.now += 1
+    assert ("take_token",) in allowed(t.state, "louis", t.now)
+    t.do("louis", c.TakeToken(), after=0)
+    assert t.state.token_holder == "louis"
+    assert t.events[-1].previous == "nadia"  # type: ignore[attr-defined]
+
+
+def test_a_holder_who_comes_back_in_time_keeps_the_token() -> None:
+    """Reconnecting within two minutes closes the window for a take-over."""
+    t = seated()
+    t.do(SYSTEM, c.Connect(participant="nadia"))
+    t.do(SYSTEM, c.Disconnect(participant="nadia"))
+    t.do(SYSTEM, c.Connect(participant="nadia"), after=60)
+    assert t.refused("louis", c.TakeToken(), after=300).code is Code.HOLDER_PRESENT
+
+
+# --- time ---------------------------------------------------------------------------------
+
+
+def test_timer_counts_down_from_the_server_deadline_and_shows_overrun() -> None:
+    """Remaining time is computed from the deadline and now; past it, it is overrun."""
+    t = seated()
+    t.to("expose")
+    assert remaining(t.state, t.now) == 15 * 60
+    t.do("nadia", c.StartTimer(), after=0)
+    started = t.now
+    assert remaining(t.state, started + 600) == 300
+    assert overrun(t.state, started + 960) == 60
+    assert t.state.phase == "expose"  # timers never advance the phase
+
+
+def test_pause_extend_and_time_box_change_the_countdown() -> None:
+    """Pausing freezes the remaining time; extending and a new time box add to it."""
+    t = seated()
+    t.to("expose")
+    t.do("nadia", c.StartTimer(), after=0)
+    t.do("nadia", c.PauseTimer(), after=300)
+    assert remaining(t.state, t.now + 1000) == 600
+    t.do("nadia", c.ExtendTimer(seconds=120))
+    assert remaining(t.state, t.now) == 720
+    t.do("nadia", c.SetTimeBox(phase="expose", minutes=20))
+    assert remaining(t.state, t.now) == 1020
+    t.do("nadia", c.SetTimeBox(phase="questions", minutes=40))
+    t.to("questions")
+    assert remaining(t.state, t.now) == 40 * 60
+
+
+# --- editing, withdrawing, hiding -------------------------------------------------------------
+
+
+def test_authors_edit_and_withdraw_only_while_the_phase_is_open() -> None:
+    """Once the step is over, a contribution stays as it was said."""
+    t = seated()
+    t.to("questions")
+    q = t.post("karim", Kind.QUESTION, "Première version ?")
+    t.do("karim", c.Edit(contribution=q, body={"text": "Seconde version ?"}))
+    assert t.refused("sophie", c.Edit(contribution=q, body={"text": "x"})).code is Code.NOT_AUTHOR
+    t.to("understanding")
+    assert t.refused("karim", c.Withdraw(contribution=q)).code is Code.PHASE_CLOSED
+
+
+def test_an_answered_question_can_be_edited_not_withdrawn() -> None:
+    """Withdrawing a question would orphan its answer."""
+    t = seated("six_step")
+    t.to("clarifying")
+    q = t.post("karim", Kind.QUESTION, "Depuis quand ?")
+    t.post("claire", Kind.ANSWER, "Six mois.", answers=q)
+    assert t.refused("karim", c.Withdraw(contribution=q)).code is Code.IN_USE
+    t.do("karim", c.Edit(contribution=q, body={"text": "Depuis quand, exactement ?"}))
+
+
+def test_a_cited_proposal_can_be_edited_not_withdrawn() -> None:
+    """Reopening step 3 after the action plan cites a proposal keeps that proposal."""
+    t = seated()
+    t.to("possibilities")
+    p = t.post("karim", Kind.PROPOSAL, "Un comité paritaire.")
+    t.to("action")
+    t.post("claire", Kind.ACTION, body={"what": "Proposer le comité"}, cites=(p,))
+    t.to("possibilities")
+    assert t.refused("karim", c.Withdraw(contribution=p)).code is Code.IN_USE
+    t.do("karim", c.Edit(contribution=p, body={"text": "Un comité de pilotage paritaire."}))
+
+
+def test_hidden_text_reaches_only_facilitators() -> None:
+    """A hidden contribution keeps its reason for all; its text only for facilitators."""
+    t = seated()
+    t.to("questions")
+    q = t.post("karim", Kind.QUESTION, "Le nom du salarié est X ?")
+    posted = t.events[-1]
+    t.do("nadia", c.Hide(contribution=q, reason="Nom d'une personne"))
+    member_view = visible_state(t.state, Role.MEMBER).contributions[q]
+    assert member_view.body == {} and member_view.hidden == "Nom d'une personne"
+    assert visible_state(t.state, Role.FACILITATOR).contributions[q].body["text"].startswith("Le")
+    replayed = visible_event(posted, {q}, Role.OBSERVER)
+    assert replayed.contribution.body == {}  # type: ignore[attr-defined]
+    assert t.refused("karim", c.Edit(contribution=q, body={"text": "x"})).code is Code.HIDDEN
+    t.do("nadia", c.Unhide(contribution=q))
+    assert t.events[-1].body == {"text": "Le nom du salarié est X ?"}  # type: ignore[attr-defined]
+
+
+def test_video_link_must_be_http() -> None:
+    """Only an http(s) link is kept as the group's video call."""
+    t = seated()
+    refused = t.refused("nadia", c.SetVideoLink(url="javascript:alert(1)"))
+    assert refused.code is Code.INVALID
+    t.do("nadia", c.SetVideoLink(url="https://visio.example.org/gep-qvct"))
+    assert t.state.video_link == "https://visio.example.org/gep-qvct"
+
+
+# --- every refusal, with its code ------------------------------------------------------------
+
+REFUSALS = [
+    ("stranger", c.RaiseHand(), Code.NOT_PARTICIPANT),
+    ("thomas", c.Post(kind=Kind.FOLLOW_UP, body={"text": "x"}), Code.FORBIDDEN_ROLE),
+    ("karim", c.Post(kind=Kind.PROPOSAL, body={"text": "x"}), Code.WRONG_PHASE),
+    ("karim", c.Post(kind=Kind.ANSWER, body={"text": "x"}, answers="c1"), Code.FORBIDDEN_ROLE),
+    ("louis", c.StartTimer(), Code.NOT_TOKEN_HOLDER),
+    ("karim", c.PassTurn(), Code.NOT_YOUR_TURN),
+    ("nadia", c.LowerHand(), Code.FORBIDDEN_ROLE),
+    ("karim", c.LowerHand(), Code.CONFLICT),
+    ("nadia", c.PauseTimer(), Code.CONFLICT),
+    ("nadia", c.NextSpeaker(), Code.CONFLICT),
+    ("nadia", c.TakeToken(), Code.CONFLICT),
+    ("karim", c.Post(kind=Kind.FOLLOW_UP, body={"text": "  "}), Code.INVALID),
+    ("karim", c.Post(kind=Kind.FOLLOW_UP, body={"txt": "x"}), Code.INVALID),
+    ("karim", c.Post(kind=Kind.FOLLOW_UP, body={"text": "a\x00b"}), Code.INVALID),
+    ("karim", c.Post(kind=Kind.FOLLOW_UP, body={"text": "x" * 5001}), Code.INVALID),
+    ("karim", c.Edit(contribution="c99", body={"text": "x"}), Code.NOT_FOUND),
+    ("nadia", c.GoToPhase(phase="nowhere"), Code.INVALID),
+    ("nadia", c.GoToPhase(phase="opening"), Code.INVALID),
+    ("nadia", c.StartRound(order=("claire",)), Code.INVALID),
+    ("nadia", c.AddParticipant(participant="eve", name="Eve", role=Role.NARRATOR), Code.INVALID),
+    ("nadia", c.Hide(contribution="c42", reason="x"), Code.NOT_FOUND),
+    ("claire", c.WelcomeProposal(proposal="c1", mark=Welcome.KEPT), Code.WRONG_PHASE),
+    ("karim", c.Connect(participant="karim"), Code.FORBIDDEN_ROLE),
+    (
+        SYSTEM,
+        c.CreateSession(template="flyer", title="x", facilitator="a", name="A"),
+        Code.CONFLICT,
+    ),
+]
+
+
+@pytest.mark.parametrize(("actor", "command", "code"), REFUSALS, ids=lambda v: str(v)[:40])
+def test_refusal_codes(actor: str, command: c.Command, code: Code) -> None:
+    """Each illegal move is refused with its stable code and leaves the state as it was."""
+    t = seated()
+    assert t.refused(actor, command).code is code
+
+
+def test_nothing_but_hiding_after_the_end() -> None:
+    """An ended session refuses contributions but lets a facilitator still hide one."""
+    t = seated()
+    q = t.post("sophie", Kind.FOLLOW_UP, "Un retour.")
+    t.do("nadia", c.EndSession())
+    assert t.refused("sophie", c.Post(kind=Kind.FOLLOW_UP, body={"text": "x"})).code is (
+        Code.SESSION_ENDED
+    )
+    t.do("nadia", c.Hide(contribution=q, reason="Hors sujet"))
+
+
+def test_observers_may_do_nothing_at_all() -> None:
+    """An observer's set of open moves is empty in every phase."""
+    t = seated()
+    for phase in ("questions", "possibilities", "closing"):
+        t.to(phase)
+        assert allowed(t.state, "thomas", t.now) == frozenset()
+
+
+def test_capabilities_travel_as_sorted_plain_data() -> None:
+    """What a member may do now is plain, sorted data the browser can mirror."""
+    t = seated()
+    t.to("questions")
+    q = t.post("karim", Kind.QUESTION, "Une question ?")
+    plain = to_plain(allowed(t.state, "karim", t.now))
+    assert plain["post"] == ["hypothesis", "question"]
+    assert plain["edit"] == [q] and plain["withdraw"] == [q]
+    assert "raise_hand" in plain["do"] and "go_to_phase" not in plain["do"]
+    facilitator = to_plain(allowed(t.state, "nadia", t.now))
+    assert facilitator["on_behalf"]["karim"] == ["hypothesis", "question"]

@@ -1,0 +1,275 @@
+"""The contract every store backend keeps; each test runs once per backend (see conftest)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+import pytest
+
+from room.store import (
+    Acceptance,
+    CommandKey,
+    DuplicateCommand,
+    Link,
+    SeqConflict,
+    Store,
+    StoredEvent,
+    StoreError,
+)
+
+S = "session-1"
+ALICE_1 = CommandKey(participant="alice", key="k1")
+
+OpenStore = Callable[[], Awaitable[Store]]  # the conftest fixture open_store
+
+
+async def assert_log(store: Store, session_id: str, expected: list[bytes]) -> None:
+    """The session's log is exactly ``expected``, numbered from 1, and last_seq agrees."""
+    assert await store.read(session_id) == [
+        StoredEvent(seq=seq, data=data) for seq, data in enumerate(expected, 1)
+    ]
+    assert await store.last_seq(session_id) == len(expected)
+
+
+def link(secret_hash: str, session_id: str = S, created_at: float = 1.0) -> Link:
+    return Link(
+        secret_hash=secret_hash, session_id=session_id, participant="p", created_at=created_at
+    )
+
+
+# --- session logs ---------------------------------------------------------------------------
+
+
+async def test_append_at_zero_creates_the_session(store: Store) -> None:
+    """Appending after seq 0 creates the session and returns the new last seq."""
+    assert await store.append(S, 0, [b"a", b"b"]) == 2
+    await assert_log(store, S, [b"a", b"b"])
+    assert await store.session_ids() == [S]
+
+
+async def test_seqs_are_gapless_across_appends(store: Store) -> None:
+    """Successive appends number their events 1, 2, 3… with no gap or repeat."""
+    assert await store.append(S, 0, [b"1"]) == 1
+    assert await store.append(S, 1, [b"2", b"3"]) == 3
+    assert await store.append(S, 3, [b"4"]) == 4
+    await assert_log(store, S, [b"1", b"2", b"3", b"4"])
+
+
+async def test_read_after_seq(store: Store) -> None:
+    """read() returns only the events after the given seq, in order; [] past the end."""
+    await store.append(S, 0, [b"1", b"2", b"3"])
+    assert await store.read(S, after_seq=1) == [StoredEvent(2, b"2"), StoredEvent(3, b"3")]
+    assert await store.read(S, after_seq=3) == []
+    assert await store.read(S, after_seq=10) == []
+
+
+async def test_unknown_session_is_empty(store: Store) -> None:
+    """An unknown session reads as no events and last seq 0, and is not listed."""
+    assert await store.read("nobody") == []
+    assert await store.last_seq("nobody") == 0
+    assert await store.session_ids() == []
+
+
+async def test_sessions_are_separate_logs(store: Store) -> None:
+    """Each session numbers its own events from 1."""
+    await store.append("a", 0, [b"a1"])
+    await store.append("b", 0, [b"b1", b"b2"])
+    await assert_log(store, "a", [b"a1"])
+    await assert_log(store, "b", [b"b1", b"b2"])
+
+
+async def test_empty_append_is_refused(store: Store) -> None:
+    """Appending no events raises ValueError and creates nothing."""
+    with pytest.raises(ValueError):
+        await store.append(S, 0, [])
+    assert await store.session_ids() == []
+
+
+async def test_seq_conflict_leaves_the_log_unchanged(store: Store) -> None:
+    """An append after a seq that is not the last one is refused and appends nothing."""
+    await store.append(S, 0, [b"1", b"2"])
+    for stale in (0, 1, 3):
+        with pytest.raises(SeqConflict) as refused:
+            await store.append(S, stale, [b"x"])
+        assert (refused.value.expected, refused.value.actual) == (stale, 2)
+    await assert_log(store, S, [b"1", b"2"])
+
+
+async def test_seq_conflict_on_unknown_session(store: Store) -> None:
+    """Appending to an unknown session after a seq other than 0 is refused; nothing is created."""
+    with pytest.raises(SeqConflict) as refused:
+        await store.append(S, 5, [b"x"])
+    assert refused.value.actual == 0
+    assert await store.session_ids() == []
+
+
+async def test_command_key_is_recorded_at_the_new_last_seq(store: Store) -> None:
+    """A command key is acknowledged at the last seq of the append that carried it."""
+    await store.append(S, 0, [b"1"])
+    await store.append(S, 1, [b"2", b"3"], command=ALICE_1)
+    assert await store.command_seq(S, ALICE_1) == 3
+    assert await store.command_seq(S, CommandKey("alice", "other")) is None
+    assert await store.command_seq(S, CommandKey("bob", "k1")) is None
+    assert await store.command_seq("other-session", ALICE_1) is None
+
+
+async def test_duplicate_command_appends_nothing(store: Store) -> None:
+    """A key already applied is refused as a duplicate, reports its seq, and appends nothing."""
+    await store.append(S, 0, [b"1"], command=ALICE_1)
+    await store.append(S, 1, [b"2"])
+    for expected_seq in (2, 1):  # the duplicate wins over a seq conflict too
+        with pytest.raises(DuplicateCommand) as refused:
+            await store.append(S, expected_seq, [b"again"], command=ALICE_1)
+        assert refused.value.seq == 1
+    await assert_log(store, S, [b"1", b"2"])
+
+
+async def test_same_key_is_separate_per_participant_and_session(store: Store) -> None:
+    """A key is scoped to its participant and its session."""
+    await store.append(S, 0, [b"1"], command=ALICE_1)
+    assert await store.append(S, 1, [b"2"], command=CommandKey("bob", ALICE_1.key)) == 2
+    assert await store.append("other", 0, [b"1"], command=ALICE_1) == 1
+
+
+async def test_seq_conflict_does_not_record_the_key(store: Store) -> None:
+    """A command refused for a seq conflict leaves its key unrecorded, so it can be retried."""
+    await store.append(S, 0, [b"1"])
+    with pytest.raises(SeqConflict):
+        await store.append(S, 0, [b"x"], command=ALICE_1)
+    assert await store.command_seq(S, ALICE_1) is None
+    assert await store.append(S, 1, [b"2"], command=ALICE_1) == 2
+    assert await store.command_seq(S, ALICE_1) == 2
+
+
+async def test_concurrent_appends_exactly_one_wins(store: Store) -> None:
+    """Of two appends after the same seq, made at once, exactly one is applied."""
+    await store.append(S, 0, [b"0"])
+    results = await asyncio.gather(
+        store.append(S, 1, [b"a"]), store.append(S, 1, [b"b"]), return_exceptions=True
+    )
+    won = [r for r in results if isinstance(r, int)]
+    lost = [r for r in results if isinstance(r, SeqConflict)]
+    assert won == [2] and len(lost) == 1, results
+    events = await store.read(S)
+    assert [e.seq for e in events] == [1, 2]
+    assert events[1].data in (b"a", b"b")
+
+
+async def test_concurrent_creations_exactly_one_wins(store: Store) -> None:
+    """Of many appends creating the same session at once, exactly one is applied."""
+    results = await asyncio.gather(
+        *(store.append(S, 0, [bytes([i])]) for i in range(5)), return_exceptions=True
+    )
+    assert sum(isinstance(r, int) for r in results) == 1, results
+    assert sum(isinstance(r, SeqConflict) for r in results) == 4, results
+    assert await store.last_seq(S) == 1
+    assert await store.session_ids() == [S]
+
+
+async def test_bytes_round_trip_exactly(store: Store) -> None:
+    """Event bytes come back exactly as written: NULs, non-UTF-8, empty, large."""
+    payloads = [b"\x00", b"\xff\xfe\x80", b"a\x00b", bytes(range(256)), b"", b"\xc3" * 100_000]
+    await store.append(S, 0, payloads)
+    await assert_log(store, S, payloads)
+    assert all(type(e.data) is bytes for e in await store.read(S))
+
+
+async def test_session_ids_oldest_first(store: Store) -> None:
+    """session_ids() lists each session once, in the order they were created."""
+    for name in ("zeta", "alpha", "mid"):
+        await store.append(name, 0, [b"1"])
+    await store.append("alpha", 1, [b"2"])
+    assert await store.session_ids() == ["zeta", "alpha", "mid"]
+
+
+# --- links ----------------------------------------------------------------------------------
+
+
+async def test_link_add_and_get(store: Store) -> None:
+    """A recorded link is returned as recorded; an unknown hash gives None."""
+    recorded = link("h1")
+    await store.add_link(recorded)
+    assert await store.link("h1") == recorded
+    assert await store.link("unknown") is None
+
+
+async def test_duplicate_link_hash_is_refused(store: Store) -> None:
+    """Adding a link whose hash is already recorded raises StoreError and keeps the first."""
+    await store.add_link(link("h1", session_id="a"))
+    with pytest.raises(StoreError):
+        await store.add_link(link("h1", session_id="b"))
+    assert await store.link("h1") == link("h1", session_id="a")
+
+
+async def test_links_of_a_session_oldest_first(store: Store) -> None:
+    """links() lists only the session's links, oldest first."""
+    await store.add_link(link("late", created_at=30.0))
+    await store.add_link(link("early", created_at=10.0))
+    await store.add_link(link("elsewhere", session_id="other", created_at=20.0))
+    await store.add_link(link("mid", created_at=20.0))
+    assert [x.secret_hash for x in await store.links(S)] == ["early", "mid", "late"]
+    assert await store.links("nobody") == []
+
+
+async def test_revoke_link_keeps_the_first_date(store: Store) -> None:
+    """Revoking marks the link revoked; revoking again keeps the first date."""
+    await store.add_link(link("h1"))
+    first = await store.revoke_link("h1", at=5.0)
+    assert first is not None and first.revoked_at == 5.0
+    again = await store.revoke_link("h1", at=9.0)
+    assert again == first
+    assert await store.link("h1") == first
+    assert (await store.links(S))[0].revoked_at == 5.0
+
+
+async def test_revoke_unknown_link(store: Store) -> None:
+    """Revoking an unknown hash returns None and records nothing."""
+    assert await store.revoke_link("unknown", at=5.0) is None
+    assert await store.link("unknown") is None
+
+
+# --- charter --------------------------------------------------------------------------------
+
+
+async def test_acceptance_is_recorded_and_replaced(store: Store) -> None:
+    """An acceptance is returned as recorded; a later one replaces it; unknown gives None."""
+    v1 = Acceptance(session_id=S, participant="alice", charter_version=1, at=10.0)
+    v2 = Acceptance(session_id=S, participant="alice", charter_version=2, at=20.0)
+    bob = Acceptance(session_id=S, participant="bob", charter_version=1, at=15.0)
+    assert await store.acceptance(S, "alice") is None
+    await store.accept_charter(v1)
+    await store.accept_charter(bob)
+    assert await store.acceptance(S, "alice") == v1
+    await store.accept_charter(v2)
+    assert await store.acceptance(S, "alice") == v2
+    assert await store.acceptance(S, "bob") == bob
+    assert await store.acceptance("other", "alice") is None
+
+
+# --- lifecycle ------------------------------------------------------------------------------
+
+
+async def test_data_survives_a_restart(store: Store, open_store: OpenStore) -> None:
+    """Everything acknowledged before close() is there after reopening the same data."""
+    await store.append(S, 0, [b"1", b"\x00\xff"], command=ALICE_1)
+    await store.append("other", 0, [b"o"])
+    await store.add_link(link("h1"))
+    await store.revoke_link("h1", at=7.0)
+    acceptance = Acceptance(session_id=S, participant="alice", charter_version=3, at=1.0)
+    await store.accept_charter(acceptance)
+    await store.close()
+
+    reopened = await open_store()
+    await assert_log(reopened, S, [b"1", b"\x00\xff"])
+    assert await reopened.command_seq(S, ALICE_1) == 2
+    assert await reopened.session_ids() == [S, "other"]
+    assert await reopened.link("h1") == Link("h1", S, "p", created_at=1.0, revoked_at=7.0)
+    assert await reopened.acceptance(S, "alice") == acceptance
+    assert await reopened.append(S, 2, [b"3"]) == 3
+
+
+async def test_close_twice_is_harmless(store: Store) -> None:
+    """Closing a closed store does nothing."""
+    await store.close()
+    await store.close()
