@@ -36,8 +36,10 @@ from room.store import CommandKey, DuplicateCommand, SeqConflict, Store
 log = logging.getLogger("room.hub")
 
 QUEUE_FRAMES = 4096  # a connection further behind than this is closed, not buffered
+QUEUE_BYTES = 16 * 1024 * 1024  # …or holding more than this, whichever comes first
 RECENT_EVENTS = 2048  # kept encoded in memory for replays after short drops
-REPLAY_LIMIT = 2000  # a client further behind than this gets a snapshot instead
+REPLAY_LIMIT = 2000  # a client further behind than this gets a snapshot instead…
+REPLAY_BYTES = 4 * 1024 * 1024  # …as does one whose replay would weigh more than this
 ACKED_KEYS = 4096  # command keys remembered per room before asking the store
 APPEND_RETRIES = 5  # another writer appended first: re-read and decide again
 
@@ -65,6 +67,8 @@ class Connection:
     queue: asyncio.Queue[bytes | None] = field(
         default_factory=lambda: asyncio.Queue(maxsize=QUEUE_FRAMES)
     )
+    # Bytes waiting in the queue, for its byte bound.
+    queued_bytes: int = 0
     # Set once the connection is being closed, so nothing more is queued to it.
     closing: bool = False
     # Why the server closed it, if it did: a close code and a reason.
@@ -74,10 +78,11 @@ class Connection:
         """Queue ``frame`` without waiting; a full queue means the client is too slow."""
         if self.closing:
             return
-        try:
-            self.queue.put_nowait(frame)
-        except asyncio.QueueFull:
+        if self.queue.full() or self.queued_bytes + len(frame) > QUEUE_BYTES:
             self.shut(protocol.Close.TOO_SLOW, "too slow: reconnect and resume")
+            return
+        self.queue.put_nowait(frame)
+        self.queued_bytes += len(frame)
 
     def shut(self, code: int, reason: str) -> None:
         """Ask the writer to close the socket with ``code`` once it is free."""
@@ -88,11 +93,13 @@ class Connection:
         # Drop what was queued: the client resumes from its last seq anyway.
         while not self.queue.empty():
             self.queue.get_nowait()
+        self.queued_bytes = 0
         self.queue.put_nowait(None)
 
     async def write(self) -> None:
         """The connection's writer: drains the queue, then closes if asked to."""
         while (frame := await self.queue.get()) is not None:
+            self.queued_bytes -= len(frame)
             await self.socket.send_bytes(frame)
         if self.close_code is not None:
             code, reason = self.close_code
@@ -247,11 +254,16 @@ class Room:
             if role is None:
                 return False
             behind = self.seq - after_seq
-            if after_seq == 0 or behind < 0 or behind > REPLAY_LIMIT:
+            replay = None
+            if after_seq > 0 and 0 <= behind <= REPLAY_LIMIT:
+                replay = await self._replay(after_seq, role)
+                if sum(map(len, replay)) > REPLAY_BYTES:
+                    replay = None
+            if replay is None:
                 plain = to_plain(visible_state(self.state, role))
                 connection.send(protocol.snapshot_frame(self.seq, plain))
             else:
-                for frame in await self._replay(after_seq, role):
+                for frame in replay:
                     connection.send(frame)
             me = self.state.participants[connection.participant]
             identity = {"participant": me.id, "role": me.role.value, "name": me.name}

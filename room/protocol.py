@@ -116,19 +116,20 @@ def decode(data: bytes) -> ClientFrame:
 
 
 def _depth(value: Any) -> int:
+    """How many containers deep ``value`` goes, counted level by level (no recursion,
+    so a hostile frame cannot exhaust the stack); stops counting past MAX_DEPTH."""
     depth, level = 0, [value]
-    while level:
-        depth += 1
-        children: list[Any] = []
-        for item in level:
-            if isinstance(item, dict):
-                children.extend(item.values())
-            elif isinstance(item, list):
-                children.extend(item)
-        level = children
-        if depth > MAX_DEPTH:
+    while depth <= MAX_DEPTH:
+        containers = [item for item in level if isinstance(item, dict | list)]
+        if not containers:
             break
-    return depth - 1
+        depth += 1
+        level = [
+            child
+            for container in containers
+            for child in (container.values() if isinstance(container, dict) else container)
+        ]
+    return depth
 
 
 def _hello(frame: dict[str, Any]) -> Hello:

@@ -1,0 +1,123 @@
+"""The client's pure parts: no server, no socket, no event loop."""
+
+from __future__ import annotations
+
+import functools
+
+import pytest
+
+from room.client import (
+    BACKOFF_BASE,
+    BACKOFF_CAP,
+    SeqGap,
+    accept_seq,
+    backoff_delay,
+    parse_link,
+    should_reconnect,
+)
+from room.protocol import Close
+
+
+class TestParseLink:
+    def test_plain_link(self) -> None:
+        """A link gives the server's base URL and the secret after /j/."""
+        link = parse_link("http://127.0.0.1:8000/j/s3cr3t")
+        assert link.base_url == "http://127.0.0.1:8000"
+        assert link.secret == "s3cr3t"
+        assert link.headers == {"Authorization": "Bearer s3cr3t"}
+
+    def test_path_prefix_is_kept(self) -> None:
+        """A server behind a reverse proxy at /room keeps that prefix in the base URL."""
+        link = parse_link("https://example.org/room/j/abc")
+        assert link.base_url == "https://example.org/room"
+        assert link.secret == "abc"
+
+    def test_surrounding_whitespace_is_ignored(self) -> None:
+        """A link pasted with a trailing newline still parses."""
+        assert parse_link("  http://h:1/j/abc\n").secret == "abc"
+
+    def test_ws_url(self) -> None:
+        """The socket URL swaps http for ws (https for wss) and names the session."""
+        assert parse_link("http://h:1/j/x").ws_url("S1") == "ws://h:1/s/S1/ws"
+        assert parse_link("https://h/p/j/x").ws_url("a/b") == "wss://h/p/s/a%2Fb/ws"
+
+    @pytest.mark.parametrize(
+        "link",
+        [
+            "ftp://h/j/x",  # not http
+            "http:///j/x",  # no host
+            "http://h:1/x",  # no /j/
+            "http://h:1/j/",  # no secret
+            "http://h:1/j/a/b",  # more path after the secret
+        ],
+    )
+    def test_bad_links_are_refused(self, link: str) -> None:
+        """Anything but http(s)://HOST/…/j/SECRET raises ValueError quoting the link."""
+        with pytest.raises(ValueError, match="expected"):
+            parse_link(link)
+
+
+class TestBackoff:
+    def test_first_delay_is_the_base_with_jitter(self) -> None:
+        """Retry 0 waits between half the base and the base."""
+        assert backoff_delay(0, rand=lambda: 0.0) == pytest.approx(BACKOFF_BASE / 2)
+        assert backoff_delay(0, rand=lambda: 1.0) == pytest.approx(BACKOFF_BASE)
+
+    def test_delays_double_until_the_cap(self) -> None:
+        """Without jitter's low half, each delay doubles the last, up to the cap."""
+        delays = [backoff_delay(n, rand=lambda: 1.0) for n in range(12)]
+        assert delays[:4] == pytest.approx([BACKOFF_BASE * 2**n for n in range(4)])
+        assert max(delays) == pytest.approx(BACKOFF_CAP)
+        assert delays == sorted(delays)
+
+    def test_every_delay_stays_within_bounds(self) -> None:
+        """Whatever the attempt (even absurd ones) and the draw, 0 < delay <= cap."""
+        for attempt in (0, 1, 5, 40, 10_000):
+            for draw in (0.0, 0.3, 0.999):
+                delay = backoff_delay(attempt, rand=functools.partial(float, draw))
+                assert 0 < delay <= BACKOFF_CAP
+
+    def test_jitter_spreads_clients(self) -> None:
+        """Two clients retrying at the same attempt with different draws wait differently."""
+        assert backoff_delay(3, rand=lambda: 0.1) != backoff_delay(3, rand=lambda: 0.9)
+
+
+class TestSeq:
+    def test_next_event_is_applied(self) -> None:
+        """The event right after the held seq is accepted."""
+        assert accept_seq(0, 1) is True
+        assert accept_seq(41, 42) is True
+
+    @pytest.mark.parametrize("incoming", [1, 5, 10])
+    def test_duplicates_are_skipped(self, incoming: int) -> None:
+        """An event at or before the held seq is skipped, not applied twice."""
+        assert accept_seq(10, incoming) is False
+
+    def test_a_gap_raises(self) -> None:
+        """An event past the next one means events were lost: SeqGap says which."""
+        with pytest.raises(SeqGap, match="held 3, expected 4, got 6") as caught:
+            accept_seq(3, 6)
+        assert (caught.value.held, caught.value.got) == (3, 6)
+
+
+class TestCloseCodes:
+    @pytest.mark.parametrize("code", [1001, 1006, 1011, 1012, Close.TOO_SLOW])
+    def test_transient_codes_reconnect(self, code: int) -> None:
+        """Going away, a lost link, a server error, a restart, or too slow: resume."""
+        assert should_reconnect(code)
+
+    @pytest.mark.parametrize(
+        "code",
+        [
+            1000,
+            Close.UNAUTHORIZED,
+            Close.CHARTER_REQUIRED,
+            Close.FORBIDDEN_ORIGIN,
+            Close.ABUSE,
+            Close.REMOVED,
+            Close.NOT_FOUND,
+        ],
+    )
+    def test_final_codes_end_the_client(self, code: int) -> None:
+        """A refusal would be refused again: the client stops instead of retrying."""
+        assert not should_reconnect(code)
