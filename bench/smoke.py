@@ -49,6 +49,7 @@ DRAIN_SECONDS = 30.0  # after the last post, for the last deliveries to arrive
 STOP_SECONDS = 10.0  # between SIGTERM and SIGKILL
 CONCURRENT_SETUP = 16  # invitations and connections in flight at once
 TEXT_BYTES = 200  # each question's text, about
+LAG_PROBE_SECONDS = 0.02
 
 log = logging.getLogger("bench.smoke")
 
@@ -138,6 +139,15 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
 
 
+async def loop_lag(lags: list[float]) -> None:
+    """Sample how late this process's event loop runs, in ms: when it lags, the clients
+    read late, and the latencies measure the bench rather than the server."""
+    while True:
+        before = time.perf_counter()
+        await asyncio.sleep(LAG_PROBE_SECONDS)
+        lags.append((time.perf_counter() - before - LAG_PROBE_SECONDS) * 1000)
+
+
 def question(number: int) -> str:
     """A question of about TEXT_BYTES, starting with a marker unique to the post."""
     marker = f"[bench {number:06d}]"
@@ -220,6 +230,8 @@ async def run(args: argparse.Namespace, base_url: str, http: httpx.AsyncClient) 
         except ClientError as error:
             track.refused = type(error).__name__
 
+    lags: list[float] = []
+    lag_probe = asyncio.create_task(loop_lag(lags))
     window["open"] = True
     start = time.perf_counter()
     posts: list[asyncio.Task[None]] = []
@@ -236,6 +248,7 @@ async def run(args: argparse.Namespace, base_url: str, http: httpx.AsyncClient) 
     for task in posts:
         task.cancel()
     window["open"] = False
+    lag_probe.cancel()
 
     accepted = [t for t in tracks.values() if t.refused is None]
     complete = [t for t in accepted if t.arrivals == total]
@@ -265,6 +278,8 @@ async def run(args: argparse.Namespace, base_url: str, http: httpx.AsyncClient) 
             "max": round(max(latencies, default=math.nan), 1),
         },
         "ack_ms": {"p50": round(percentile(acks, 50), 1), "p99": round(percentile(acks, 99), 1)},
+        "client_loop_lag_ms": {"p99": round(percentile(lags, 99), 1), "max": round(max(lags), 1)},
+        "reconnects": sum(c.connections - 1 for c in clients),
         "clients_failed": failed,
         "clients_agree": len(seqs) == 1,  # every client ends at the same seq
     }
@@ -283,6 +298,8 @@ def table(result: dict[str, Any]) -> str:
         ("latency to last client p99 ms", latency["p99"]),
         ("latency to last client max ms", latency["max"]),
         ("ack p50 / p99 ms", f"{result['ack_ms']['p50']} / {result['ack_ms']['p99']}"),
+        ("bench loop lag p99 / max ms", "{p99} / {max}".format(**result["client_loop_lag_ms"])),
+        ("reconnects", result["reconnects"]),
         ("clients failed", len(result["clients_failed"])),
         ("clients agree on seq", result["clients_agree"]),
     ]

@@ -27,6 +27,7 @@ from room.domain import commands as cmd
 from room.domain.capabilities import allowed, next_change
 from room.domain.capabilities import to_plain as moves_to_plain
 from room.domain.decide import decide
+from room.domain.events import ParticipantRemoved
 from room.domain.evolve import evolve
 from room.domain.plain import to_plain
 from room.domain.upgrade import event_from_plain
@@ -69,20 +70,33 @@ class Connection:
     )
     # Bytes waiting in the queue, for its byte bound.
     queued_bytes: int = 0
+    # Of those, the snapshot or replay queued at join: first out, and not held against
+    # the bound, which is on how far behind the live events a client falls.
+    catch_up_bytes: int = 0
     # Set once the connection is being closed, so nothing more is queued to it.
     closing: bool = False
     # Why the server closed it, if it did: a close code and a reason.
     close_code: tuple[int, str] | None = None
+    # The writer task while it waits on a send, so that closing need not wait behind it.
+    blocked_writer: asyncio.Task[None] | None = None
 
     def send(self, frame: bytes) -> None:
         """Queue ``frame`` without waiting; a full queue means the client is too slow."""
         if self.closing:
             return
-        if self.queue.full() or self.queued_bytes + len(frame) > QUEUE_BYTES:
+        behind = self.queued_bytes - self.catch_up_bytes + len(frame)
+        if self.queue.full() or behind > QUEUE_BYTES:
             self.shut(protocol.Close.TOO_SLOW, "too slow: reconnect and resume")
             return
         self.queue.put_nowait(frame)
         self.queued_bytes += len(frame)
+
+    def catch_up(self, frames: list[bytes]) -> None:
+        """Queue a joining client's snapshot or replay, however large the session is."""
+        for frame in frames:
+            self.queue.put_nowait(frame)
+            self.queued_bytes += len(frame)
+            self.catch_up_bytes += len(frame)
 
     def shut(self, code: int, reason: str) -> None:
         """Ask the writer to close the socket with ``code`` once it is free."""
@@ -93,14 +107,31 @@ class Connection:
         # Drop what was queued: the client resumes from its last seq anyway.
         while not self.queue.empty():
             self.queue.get_nowait()
-        self.queued_bytes = 0
+        self.queued_bytes = self.catch_up_bytes = 0
         self.queue.put_nowait(None)
+        if self.blocked_writer is not None:
+            # A client that stopped reading keeps the writer waiting for room in its TCP
+            # buffer; the server waits before writing, so cancelling loses no half frame.
+            self.blocked_writer.cancel()
 
     async def write(self) -> None:
-        """The connection's writer: drains the queue, then closes if asked to."""
-        while (frame := await self.queue.get()) is not None:
-            self.queued_bytes -= len(frame)
-            await self.socket.send_bytes(frame)
+        """The connection's writer: drains the queue, then closes if asked to.
+
+        The close frame itself waits for room in the socket: it reaches a slow client
+        once it reads again; a client that never does is dropped by the ping timeout.
+        """
+        try:
+            while (frame := await self.queue.get()) is not None:
+                self.queued_bytes -= len(frame)
+                self.catch_up_bytes = max(0, self.catch_up_bytes - len(frame))
+                self.blocked_writer = asyncio.current_task()
+                try:
+                    await self.socket.send_bytes(frame)
+                finally:
+                    self.blocked_writer = None
+        except asyncio.CancelledError:
+            if not self.closing:
+                raise
         if self.close_code is not None:
             code, reason = self.close_code
             with contextlib.suppress(Exception):
@@ -188,11 +219,18 @@ class Room:
                 for connection in self.connections:
                     for frame in frames:
                         connection.send(frame)
+                self._close_removed(events)
                 if key is not None:
                     self._remember(actor, key, last)
                 self._refresh_moves(now)
                 return last, False
             raise Unavailable("the log kept moving under this worker")
+
+    def _close_removed(self, events: list[Event]) -> None:
+        """A removed participant's sockets close at once, however they were removed."""
+        for event in events:
+            if isinstance(event, ParticipantRemoved):
+                self.disconnect(event.participant, protocol.Close.REMOVED, "removed")
 
     async def _acknowledged(self, actor: str, key: str) -> int | None:
         seq = self.acked.get((actor, key))
@@ -208,9 +246,11 @@ class Room:
     async def _catch_up(self) -> None:
         """Another writer appended: apply and forward what it wrote."""
         for stored in await self.store.read(self.session_id, self.seq):
-            frame = self._apply(stored.seq, decode_event(stored.data), stored.data)
+            event = decode_event(stored.data)
+            frame = self._apply(stored.seq, event, stored.data)
             for connection in self.connections:
                 connection.send(frame)
+            self._close_removed([event])
 
     # --- capabilities ------------------------------------------------------------------
 
@@ -261,10 +301,8 @@ class Room:
                     replay = None
             if replay is None:
                 plain = to_plain(visible_state(self.state, role))
-                connection.send(protocol.snapshot_frame(self.seq, plain))
-            else:
-                for frame in replay:
-                    connection.send(frame)
+                replay = [protocol.snapshot_frame(self.seq, plain)]
+            connection.catch_up(replay)
             me = self.state.participants[connection.participant]
             identity = {"participant": me.id, "role": me.role.value, "name": me.name}
             now = self.clock()

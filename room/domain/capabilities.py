@@ -24,8 +24,11 @@ def candidate_moves(state: State, actor: str) -> list[Move]:
         for participant in state.participants.values():
             if state.role_of(participant.id) in (Role.MEMBER, Role.NARRATOR):
                 moves += [("post", kind.value, participant.id) for kind in Kind]
-    for contribution in state.contributions:
-        moves += [("edit", contribution), ("withdraw", contribution)]
+    # Only the actor's own contributions of the current step can be edited or withdrawn;
+    # the guards refuse every other one, so asking about them would only cost time.
+    for contribution in state.contributions.values():
+        if contribution.phase == state.phase and contribution.may_be_changed_by(actor):
+            moves += [("edit", contribution.id), ("withdraw", contribution.id)]
     return moves
 
 

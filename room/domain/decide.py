@@ -96,8 +96,10 @@ def _system(state: State, actor: str, move: Move, now: float) -> None:
 
 
 def _anyone(state: State, actor: str, move: Move, now: float) -> None:
+    """Any participant but an observer, who only watches (``allowed`` gives them nothing)."""
     _open(state)
-    _role(state, actor)
+    if _role(state, actor) is Role.OBSERVER:
+        raise DomainError(Code.FORBIDDEN_ROLE)
 
 
 def _facilitator(state: State, actor: str, move: Move, now: float) -> None:
@@ -236,7 +238,7 @@ def _edit(state: State, actor: str, move: Move, now: float) -> None:
 
 def _withdraw(state: State, actor: str, move: Move, now: float) -> None:
     contribution = _own_open_contribution(state, actor, move)
-    if contribution.id in state.answered_questions() | state.cited_proposals():
+    if state.is_referred_to(contribution.id):
         raise DomainError(Code.IN_USE)
 
 

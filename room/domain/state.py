@@ -7,6 +7,7 @@ so a state handed to a reader never moves under it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from room.domain.roles import Kind, Role, Welcome
 
@@ -109,6 +110,17 @@ class State:
             if participant.role is Role.NARRATOR and not participant.removed:
                 return participant.id
         return None
+
+    @cached_property
+    def referred_to(self) -> frozenset[str]:
+        """Contributions that an answer answers or an action cites. Computed once per
+        state: states never change, and "what may I do" asks for every contribution."""
+        return frozenset(
+            {c.answers for c in self.contributions.values() if c.answers is not None}
+        ).union(*(c.cites for c in self.contributions.values()))
+
+    def is_referred_to(self, contribution: str) -> bool:
+        return contribution in self.referred_to
 
     def answered_questions(self) -> set[str]:
         return {c.answers for c in self.contributions.values() if c.answers is not None}

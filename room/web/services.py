@@ -11,7 +11,6 @@ from room.domain import Code, DomainError, Role
 from room.domain import commands as cmd
 from room.hub import Hub
 from room.i18n import CHARTER_VERSION, negotiate
-from room.protocol import Close
 from room.settings import Settings
 from room.store import Acceptance, Link, Store
 from room.web.auth import Caller, identify, new_id, new_secret, secret_hash
@@ -24,7 +23,14 @@ class Services:
     hub: Hub
 
     async def caller(self, connection: HTTPConnection, session_id: str | None) -> Caller | None:
-        return await identify(self.store, self.settings.secret_key, connection, session_id)
+        """The participant behind a request: a live link of someone still in the session."""
+        caller = await identify(self.store, self.settings.secret_key, connection, session_id)
+        if caller is None:
+            return None
+        room = await self.hub.room(caller.session_id)
+        if room is None or room.state.role_of(caller.participant) is None:
+            return None
+        return caller
 
     async def new_link(self, session_id: str, participant: str) -> str:
         """A fresh secret for ``participant``; returns the secret (shown once, never kept)."""
@@ -73,7 +79,6 @@ class Services:
         assert room is not None
         await room.execute(caller.participant, cmd.RemoveParticipant(participant=participant))
         await self._revoke_links(caller.session_id, participant)
-        room.disconnect(participant, Close.REMOVED, "removed from the session")
 
     async def _facilitator_only(self, caller: Caller, participant: str) -> None:
         room = await self.hub.room(caller.session_id)

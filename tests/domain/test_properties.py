@@ -20,6 +20,7 @@ from hypothesis.stateful import (
     RuleBasedStateMachine,
     initialize,
     invariant,
+    precondition,
     rule,
     run_state_machine_as_test,
 )
@@ -29,6 +30,7 @@ from room.domain import (
     TEMPLATES,
     Code,
     Command,
+    Contribution,
     DomainError,
     Event,
     State,
@@ -102,9 +104,18 @@ GOOD_URLS = ("https://meet.example/room-1", "", " http://video.example/abc ")
 BAD_URLS = ("javascript:alert(1)", "https://a b", "ftp://files.example")
 
 
+# Whether a command drawn for a plausible actor has some wrong arguments: one time in four.
+SLIPS = st.sampled_from([False, False, False, True])
+
+
 def mostly(valid: Sequence[T], wrong: Sequence[T]) -> st.SearchStrategy[T]:
     """A value from ``valid`` three times in four (when there is one), else from ``wrong``."""
     return st.sampled_from([*valid, *valid, *valid, *wrong] if valid else list(wrong))
+
+
+def only(valid: Sequence[T], wrong: Sequence[T]) -> st.SearchStrategy[T]:
+    """A value from ``valid`` (when there is one), else from ``wrong``."""
+    return st.sampled_from(list(valid) if valid else list(wrong))
 
 
 def other_template(template: Template) -> Template:
@@ -114,8 +125,10 @@ def other_template(template: Template) -> Template:
 class Arguments:
     """Strategies for the arguments of commands in one state of the session."""
 
-    def __init__(self, state: State) -> None:
+    def __init__(self, state: State, *, slips: bool = True) -> None:
         self.state = state  # the state the command will be judged in
+        self.slips = slips  # whether some arguments are wrong
+        self.pick = mostly if slips else only
         self.template = TEMPLATES[state.template]
         contributions = list(state.contributions.values())
         self.ids = [x.id for x in contributions]  # every contribution, any kind
@@ -125,47 +138,55 @@ class Arguments:
         self.not_questions = [x for x in self.ids if x not in self.questions]
         self.not_proposals = [x for x in self.ids if x not in self.proposals]
 
+    def either(
+        self, right: st.SearchStrategy[T], wrong: st.SearchStrategy[T]
+    ) -> st.SearchStrategy[T]:
+        """``right`` three times in four when slipping, else always."""
+        return (
+            st.one_of(right, right, right, wrong) if self.slips else right if self.slips else right
+        )
+
     def text(self) -> st.SearchStrategy[str]:
-        return mostly(GOOD_TEXT, BAD_TEXT)
+        return self.pick(GOOD_TEXT, BAD_TEXT)
 
     def name(self) -> st.SearchStrategy[str]:
-        return mostly(GOOD_NAMES, BAD_NAMES)
+        return self.pick(GOOD_NAMES, BAD_NAMES)
 
     def participant(self) -> st.SearchStrategy[str]:
-        return mostly(list(self.state.participants), [STRANGER, "", SYSTEM])
+        return self.pick(list(self.state.participants), [STRANGER, "", SYSTEM])
 
     def speaker(self) -> st.SearchStrategy[str]:
-        return mostly([NARRATOR, *MEMBERS, GUEST], [CREATOR, OBSERVER, STRANGER])
+        return self.pick([NARRATOR, *MEMBERS, GUEST], [CREATOR, OBSERVER, STRANGER])
 
     def facilitator(self) -> st.SearchStrategy[str]:
-        return mostly([CREATOR, CO_FACILITATOR, GUEST], [NARRATOR, MEMBERS[0], STRANGER])
+        return self.pick([CREATOR, CO_FACILITATOR, GUEST], [NARRATOR, MEMBERS[0], STRANGER])
 
     def phase(self) -> st.SearchStrategy[str]:
         keys = [phase.key for phase in self.template.phases]
         wrong = ["nowhere", "", other_template(self.template).phases[1].key]
-        return mostly(keys, wrong)
+        return self.pick(keys, wrong)
 
     def contribution(self) -> st.SearchStrategy[str]:
-        """A contribution id, most often one of the current phase's, the only editable."""
-        return mostly([*self.current, *self.current, *self.ids], [UNKNOWN_CONTRIBUTION, ""])
+        """A contribution id, half the time one of the current phase's (the editable)."""
+        return self.pick([*self.current, *self.ids], [UNKNOWN_CONTRIBUTION, ""])
 
     def question(self) -> st.SearchStrategy[str | None]:
-        return mostly(self.questions, [None, UNKNOWN_CONTRIBUTION, *self.not_questions])
+        return self.pick(self.questions, [None, UNKNOWN_CONTRIBUTION, *self.not_questions])
 
     def proposal(self) -> st.SearchStrategy[str]:
-        return mostly(self.proposals, [UNKNOWN_CONTRIBUTION, *self.not_proposals])
+        return self.pick(self.proposals, [UNKNOWN_CONTRIBUTION, *self.not_proposals])
 
     def cites(self, kind: Kind) -> st.SearchStrategy[tuple[str, ...]]:
         """Proposals an action cites; anything else cites nothing, mostly."""
-        some = st.lists(self.proposal(), max_size=2).map(tuple)
+        some = st.lists(self.proposal(), max_size=2, unique=True).map(tuple)
         if kind is Kind.ACTION:
-            return st.one_of(some, some, some, st.sampled_from([(), ("c1", "c1")]))
-        return st.one_of(st.just(()), st.just(()), st.just(()), some)
+            return self.either(some, st.sampled_from([("c1", "c1"), (UNKNOWN_CONTRIBUTION,)]))
+        return self.either(st.just(()), some)
 
     def answers(self, kind: Kind) -> st.SearchStrategy[str | None]:
         if kind is Kind.ANSWER:
             return self.question()
-        return mostly([None], self.questions or [UNKNOWN_CONTRIBUTION])
+        return self.pick([None], self.questions or [UNKNOWN_CONTRIBUTION])
 
     def body(self, kind: Kind) -> st.SearchStrategy[dict[str, str]]:
         """A body with the fields ``kind`` carries, or a wrong one."""
@@ -177,10 +198,10 @@ class Arguments:
         else:
             right = st.fixed_dictionaries({"text": text})
         wrong = st.sampled_from([{}, {"nonsense": "x"}, {"text": "a", "extra": "b"}]).map(dict)
-        return st.one_of(right, right, right, wrong)
+        return self.either(right, wrong)
 
     def on_behalf_of(self) -> st.SearchStrategy[str | None]:
-        return mostly([None, None, None], [NARRATOR, *MEMBERS, OBSERVER, CREATOR, STRANGER])
+        return self.pick([None, None, None], [NARRATOR, *MEMBERS, OBSERVER, CREATOR, STRANGER])
 
     def post(self, move: Move | None) -> st.SearchStrategy[Command]:
         if move is None:
@@ -206,8 +227,10 @@ class Arguments:
         def edit_of(target: str) -> st.SearchStrategy[Command]:
             known = self.state.contributions.get(target)
             kind = known.kind if known is not None else Kind.REMARK
-            cites = st.one_of(st.none(), st.none(), self.cites(kind))
-            return st.builds(c.Edit, contribution=st.just(target), body=self.body(kind), cites=cites)
+            cites = st.one_of(st.none(), self.cites(kind))
+            return st.builds(
+                c.Edit, contribution=st.just(target), body=self.body(kind), cites=cites
+            )
 
         return targets.flatmap(edit_of)
 
@@ -221,39 +244,42 @@ class Arguments:
             return self.post(move)
         if kind == c.Edit.type:
             return self.edit(move)
-        if kind in (c.Withdraw.type, c.Unhide.type):
-            return self.targeting(c.Command.registry[kind], move)
+        if kind == c.Withdraw.type:
+            return self.targeting(c.Withdraw, move)
+        if kind == c.Unhide.type:
+            return self.targeting(c.Unhide, None)  # its move names no contribution
         builders: dict[str, st.SearchStrategy[Command]] = {
             c.CreateSession.type: st.builds(
                 c.CreateSession,
-                template=mostly(sorted(TEMPLATES), ["seven_step", ""]),
+                template=self.pick(sorted(TEMPLATES), ["seven_step", ""]),
                 title=self.text(),
-                facilitator=mostly([GUEST], ["", SYSTEM]),
+                facilitator=self.pick([GUEST], ["", SYSTEM]),
                 name=self.name(),
             ),
             c.AddParticipant.type: st.builds(
                 c.AddParticipant,
-                participant=mostly([GUEST], [CREATOR, MEMBERS[0], "", SYSTEM, "x" * 65]),
+                participant=self.pick([GUEST], [CREATOR, MEMBERS[0], "", SYSTEM, "x" * 65]),
                 name=self.name(),
                 role=st.sampled_from(Role),
             ),
-            c.RemoveParticipant.type: st.builds(c.RemoveParticipant, participant=self.participant()),
+            c.RemoveParticipant.type: st.builds(
+                c.RemoveParticipant, participant=self.participant()
+            ),
             c.Rename.type: st.builds(c.Rename, name=self.name()),
             c.Connect.type: st.builds(c.Connect, participant=self.participant()),
             c.Disconnect.type: st.builds(c.Disconnect, participant=self.participant()),
             c.GoToPhase.type: st.builds(c.GoToPhase, phase=self.phase()),
             c.ExtendTimer.type: st.builds(
-                c.ExtendTimer, seconds=mostly([60, -30, 300], [0, 3601, -4000])
+                c.ExtendTimer, seconds=self.pick([60, -30, 300], [0, 3601, -4000])
             ),
             c.SetTimeBox.type: st.builds(
-                c.SetTimeBox, phase=self.phase(), minutes=mostly([1, 20, 240], [0, 241, -5])
+                c.SetTimeBox, phase=self.phase(), minutes=self.pick([1, 20, 240], [0, 241, -5])
             ),
             c.PassToken.type: st.builds(c.PassToken, to=self.facilitator()),
             c.StartRound.type: st.builds(
                 c.StartRound,
-                order=st.one_of(
+                order=self.either(
                     st.lists(st.sampled_from(MEMBERS), min_size=1, max_size=3, unique=True),
-                    st.lists(st.sampled_from(MEMBERS), min_size=2, max_size=3, unique=True),
                     st.sampled_from([[], [NARRATOR], [MEMBERS[0], MEMBERS[0]], [STRANGER]]),
                 ).map(tuple),
             ),
@@ -271,7 +297,7 @@ class Arguments:
                 c.WelcomeProposal, proposal=self.proposal(), mark=st.sampled_from(Welcome)
             ),
             c.Hide.type: st.builds(c.Hide, contribution=self.contribution(), reason=self.text()),
-            c.SetVideoLink.type: st.builds(c.SetVideoLink, url=mostly(GOOD_URLS, BAD_URLS)),
+            c.SetVideoLink.type: st.builds(c.SetVideoLink, url=self.pick(GOOD_URLS, BAD_URLS)),
         }
         if kind in builders:
             return builders[kind]
@@ -292,17 +318,28 @@ class Session(RuleBasedStateMachine):
         self.state = State()  # evolved event by event, as the server does
         self.events: list[Event] = []  # the log: every accepted event, in order
         self.now = 0.0  # server time, in seconds; only moves forward
+        self.plain: tuple[State, Any] = (self.state, to_plain(self.state))  # a state, as data
 
     # --- rules: who does what, when ---
 
-    @initialize(template=st.sampled_from(sorted(TEMPLATES)), start=st.floats(0, 1e9))
-    def the_server_opens_a_session_and_seats_the_cast(self, template: str, start: float) -> None:
+    @initialize(
+        template=st.sampled_from(sorted(TEMPLATES)),
+        start=st.floats(0, 1e9),
+        step=st.integers(0, 6),
+    )
+    def the_server_opens_a_session_and_seats_the_cast(
+        self, template: str, start: float, step: int
+    ) -> None:
+        """The session starts at a random step, so that late steps are played too."""
         self.now = start
         opening = c.CreateSession(template=template, title="Tuesday", facilitator=CREATOR, name="A")
         assert self.attempt(SYSTEM, opening), "the session could not be created"
         for participant, role in SEATED.items():
             seat = c.AddParticipant(participant=participant, name=participant, role=role)
             assert self.attempt(CREATOR, seat), f"{participant} could not be seated"
+        phases = TEMPLATES[template].phases
+        if step % len(phases):
+            assert self.attempt(CREATOR, c.GoToPhase(phase=phases[step % len(phases)].key))
 
     @rule(seconds=st.one_of(st.floats(0, 10), st.floats(0, 300)))
     def time_passes(self, seconds: float) -> None:
@@ -318,16 +355,164 @@ class Session(RuleBasedStateMachine):
         self.attempt(SYSTEM, command(participant=who))
 
     @rule(data=st.data())
-    def someone_makes_a_move_open_to_them(self, data: st.DataObject) -> None:
-        """Mostly accepted: a move from ``allowed``, with arguments mostly valid."""
-        actor = data.draw(st.sampled_from(self.likely_actors()))
-        moves = sorted(allowed(self.state, actor, self.now))
+    def the_holder_moves_the_session_on(self, data: st.DataObject) -> None:
+        """Mostly to the next phase; else back to reopen one whose questions are answered
+        or proposals cited (so that their withdrawal can be tried), or anywhere at all."""
+        phases = [phase.key for phase in TEMPLATES[self.state.template].phases]
+        here = phases.index(self.state.phase)
+        ahead = phases[min(here + 1, len(phases) - 1)]
+        used = self.state.answered_questions() | self.state.cited_proposals()
+        reopen = sorted({self.state.contributions[x].phase for x in used} - {self.state.phase})
+        phase = data.draw(
+            st.one_of(st.just(ahead), mostly(reopen, [ahead]), Arguments(self.state).phase())
+        )
+        actor = data.draw(mostly([self.state.token_holder], [CREATOR, CO_FACILITATOR, NARRATOR]))
+        self.attempt(actor, c.GoToPhase(phase=phase))
+
+    @rule(data=st.data())
+    def the_holder_makes_a_move_open_to_them(self, data: st.DataObject) -> None:
+        """The token holder (sometimes the other facilitator) runs the room."""
+        holder = self.state.token_holder
+        self.make_an_open_move(data, mostly([holder], [CREATOR, CO_FACILITATOR]))
+
+    @rule(data=st.data())
+    def a_speaker_makes_a_move_open_to_them(self, data: st.DataObject) -> None:
+        """The narrator or a member, most often the one holding the floor, acts."""
+        speaker = self.state.floor.speaker
+        self.make_an_open_move(data, mostly([speaker] if speaker else [], [NARRATOR, *MEMBERS]))
+
+    @rule(data=st.data())
+    def the_other_facilitator_takes_the_token(self, data: st.DataObject) -> None:
+        """Refused while the holder is here or gone less than two minutes; then accepted."""
+        others = [
+            x
+            for x in self.state.participants
+            if self.state.role_of(x) is Role.FACILITATOR and x != self.state.token_holder
+        ]
+        self.attempt(data.draw(mostly(others, [NARRATOR, OBSERVER])), c.TakeToken())
+
+    def make_an_open_move(self, data: st.DataObject, actors: st.SearchStrategy[str]) -> None:
+        """Mostly accepted: a move from ``allowed`` (each command type as likely as any
+        other), with arguments mostly valid."""
+        actor = data.draw(actors)
+        moves = allowed(self.state, actor, self.now)
         if not moves:
             return
-        move = data.draw(st.sampled_from(moves))
-        if move == (c.EndSession.type,) and data.draw(st.integers(0, 3)):
-            return  # ending is final: keep most sessions open longer
-        self.attempt(actor, data.draw(Arguments(self.state).command(move[0], move)))
+        kind = data.draw(st.sampled_from(sorted({move[0] for move in moves})))
+        move = data.draw(st.sampled_from(sorted(m for m in moves if m[0] == kind)))
+        args = Arguments(self.state, slips=data.draw(SLIPS))
+        self.attempt(actor, data.draw(args.command(kind, move)))
+
+    @rule(data=st.data())
+    def someone_posts(self, data: st.DataObject) -> None:
+        """Mostly someone to whom a post is open posts a kind open to them; sometimes
+        anyone posts any kind."""
+        open_posts = [
+            (actor, move)
+            for actor in (NARRATOR, *MEMBERS, CREATOR, CO_FACILITATOR)
+            for move in sorted(allowed(self.state, actor, self.now))
+            if move[0] == c.Post.type
+        ]
+        anyone = [(actor, None) for actor in (NARRATOR, *MEMBERS, self.state.token_holder)]
+        actor, move = data.draw(mostly(open_posts, anyone))
+        args = Arguments(self.state, slips=data.draw(SLIPS))
+        self.attempt(actor, data.draw(args.post(move)))
+
+    @precondition(lambda self: self.referable())
+    @rule(data=st.data())
+    def the_narrator_answers_or_plans(self, data: st.DataObject) -> None:
+        """The narrator (or a facilitator for them) answers a question or plans an action
+        from proposals, half the time after the holder opened a step for it: answered
+        questions and cited proposals are what may no longer be withdrawn."""
+        kind = data.draw(st.sampled_from(self.referable()))
+        holder = self.state.token_holder
+        if data.draw(st.booleans()):
+            template = TEMPLATES[self.state.template]
+            steps = [p.key for p in template.phases if p.may_post(Role.NARRATOR, kind)]
+            self.reopen(data.draw(st.sampled_from(steps)))
+        actor, on_behalf = data.draw(st.sampled_from([(NARRATOR, None), (holder, NARRATOR)]))
+        move = (c.Post.type, kind.value, *([on_behalf] if on_behalf else []))
+        args = Arguments(self.state, slips=data.draw(SLIPS))
+        self.attempt(actor, data.draw(args.post(move)))
+
+    def referable(self) -> list[Kind]:
+        """The kinds that refer to others the narrator could post now: an answer when
+        there is a question, an action when there is a proposal."""
+        kinds = {x.kind for x in self.state.contributions.values()}
+        return [
+            kind
+            for kind, referred in ((Kind.ANSWER, Kind.QUESTION), (Kind.ACTION, Kind.PROPOSAL))
+            if referred in kinds
+        ]
+
+    def reopen(self, phase: str) -> None:
+        """The token holder goes to ``phase``, unless the session is there already."""
+        if phase != self.state.phase:
+            self.attempt(self.state.token_holder, c.GoToPhase(phase=phase))
+
+    @rule(data=st.data())
+    def a_round_table_goes_on(self, data: st.DataObject) -> None:
+        """The holder starts a round; the member with the floor passes it, or another
+        member tries to; the holder moves to the next speaker or ends the round."""
+        args = Arguments(self.state, slips=data.draw(SLIPS))
+        holder, speaker = self.state.token_holder, self.state.floor.speaker
+        if not self.state.floor.in_round:
+            self.attempt(holder, data.draw(args.command(c.StartRound.type)))
+            return
+        step = data.draw(
+            st.sampled_from(
+                [
+                    (speaker or holder, c.PassTurn()),
+                    (speaker or holder, c.PassTurn()),
+                    (MEMBERS[0], c.PassTurn()),
+                    (holder, c.NextSpeaker()),
+                    (holder, c.EndRound()),
+                ]
+            )
+        )
+        self.attempt(*step)
+
+    @precondition(lambda self: self.state.contributions)
+    @rule(data=st.data())
+    def someone_edits_or_withdraws(self, data: st.DataObject) -> None:
+        """A contribution, most often of this phase, changed mostly by its author."""
+        args = Arguments(self.state, slips=data.draw(SLIPS))
+        change = data.draw(st.sampled_from([c.Edit.type, c.Withdraw.type]))
+        command = data.draw(args.command(change))
+        target = self.state.contributions.get(getattr(command, "contribution", ""))
+        authors = [] if target is None else [target.author, target.posted_by or target.author]
+        self.attempt(data.draw(mostly(authors, [NARRATOR, *MEMBERS, CREATOR])), command)
+
+    @precondition(lambda self: self.relied_on())
+    @rule(data=st.data())
+    def an_author_changes_what_is_relied_on(self, data: st.DataObject) -> None:
+        """An answered question, a cited proposal or a hidden contribution, edited or
+        withdrawn by its author (or poster), half the time after the holder reopened its
+        step: the rare refusals in_use and hidden."""
+        target = data.draw(st.sampled_from(self.relied_on()))
+        if data.draw(st.booleans()):
+            self.reopen(target.phase)
+        args = Arguments(self.state, slips=data.draw(SLIPS))
+        change = data.draw(st.sampled_from([c.Edit.type, c.Withdraw.type]))
+        command = data.draw(args.command(change, (change, target.id)))
+        actor = data.draw(st.sampled_from([target.author, target.posted_by or target.author]))
+        self.attempt(actor, command)
+
+    def relied_on(self) -> list[Contribution]:
+        """The contributions that are answered, cited or hidden."""
+        used = self.state.answered_questions() | self.state.cited_proposals()
+        return [
+            x for x in self.state.contributions.values() if x.id in used or x.hidden is not None
+        ]
+
+    @precondition(lambda self: self.state.contributions)
+    @rule(data=st.data())
+    def a_facilitator_hides_or_shows(self, data: st.DataObject) -> None:
+        args = Arguments(self.state, slips=data.draw(SLIPS))
+        change = data.draw(st.sampled_from([c.Hide.type, c.Hide.type, c.Unhide.type]))
+        command = data.draw(args.command(change))
+        actor = data.draw(mostly([self.state.token_holder, CO_FACILITATOR], [NARRATOR, OBSERVER]))
+        self.attempt(actor, command)
 
     @rule(data=st.data())
     def anyone_tries_any_command(self, data: st.DataObject) -> None:
@@ -337,13 +522,6 @@ class Session(RuleBasedStateMachine):
         concerned = self.concerned_by(command)
         actor = data.draw(st.one_of(st.sampled_from(ACTORS), st.sampled_from(concerned)))
         self.attempt(actor, command)
-
-    def likely_actors(self) -> list[str]:
-        """The people whose moves advance a session, the token holder twice."""
-        actors = [self.state.token_holder, CREATOR, CO_FACILITATOR, NARRATOR, NARRATOR, *MEMBERS]
-        if self.state.floor.speaker is not None:
-            actors.append(self.state.floor.speaker)
-        return actors
 
     def concerned_by(self, command: Command) -> list[str]:
         """Who a command is most likely to come from: the author of its target, the
@@ -365,7 +543,7 @@ class Session(RuleBasedStateMachine):
         Returns the events, or [] when the command was refused.
         """
         before = self.state
-        plain_before = to_plain(before)
+        plain_before = self.plain_state()
         guarded = not isinstance(command, c.CreateSession)  # creation is not a move
         moves = allowed(before, actor, self.now) if guarded else frozenset()
         move = move_of(command)
@@ -373,11 +551,12 @@ class Session(RuleBasedStateMachine):
             events = decide(before, actor, command, self.now)
         except DomainError as refusal:
             SEEN_CODES.add(refusal.code)
-            assert to_plain(before) == plain_before, f"refused {command} changed the state"
+            assert self.state is before and to_plain(before) == plain_before, (
+                f"refused {command} changed the state"
+            )
             if guarded:
                 self.check_refusal_agrees_with_allowed(actor, command, refusal, moves)
             return []
-        assert to_plain(before) == plain_before, f"deciding {command} changed the state"
         ACCEPTED_TYPES.add(command.type)
         if guarded:
             assert move in moves, f"{command} by {actor} accepted, but {move} not in allowed"
@@ -393,6 +572,12 @@ class Session(RuleBasedStateMachine):
         self.events += events
         self.check_phase_and_timer_moved_by_holder(before, actor)
         return events
+
+    def plain_state(self) -> Any:
+        """The current state as plain data, converted once per state."""
+        if self.plain[0] is not self.state:
+            self.plain = (self.state, to_plain(self.state))
+        return self.plain[1]
 
     def check_refusal_agrees_with_allowed(
         self, actor: str, command: Command, refusal: DomainError, moves: frozenset[Move]
@@ -434,9 +619,9 @@ class Session(RuleBasedStateMachine):
             holder = before.participants[before.token_holder]
             assert before.role_of(actor) is Role.FACILITATOR and actor != holder.id
             gone_for = self.now - (holder.absent_since or 0.0)
-            assert holder.removed or (
-                not holder.present and gone_for >= TOKEN_TAKEOVER_SECONDS
-            ), f"{actor} took the token from {holder} at {self.now}"
+            assert holder.removed or (not holder.present and gone_for >= TOKEN_TAKEOVER_SECONDS), (
+                f"{actor} took the token from {holder} at {self.now}"
+            )
 
     def check_posting_rules(self, before: State, actor: str, event: Event) -> None:
         """A contribution's kind is one its author's role may post in this phase; only a
@@ -503,9 +688,12 @@ class Session(RuleBasedStateMachine):
 
     @invariant()
     def the_state_survives_plain_data(self) -> None:
-        plain = to_plain(self.state)
+        plain = self.plain_state()
         assert from_plain(State, plain) == self.state, "state does not survive plain data"
-        packed = msgpack.unpackb(msgpack.packb(plain), raw=False)
+
+    def teardown(self) -> None:
+        """The last state of each session survives msgpack too (checked once: it is slow)."""
+        packed = msgpack.unpackb(msgpack.packb(self.plain_state()), raw=False)
         assert from_plain(State, packed) == self.state, "state does not survive msgpack"
 
 

@@ -32,7 +32,9 @@ class Cast:
 
     async def raw(self, name: str, **options: Any) -> ClientConnection:
         """A bare WebSocket for ``name``, hello sent, read up to its "ready" and "can"."""
-        ws = await websockets.connect(self.socket_url, additional_headers=self.auth(name), **options)
+        ws = await websockets.connect(
+            self.socket_url, additional_headers=self.auth(name), **options
+        )
         OPEN_SOCKETS.append(ws)
         await ws.send(pack({"t": "hello", "seq": 0}))
         while (await receive(ws))["t"] != "can":
@@ -60,7 +62,9 @@ async def seat(server: ServerProcess, cast: dict[str, str] | None = None) -> Cas
         created = await http.post("/api/sessions", json={"title": "Séance 2", "name": "Nadia"})
         assert created.status_code == 201, created.text
         body = created.json()
-        seated = Cast(server, body["session"], {"nadia": body["link"]}, {"nadia": body["participant"]})
+        seated = Cast(
+            server, body["session"], {"nadia": body["link"]}, {"nadia": body["participant"]}
+        )
         await _accept(http, seated, "nadia")
         for name, role in cast.items():
             if name == "nadia":

@@ -72,7 +72,9 @@ async def test_an_oversized_frame_closes_with_message_too_big(server: ServerProc
     cast = await seat(server)
     nadia = await cast.raw("nadia")
     karim = await cast.raw("karim")
-    await karim.send(pack({"t": "cmd", "key": "big", "cmd": {"type": "rename", "name": "x" * 70_000}}))
+    await karim.send(
+        pack({"t": "cmd", "key": "big", "cmd": {"type": "rename", "name": "x" * 70_000}})
+    )
     with pytest.raises(ConnectionClosed) as closed:
         while True:
             await receive(karim)
@@ -133,7 +135,10 @@ async def test_bad_links_and_foreign_origins_are_refused(server: ServerProcess) 
         cast.links["lea"] = invited.json()["link"]
     bearer = {"Authorization": "Bearer "}
     assert await _refused_socket(cast, {"Authorization": "Bearer forged-secret"}) == 4001
-    assert await _refused_socket(cast, {"Authorization": cast.auth("karim")["Authorization"][:-3]}) == 4001
+    assert (
+        await _refused_socket(cast, {"Authorization": cast.auth("karim")["Authorization"][:-3]})
+        == 4001
+    )
     assert await _refused_socket(cast, cast.auth("aicha")) == 4001
     assert await _refused_socket(cast, other.auth("nadia")) == 4001
     assert await _refused_socket(cast, bearer) == 4001
@@ -143,21 +148,33 @@ async def test_bad_links_and_foreign_origins_are_refused(server: ServerProcess) 
     assert await _refused_socket(cast, cast.auth("karim"), session="s000000000000") == 4040
 
 
+async def _closed_code(ws: websockets.ClientConnection) -> int:
+    with pytest.raises(ConnectionClosed) as closed:
+        while True:
+            await receive(ws)
+    assert closed.value.rcvd is not None
+    return closed.value.rcvd.code
+
+
 async def test_a_removed_participants_open_socket_is_closed(server: ServerProcess) -> None:
-    """Removing a member closes their live socket with 4010 and their link stops working."""
+    """Removing a member, over HTTP or by a command on the socket, closes their live socket
+    with 4010 at once, and their link stops opening anything."""
     cast = await seat(server)
-    aicha = await cast.raw("aicha")
+    aicha, sophie, nadia = [await cast.raw(name) for name in ("aicha", "sophie", "nadia")]
     async with httpx.AsyncClient(base_url=server.url) as http:
         removed = await http.delete(
             f"/api/sessions/{cast.session}/participants/{cast.ids['aicha']}",
             headers=cast.auth("nadia"),
         )
         assert removed.status_code == 204
-        with pytest.raises(ConnectionClosed) as closed:
-            while True:
-                await receive(aicha)
-        assert closed.value.rcvd is not None and closed.value.rcvd.code == 4010
-        assert (await http.get("/api/me", headers=cast.auth("aicha"))).status_code == 401
+        assert await _closed_code(aicha) == 4010
+        remove = {"type": "remove_participant", "participant": cast.ids["sophie"]}
+        assert (await command(nadia, "rm", remove))["t"] == "ack"
+        assert await _closed_code(sophie) == 4010
+        for name in ("aicha", "sophie"):
+            assert (await http.get("/api/me", headers=cast.auth(name))).status_code == 401
+            page = await http.get(f"/s/{cast.session}", headers=cast.auth(name))
+            assert page.status_code == 403
 
 
 async def test_opening_a_link_leaves_no_secret_in_the_url(server: ServerProcess) -> None:
