@@ -45,7 +45,7 @@ from room.domain import (
 from room.domain import commands as c
 from room.domain import events as ev
 from room.domain.decide import TOKEN_TAKEOVER_SECONDS, Move
-from room.domain.roles import Kind, Role, Welcome
+from room.domain.roles import Kind, Role, Welcome, body_fields
 from room.domain.templates import Template
 
 T = TypeVar("T")
@@ -337,9 +337,29 @@ class Session(RuleBasedStateMachine):
         for participant, role in SEATED.items():
             seat = c.AddParticipant(participant=participant, name=participant, role=role)
             assert self.attempt(CREATOR, seat), f"{participant} could not be seated"
-        phases = TEMPLATES[template].phases
-        if step % len(phases):
-            assert self.attempt(CREATOR, c.GoToPhase(phase=phases[step % len(phases)].key))
+        self.play_the_steps_before(step % len(TEMPLATES[template].phases))
+
+    def play_the_steps_before(self, start: int) -> None:
+        """Go through the steps before ``start``, where a member and the narrator post
+        one contribution of each kind open to them (answering the first question, citing
+        every proposal), then to step ``start``."""
+        phases = TEMPLATES[self.state.template].phases
+        for phase in phases[:start]:
+            self.reopen(phase.key)
+            for author, role in ((MEMBERS[0], Role.MEMBER), (NARRATOR, Role.NARRATOR)):
+                for kind in sorted(phase.posts.get(role, ())):
+                    assert self.attempt(author, self.plain_post(kind)), f"{kind} by {author}"
+        self.reopen(phases[start].key)
+
+    def plain_post(self, kind: Kind) -> c.Post:
+        """A valid post of ``kind``, as a careful participant would write it."""
+        contributions = self.state.contributions.values()
+        questions = [x.id for x in contributions if x.kind is Kind.QUESTION]
+        proposals = tuple(x.id for x in contributions if x.kind is Kind.PROPOSAL)
+        body = {body_fields(kind)[0]: "Plainly said."}
+        if kind is Kind.ANSWER:
+            return c.Post(kind=kind, body=body, answers=questions[0])
+        return c.Post(kind=kind, body=body, cites=proposals if kind is Kind.ACTION else ())
 
     @rule(seconds=st.one_of(st.floats(0, 10), st.floats(0, 300)))
     def time_passes(self, seconds: float) -> None:
@@ -390,6 +410,20 @@ class Session(RuleBasedStateMachine):
             if self.state.role_of(x) is Role.FACILITATOR and x != self.state.token_holder
         ]
         self.attempt(data.draw(mostly(others, [NARRATOR, OBSERVER])), c.TakeToken())
+
+    @rule(data=st.data())
+    def someone_tries_a_move_not_open_to_them(self, data: st.DataObject) -> None:
+        """Always refused: a command type (or a kind of post) outside ``allowed``, by one
+        of the cast, most often one who could do other things now."""
+        likely = [self.state.token_holder, CO_FACILITATOR, NARRATOR, *MEMBERS]
+        actor = data.draw(st.one_of(st.sampled_from(likely), st.sampled_from(ACTORS)))
+        moves = allowed(self.state, actor, self.now)
+        closed = [kind for kind in COMMAND_TYPES if (kind,) not in moves]
+        closed += [f"post:{kind}" for kind in Kind if (c.Post.type, kind.value) not in moves]
+        kind, _, post = data.draw(st.sampled_from(closed)).partition(":")
+        args = Arguments(self.state, slips=data.draw(SLIPS))
+        move = (c.Post.type, post) if post else None
+        self.attempt(actor, data.draw(args.command(kind, move)))
 
     def make_an_open_move(self, data: st.DataObject, actors: st.SearchStrategy[str]) -> None:
         """Mostly accepted: a move from ``allowed`` (each command type as likely as any

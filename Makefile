@@ -1,0 +1,33 @@
+# The two commands of the README: `make run` and `make test`. Each sets up what it
+# needs on a fresh machine (a virtual environment in .venv; Debian packages as root).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := test
+.PHONY: run test check unit bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/room serve
+
+check: $(STAMP)
+	$(BIN)/ruff check room tests bench
+	$(BIN)/ruff format --check room tests bench
+	$(BIN)/mypy room
+
+test: $(STAMP) check
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.smoke
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
