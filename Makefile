@@ -7,7 +7,17 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := test
-.PHONY: run test check unit bench clean
+.PHONY: run test check system bench clean
+
+# Debian packages the tests need: Chromium for the end-to-end tests. Installed when
+# missing and we are root (CI, a fresh machine); elsewhere the tests say what is missing.
+system:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	      apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
+	  else echo "chromium is missing: apt-get install chromium (as root)"; fi; \
+	fi
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +33,7 @@ check: $(STAMP)
 	$(BIN)/ruff format --check room tests bench
 	$(BIN)/mypy room
 
-test: $(STAMP) check
+test: $(STAMP) system check
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

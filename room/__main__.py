@@ -18,6 +18,11 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=None, help="default: $PORT or 8000")
     serve.add_argument("--db", default=None, help="SQLite file; default: $ROOM_DB or data/room.db")
     serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument(
+        "--demo",
+        action="store_true",
+        help="also create a demonstration session and print its links",
+    )
     args = parser.parse_args(argv)
     return _serve(args)
 
@@ -44,7 +49,10 @@ def _serve(args: argparse.Namespace) -> int:
         )
         return 2
     host = "localhost" if args.host in ("127.0.0.1", "0.0.0.0", "::") else args.host
-    print(f"Codev Room: open http://{host}:{settings.port}/", flush=True)
+    url = f"http://{host}:{settings.port}"
+    if args.demo:
+        os.environ["ROOM_DEMO"] = url
+    print(f"Codev Room: open {url}/", flush=True)
     uvicorn.run(
         "room.app:create_app",
         factory=True,

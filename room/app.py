@@ -12,6 +12,7 @@ from room.hub import Hub
 from room.settings import Settings
 from room.store import open_store
 from room.web import redact, routes
+from room.web.demo import create_demo
 from room.web.security import SecurityHeaders
 from room.web.services import Services
 
@@ -26,6 +27,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         await store.open()
         hub = Hub(store)
         app.state.services = Services(settings, store, hub)
+        if settings.demo_url:
+            await _announce_demo(app.state.services, settings.demo_url)
         try:
             yield
         finally:
@@ -37,3 +40,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
         middleware=[Middleware(SecurityHeaders)],
         lifespan=lifespan,
     )
+
+
+async def _announce_demo(services: Services, base_url: str) -> None:
+    demo = await create_demo(services)
+    print("Démonstration / demo session — one link per role:", flush=True)
+    for name, role, secret in demo.links:
+        print(f"  {role.value:<12} {name:<16} {base_url}/j/{secret}", flush=True)

@@ -20,6 +20,7 @@ class Settings:
     redis_url: str | None  # REDIS_URL: the scale-out backend, when set
     allowed_origins: frozenset[str]  # ROOM_ALLOWED_ORIGINS: besides the app's own origin
     port: int  # PORT
+    demo_url: str | None = None  # ROOM_DEMO: set by `room serve --demo` to the URL it prints
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -42,7 +43,8 @@ class Settings:
             port = int(env.get("PORT") or 8000)
         except ValueError:
             raise SettingsError(f"PORT must be a number, not {env.get('PORT')!r}") from None
-        return cls(db_path, secret_key, redis_url, origins, port)
+        demo_url = env.get("ROOM_DEMO") or None
+        return cls(db_path, secret_key, redis_url, origins, port, demo_url)
 
     @property
     def store_url(self) -> str:

@@ -17,9 +17,12 @@ def routes() -> list[BaseRoute]:
     return [
         Route("/", pages.home, name="home"),
         Route("/sessions", pages.create, methods=["POST"], name="create"),
+        Route("/demo", pages.demo, methods=["POST"], name="demo"),
         Route("/j/{secret}", pages.open_link, name="open_link"),
         Route("/s/{session_id}", pages.session_page, name="session_page"),
         Route("/s/{session_id}/charter", pages.accept_charter, methods=["POST"], name="charter"),
+        Route("/s/{session_id}/export.{format:str}", pages.export, name="export"),
+        Route("/lang/{lang}", pages.choose_language, name="language"),
         WebSocketRoute("/s/{session_id}/ws", session_socket, name="session_socket"),
         Route("/api/sessions", api.create_session, methods=["POST"]),
         Route("/api/me", api.me),

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
 from room.domain import DomainError
+from room.domain import commands as cmd
 from room.domain.templates import DEFAULT_TEMPLATE, TEMPLATES
-from room.i18n import catalogue, message
+from room.export import markdown, may_export, record
+from room.i18n import LANGUAGES, catalogue, message
 from room.web.auth import cookie_name, secret_hash
+from room.web.demo import create_demo
 from room.web.security import origin_allowed
 from room.web.services import Services, language
 
@@ -27,11 +30,16 @@ def _services(request: Request) -> Services:
     return services
 
 
-def render(request: Request, name: str, status: int = 200, **context: Any) -> Response:
+def render(request: Request, template: str, status: int = 200, **context: Any) -> Response:
     lang = language(request)
     strings = catalogue(lang)
+    other = "en" if lang == "fr" else "fr"
+    switch = f"/lang/{other}?{urlencode({'next': request.url.path})}"
     response: Response = templates.TemplateResponse(
-        request, name, {"lang": lang, "t": strings, **context}, status_code=status
+        request,
+        template,
+        {"lang": lang, "t": strings, "switch_language": switch, **context},
+        status_code=status,
     )
     return response
 
@@ -70,6 +78,22 @@ async def create(request: Request) -> Response:
     return RedirectResponse(request.url_for("open_link", secret=secret), status_code=303)
 
 
+async def demo(request: Request) -> Response:
+    """The home page's button: a session played up to step 3, and a link per role."""
+    services = _services(request)
+    if not origin_allowed(request, services.settings.allowed_origins):
+        return _page_message(request, "page.forbidden", 403)
+    await _form(request)
+    made = await create_demo(services)
+    links = [
+        (name, role, str(request.url_for("open_link", secret=secret)))
+        for name, role, secret in made.links
+    ]
+    response = render(request, "demo.html", links=links)
+    response.headers["cache-control"] = "no-store"
+    return response
+
+
 async def open_link(request: Request) -> Response:
     """Swap the link's secret for a cookie, and leave the secret out of the URL."""
     secret = request.path_params["secret"]
@@ -101,10 +125,13 @@ async def session_page(request: Request) -> Response:
     room = await services.hub.room(session_id)
     if room is None or room.state.role_of(caller.participant) is None:
         return _page_message(request, "page.forbidden", 403)
-    if not await services.has_accepted(caller):
-        return render(request, "charter.html", session_id=session_id, title=room.state.title)
     me = room.state.participants[caller.participant]
-    return render(request, "room.html", session_id=session_id, title=room.state.title, me=me)
+    if not await services.has_accepted(caller):
+        return render(request, "charter.html", session_id=session_id, title=room.state.title, me=me)
+    can_export = may_export(room.state, caller.participant)
+    return render(
+        request, "room.html", session_id=session_id, title=room.state.title, can_export=can_export
+    )
 
 
 async def accept_charter(request: Request) -> Response:
@@ -112,12 +139,63 @@ async def accept_charter(request: Request) -> Response:
     session_id = request.path_params["session_id"]
     if not origin_allowed(request, services.settings.allowed_origins):
         return _page_message(request, "page.forbidden", 403)
-    await _form(request)
+    form = await _form(request)
     caller = await services.caller(request, session_id)
-    if caller is None:
+    room = await services.hub.room(session_id)
+    if caller is None or room is None:
         return _page_message(request, "page.forbidden", 403)
+    me = room.state.participants[caller.participant]
+    name = form.get("name", me.name).strip()
+    if name and name != me.name:
+        try:
+            await room.execute(caller.participant, cmd.Rename(name=name))
+        except DomainError as error:
+            field = str(error.params.get("field", ""))
+            problem = message(language(request), f"error.{error.code.value}", field=field)
+            return render(
+                request, "charter.html", 400, session_id=session_id, title=room.state.title,
+                me=me, problem=problem, name=name,
+            )  # fmt: skip
     await services.accept_charter(caller)
     return RedirectResponse(request.url_for("session_page", session_id=session_id), status_code=303)
+
+
+async def export(request: Request) -> Response:
+    """The session record, for its narrator and facilitators only."""
+    services = _services(request)
+    session_id = request.path_params["session_id"]
+    caller = await services.caller(request, session_id)
+    room = await services.hub.room(session_id)
+    if caller is None or room is None or not await services.has_accepted(caller):
+        return _page_message(request, "page.forbidden", 403)
+    if not may_export(room.state, caller.participant):
+        return _page_message(request, "page.export_forbidden", 403)
+    lang = language(request)
+    headers = {"cache-control": "no-store"}
+    if request.path_params["format"] == "md":
+        filename = f"seance-{session_id}.md"
+        headers["content-disposition"] = f'attachment; filename="{filename}"'
+        return Response(markdown(room.state, lang), media_type="text/markdown", headers=headers)
+    response = render(
+        request,
+        "export.html",
+        record=record(room.state),
+        session_title=room.state.title,
+    )
+    response.headers.update(headers)
+    return response
+
+
+async def choose_language(request: Request) -> Response:
+    """Remember the language a person picked; back to where they were (on this site)."""
+    lang = request.path_params["lang"]
+    target = request.query_params.get("next", "/")
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        target = "/"
+    response = RedirectResponse(target, status_code=303)
+    if lang in LANGUAGES:
+        response.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="lax", httponly=True)
+    return response
 
 
 async def _form(request: Request) -> dict[str, str]:

@@ -69,5 +69,10 @@ def origin_allowed(connection: HTTPConnection, allowed: Iterable[str]) -> bool:
     origin = connection.headers.get("origin")
     if origin is None:
         return True
+    if origin == "null":
+        # With Referrer-Policy: no-referrer, browsers send "Origin: null" on a form POST
+        # from our own page; Sec-Fetch-Site, set by the browser itself, says where it came
+        # from. Anything else that says null (a sandboxed frame, a file) is refused.
+        return connection.headers.get("sec-fetch-site") == "same-origin"
     origin = origin.rstrip("/")
     return origin == own_origin(connection) or origin in allowed

@@ -80,7 +80,9 @@ async def test_a_whole_session_reaches_every_client_in_the_same_order(
         await member.send(c.PassTurn())
     await nadia.send(c.GoToPhase(phase="understanding"))
     for question in questions:
-        await claire.send(c.Post(kind=Kind.ANSWER, body={"text": "Le dirigeant."}, answers=question))
+        await claire.send(
+            c.Post(kind=Kind.ANSWER, body={"text": "Le dirigeant."}, answers=question)
+        )
     await claire.send(c.Post(kind=Kind.STATEMENT, body={"values": "Partir du travail réel."}))
     await nadia.send(c.GoToPhase(phase="possibilities"))
     seq = await karim.send(c.Post(kind=Kind.PROPOSAL, body={"text": "Un comité paritaire."}))
@@ -107,7 +109,13 @@ async def test_a_whole_session_reaches_every_client_in_the_same_order(
     async with httpx.AsyncClient(base_url=cast.server.url) as http:
         served = await http.get(f"/api/sessions/{cast.session}", headers=cast.auth("thomas"))
     assert served.json()["seq"] == last and served.json()["state"] == reference
-    assert room["thomas"].moves == {"do": [], "post": [], "on_behalf": {}, "edit": [], "withdraw": []}
+    assert room["thomas"].moves == {
+        "do": [],
+        "post": [],
+        "on_behalf": {},
+        "edit": [],
+        "withdraw": [],
+    }
 
 
 async def test_refusals_come_back_in_the_participants_language(
