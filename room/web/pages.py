@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
-from room.domain import DomainError
+from room.domain import DomainError, Role
 from room.domain import commands as cmd
 from room.domain.templates import DEFAULT_TEMPLATE, TEMPLATES
 from room.export import markdown, may_export, record
@@ -146,7 +146,7 @@ async def accept_charter(request: Request) -> Response:
         return _page_message(request, "page.forbidden", 403)
     me = room.state.participants[caller.participant]
     name = form.get("name", me.name).strip()
-    if name and name != me.name:
+    if name and name != me.name and me.role is not Role.OBSERVER:  # observers change nothing
         try:
             await room.execute(caller.participant, cmd.Rename(name=name))
         except DomainError as error:

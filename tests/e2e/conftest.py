@@ -35,8 +35,10 @@ except ImportError:  # pragma: no cover - the test extra installs it
     sync_playwright = None  # type: ignore[assignment]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
+    """One Chromium for the package's tests. Not for the whole session: while sync
+    Playwright runs, its event loop counts as running, which async tests cannot share."""
     require(sync_playwright is not None, "playwright (pip install -e '.[test]')")
     require(Path(CHROMIUM).exists(), f"Chromium at {CHROMIUM} (apt-get install chromium)")
     with sync_playwright() as playwright:
