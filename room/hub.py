@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from collections import OrderedDict, deque
@@ -261,7 +262,7 @@ class Room:
         self._schedule_refresh(now)
 
     def _send_moves(self, participant: str, now: float, force: bool = False) -> None:
-        frame = protocol.can_frame(moves_to_plain(allowed(self.state, participant, now)))
+        frame = _can_frame(allowed(self.state, participant, now))
         if not force and self.sent_moves.get(participant) == frame:
             return
         self.sent_moves[participant] = frame
@@ -392,6 +393,13 @@ class Hub:
 
 
 # --- encoding: each event once, its frame built around the stored bytes ---------------------
+
+
+@functools.lru_cache(maxsize=1024)
+def _can_frame(moves: frozenset[tuple[str, ...]]) -> bytes:
+    """Equal answers share one encoded frame, so that an unchanged answer — every
+    observer's, on every event — costs a lookup and a comparison."""
+    return protocol.can_frame(moves_to_plain(moves))
 
 
 def encode_event(event: Event) -> bytes:
