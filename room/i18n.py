@@ -31,6 +31,16 @@ def message(lang: str, key: str, **params: Any) -> str:
     return text.format_map(_Lenient(params))
 
 
+def error_message(lang: str, code: str, params: dict[str, Any]) -> str:
+    """A refusal in plain words: the field's own wording when the catalogue has one."""
+    field = params.get("field")
+    if code == "invalid" and isinstance(field, str):
+        specific = f"error.invalid.{field}"
+        if specific in catalogue(lang if lang in LANGUAGES else DEFAULT_LANGUAGE):
+            return message(lang, specific, **params)
+    return message(lang, f"error.{code}", **params)
+
+
 def negotiate(accept_language: str | None) -> str:
     """The first supported language of an Accept-Language header, else French."""
     best, best_q = DEFAULT_LANGUAGE, -1.0

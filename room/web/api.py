@@ -16,7 +16,7 @@ from room.domain.plain import to_plain
 from room.domain.templates import DEFAULT_TEMPLATE
 from room.domain.visibility import visible_state
 from room.hub import Unavailable
-from room.i18n import CHARTER_VERSION, message
+from room.i18n import CHARTER_VERSION, error_message
 from room.web.auth import Caller
 from room.web.security import origin_allowed
 from room.web.services import Services, language
@@ -40,7 +40,7 @@ class ApiError(Exception):
 
 
 def error_response(request: Request, status: int, code: str, **params: Any) -> JSONResponse:
-    text = message(language(request), f"error.{code}", **params)
+    text = error_message(language(request), code, params)
     return JSONResponse({"code": code, "message": text, "params": params}, status_code=status)
 
 

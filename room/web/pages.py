@@ -14,7 +14,7 @@ from room.domain import DomainError, Role
 from room.domain import commands as cmd
 from room.domain.templates import DEFAULT_TEMPLATE, TEMPLATES
 from room.export import markdown, may_export, record
-from room.i18n import LANGUAGES, catalogue, message
+from room.i18n import LANGUAGES, catalogue, error_message
 from room.web.auth import cookie_name, secret_hash
 from room.web.demo import create_demo
 from room.web.security import origin_allowed
@@ -64,8 +64,7 @@ async def create(request: Request) -> Response:
             template=form.get("template", DEFAULT_TEMPLATE),
         )
     except DomainError as error:
-        field = str(error.params.get("field", ""))
-        problem = message(language(request), f"error.{error.code.value}", field=field)
+        problem = error_message(language(request), error.code.value, error.params)
         return render(
             request,
             "home.html",
@@ -150,8 +149,7 @@ async def accept_charter(request: Request) -> Response:
         try:
             await room.execute(caller.participant, cmd.Rename(name=name))
         except DomainError as error:
-            field = str(error.params.get("field", ""))
-            problem = message(language(request), f"error.{error.code.value}", field=field)
+            problem = error_message(language(request), error.code.value, error.params)
             return render(
                 request, "charter.html", 400, session_id=session_id, title=room.state.title,
                 me=me, problem=problem, name=name,

@@ -6,16 +6,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 
 from starlette.websockets import WebSocket
 
 from room import protocol
 from room.domain import DomainError
 from room.hub import Connection, Room, Unavailable
-from room.i18n import message
+from room.i18n import error_message, message
 from room.protocol import Close, FrameError, WireError
 from room.web.security import origin_allowed
 from room.web.services import Services, language
+
+log = logging.getLogger("room.web.socket")
 
 MAX_STRIKES = 50  # malformed frames in a row before the connection counts as abuse
 
@@ -40,8 +43,13 @@ async def session_socket(websocket: WebSocket) -> None:
     connection = Connection(websocket, caller.participant, lang)
     writer = asyncio.create_task(connection.write())
     reader = asyncio.create_task(_read(websocket, room, connection))
+    crashed = False
     try:
-        await asyncio.wait({reader, writer}, return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait({reader, writer}, return_when=asyncio.FIRST_COMPLETED)
+        crashed = any(not task.cancelled() and task.exception() is not None for task in done)
+        for task in done:
+            if crashed and not task.cancelled() and task.exception() is not None:
+                log.error("session socket failed", exc_info=task.exception())
     finally:
         for task in (reader, writer):
             task.cancel()
@@ -49,8 +57,9 @@ async def session_socket(websocket: WebSocket) -> None:
             await asyncio.gather(reader, writer, return_exceptions=True)
         await room.leave(connection)
         if connection.close_code is None:
+            # A bug of ours is not the client's cue to stop: 1011 tells it to come back.
             with contextlib.suppress(Exception):
-                await websocket.close()
+                await websocket.close(1011 if crashed else 1000)
 
 
 async def _refuse(websocket: WebSocket, lang: str, code: Close, reason: str) -> None:
@@ -106,6 +115,6 @@ async def _read(websocket: WebSocket, room: Room, connection: Connection) -> Non
 
 
 def _send_error(connection: Connection, code: str, key: str | None, **params: object) -> None:
-    text = message(connection.lang, f"error.{code}", **params)
+    text = error_message(connection.lang, code, params)
     plain = {name: value for name, value in params.items() if isinstance(value, str | int | float)}
     connection.send(protocol.error_frame(code, text, key, plain))

@@ -82,10 +82,11 @@ def _no_dialog(dialog: object) -> None:
 def join(page: Page, link: str, name: str | None = None) -> None:
     """Open an invitation link, give a name if asked, accept the charter, reach the room."""
     page.goto(link)
-    if page.locator("form input#name").count():
-        if name is not None:
-            page.fill("input#name", name)
-        page.get_by_role("button", name=re.compile("charte|charter", re.I)).click()
+    accept = page.get_by_role("button", name=re.compile("charte|charter", re.I))
+    if accept.count():
+        if name is not None and page.locator("input#name").count():
+            page.fill("input#name", name)  # observers have no name field
+        accept.click()
     page.wait_for_selector("#room")
 
 

@@ -1,0 +1,200 @@
+// events -> state: a small mirror of room/domain/evolve.py. Bookkeeping only: the
+// server decides, this folds what it decided. The state keeps exactly the shape of
+// the Python plain state (same keys, same nesting, lists for tuples), so that a test
+// can compare it with GET /api/sessions/{id}.
+
+export function emptyState() {
+  return {
+    template: "",
+    title: "",
+    created_at: 0,
+    phase: "",
+    time_boxes: {},
+    timer: { running: false, deadline: null, remaining: 0 },
+    token_holder: "",
+    participants: {},
+    contributions: {},
+    next_number: 1,
+    floor: {
+      order: [],
+      turn: null,
+      speaker: null,
+      speaker_since: null,
+      hands: [],
+      speaker_only: true,
+      spoken: {},
+    },
+    situation: null,
+    video_link: "",
+    ended_at: null,
+  };
+}
+
+function withParticipant(state, id, changes) {
+  const record = { ...state.participants[id], ...changes };
+  return { ...state, participants: { ...state.participants, [id]: record } };
+}
+
+function withContribution(state, id, changes) {
+  const record = { ...state.contributions[id], ...changes };
+  return { ...state, contributions: { ...state.contributions, [id]: record } };
+}
+
+// The floor passes to `to`; the previous speaker's time is added up.
+function floorMoved(floor, to, turn, at) {
+  let spoken = floor.spoken;
+  if (floor.speaker !== null && floor.speaker_since !== null) {
+    const held = Math.max(0, at - floor.speaker_since);
+    spoken = { ...spoken, [floor.speaker]: (spoken[floor.speaker] ?? 0) + held };
+  }
+  return {
+    ...floor,
+    speaker: to,
+    speaker_since: to !== null ? at : null,
+    turn,
+    hands: floor.hands.filter((hand) => hand !== to),
+    spoken,
+  };
+}
+
+function timerExtended(state, seconds) {
+  const timer = state.timer;
+  if (timer.running && timer.deadline !== null) {
+    return { ...state, timer: { ...timer, deadline: timer.deadline + seconds } };
+  }
+  return { ...state, timer: { ...timer, remaining: timer.remaining + seconds } };
+}
+
+const APPLY = {
+  session_created(state, e) {
+    const first = Object.keys(e.time_boxes)[0];
+    return {
+      ...state,
+      template: e.template,
+      title: e.title,
+      created_at: e.at,
+      phase: first,
+      time_boxes: { ...e.time_boxes },
+      timer: { running: false, deadline: null, remaining: e.time_boxes[first] * 60 },
+      token_holder: e.by,
+      participants: {},
+    };
+  },
+  participant_added(state, e) {
+    const record = {
+      id: e.participant,
+      name: e.name,
+      role: e.role,
+      present: false,
+      absent_since: e.at,
+      removed: false,
+    };
+    return { ...state, participants: { ...state.participants, [e.participant]: record } };
+  },
+  participant_removed(state, e) {
+    let floor = state.floor;
+    if (floor.speaker === e.participant) floor = floorMoved(floor, null, floor.turn, e.at);
+    floor = { ...floor, hands: floor.hands.filter((h) => h !== e.participant) };
+    return withParticipant({ ...state, floor }, e.participant, { removed: true, present: false });
+  },
+  participant_renamed: (state, e) => withParticipant(state, e.participant, { name: e.name }),
+  connected: (state, e) => withParticipant(state, e.participant, { present: true }),
+  disconnected: (state, e) =>
+    withParticipant(state, e.participant, { present: false, absent_since: e.at }),
+  phase_changed(state, e) {
+    // A new step starts with its full time box, no round and no raised hands.
+    const floor = floorMoved(state.floor, null, null, e.at);
+    return {
+      ...state,
+      phase: e.phase,
+      timer: { running: false, deadline: null, remaining: state.time_boxes[e.phase] * 60 },
+      floor: { ...floor, order: [], hands: [] },
+    };
+  },
+  timer_started: (state, e) => ({
+    ...state,
+    timer: { running: true, deadline: e.deadline, remaining: 0 },
+  }),
+  timer_paused: (state, e) => ({
+    ...state,
+    timer: { running: false, deadline: null, remaining: e.remaining },
+  }),
+  timer_extended: (state, e) => timerExtended(state, e.seconds),
+  time_box_set(state, e) {
+    const delta = Math.trunc((e.minutes - state.time_boxes[e.phase]) * 60);
+    let next = { ...state, time_boxes: { ...state.time_boxes, [e.phase]: e.minutes } };
+    if (e.phase === next.phase) next = timerExtended(next, delta);
+    return next;
+  },
+  token_passed: (state, e) => ({ ...state, token_holder: e.to }),
+  token_taken: (state, e) => ({ ...state, token_holder: e.by }),
+  round_started(state, e) {
+    const floor = floorMoved(state.floor, e.order[0], 0, e.at);
+    return { ...state, floor: { ...floor, order: [...e.order] } };
+  },
+  floor_given: (state, e) => ({ ...state, floor: floorMoved(state.floor, e.to, e.turn, e.at) }),
+  round_ended(state, e) {
+    const floor = floorMoved(state.floor, null, null, e.at);
+    return { ...state, floor: { ...floor, order: [] } };
+  },
+  hand_raised: (state, e) => ({
+    ...state,
+    floor: { ...state.floor, hands: [...state.floor.hands, e.by] },
+  }),
+  hand_lowered: (state, e) => ({
+    ...state,
+    floor: { ...state.floor, hands: state.floor.hands.filter((h) => h !== e.participant) },
+  }),
+  round_posting_set: (state, e) => ({
+    ...state,
+    floor: { ...state.floor, speaker_only: e.speaker_only },
+  }),
+  situation_written: (state, e) => ({ ...state, situation: { ...e.situation } }),
+  contribution_posted(state, e) {
+    const c = e.contribution;
+    return {
+      ...state,
+      contributions: { ...state.contributions, [c.id]: { ...c, cites: [...c.cites] } },
+      next_number: state.next_number + 1,
+    };
+  },
+  contribution_edited: (state, e) =>
+    withContribution(state, e.contribution, { body: e.body, cites: [...e.cites], edited_at: e.at }),
+  contribution_withdrawn(state, e) {
+    const contributions = { ...state.contributions };
+    delete contributions[e.contribution];
+    return { ...state, contributions };
+  },
+  proposal_welcomed: (state, e) => withContribution(state, e.proposal, { welcome: e.mark }),
+  contribution_hidden: (state, e) => withContribution(state, e.contribution, { hidden: e.reason }),
+  contribution_unhidden: (state, e) =>
+    withContribution(state, e.contribution, { hidden: null, body: e.body }),
+  video_link_set: (state, e) => ({ ...state, video_link: e.url }),
+  session_ended(state, e) {
+    const floor = floorMoved(state.floor, null, null, e.at);
+    let timer = state.timer;
+    if (timer.running && timer.deadline !== null) {
+      timer = { running: false, deadline: null, remaining: timer.deadline - e.at };
+    }
+    return { ...state, ended_at: e.at, floor: { ...floor, order: [], hands: [] }, timer };
+  },
+};
+
+// The state after one more event. Unknown event types leave it as it is (a newer server).
+export function evolve(state, event) {
+  const apply = APPLY[event.type];
+  return apply ? apply(state, event) : state;
+}
+
+// What a reader of `role` may see: hidden text is for facilitators only (the mirror of
+// room/domain/visibility.py's visible_state).
+export function visibleState(state, role) {
+  if (role === "facilitator") return state;
+  const hidden = Object.values(state.contributions).filter(
+    (c) => c.hidden !== null && Object.keys(c.body).length > 0,
+  );
+  if (hidden.length === 0) return state;
+  const contributions = { ...state.contributions };
+  for (const c of hidden) contributions[c.id] = { ...c, body: {} };
+  return { ...state, contributions };
+}

@@ -1,0 +1,33 @@
+// The page's catalogue (a flat map key -> text, from room/catalogue/<lang>.json, put
+// in the page by templates/room.html). Every visible string comes from it.
+
+let strings = {};
+
+export function loadCatalogue(element) {
+  strings = element ? JSON.parse(element.textContent) : {};
+}
+
+// The text for `key`, its {placeholders} filled from `params`; the key itself when
+// missing, so that a forgotten string shows up rather than vanishing.
+export function t(key, params = {}) {
+  const text = strings[key];
+  if (typeof text !== "string") return key;
+  return text.replace(/\{(\w+)\}/g, (whole, name) =>
+    Object.prototype.hasOwnProperty.call(params, name) ? String(params[name]) : whole,
+  );
+}
+
+export function has(key) {
+  return typeof strings[key] === "string";
+}
+
+// Minutes and seconds, as 04:09 (hours when needed: 1:04:09).
+export function clock(seconds) {
+  const total = Math.max(0, Math.floor(seconds));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  const mm = String(m).padStart(2, "0");
+  const ss = String(s).padStart(2, "0");
+  return h > 0 ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
+}

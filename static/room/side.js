@@ -1,0 +1,328 @@
+// The side column: time, the floor, who is here. Buttons show only when the server's
+// moves allow them.
+
+import { html, useState } from "/static/vendor/preact-htm/standalone.module.js";
+import { t, clock } from "./i18n.js";
+import { useCommand, useTick, useId } from "./hooks.js";
+import { canDo, nameOf, phaseKeys } from "./contributions.js";
+
+function ErrorNote({ error }) {
+  return error ? html`<p class="error" role="alert">${error}</p>` : null;
+}
+
+export function people(state) {
+  return Object.values(state.participants).filter((p) => !p.removed);
+}
+
+// --- time ---------------------------------------------------------------------------
+
+export function remainingSeconds(state, serverNow) {
+  const timer = state.timer;
+  return timer.running && timer.deadline !== null ? timer.deadline - serverNow : timer.remaining;
+}
+
+export function TimerPanel({ ctx }) {
+  useTick(1000);
+  const { state, room } = ctx;
+  const { run, busy, error } = useCommand(room);
+  const remaining = remainingSeconds(state, room.serverNow());
+  const over = remaining < 0;
+  const box = state.time_boxes[state.phase];
+  const shown = over ? t("timer.overrun", { time: clock(-remaining) }) : clock(Math.ceil(remaining));
+  let status = t("timer.paused");
+  if (state.ended_at !== null) status = t("timer.ended");
+  else if (state.timer.running) status = t("timer.running");
+  const buttons = [];
+  if (canDo(ctx, "start_timer"))
+    buttons.push(html`<button type="button" disabled=${busy} onClick=${() => run({ type: "start_timer" })}>
+      ${t("timer.start")}
+    </button>`);
+  if (canDo(ctx, "pause_timer"))
+    buttons.push(html`<button type="button" disabled=${busy} onClick=${() => run({ type: "pause_timer" })}>
+      ${t("timer.pause")}
+    </button>`);
+  if (canDo(ctx, "extend_timer"))
+    buttons.push(html`<button
+      type="button"
+      class="quiet"
+      disabled=${busy}
+      onClick=${() => run({ type: "extend_timer", seconds: 300 })}
+    >
+      ${t("timer.extend")}
+    </button>`);
+  return html`<section class="panel timer" aria-labelledby="timer-h">
+    <h2 id="timer-h">${t("timer.title")}</h2>
+    <p class="timer-phase">${t(`phase.${state.phase}`)}</p>
+    <div
+      class=${`countdown${over ? " overrun" : ""}`}
+      role="timer"
+      aria-label=${t("timer.remaining")}
+      data-seconds=${Math.round(remaining)}
+    >
+      ${shown}
+    </div>
+    <p class="timer-meta">${status} · ${t("timer.box", { minutes: box })}</p>
+    ${buttons.length ? html`<div class="row">${buttons}</div>` : null}
+    <${ErrorNote} error=${error} />
+    <${StepControls} ctx=${ctx} />
+  </section>`;
+}
+
+// Moving from step to step: the token holder's, beside the step's time.
+function StepControls({ ctx }) {
+  const { state, room } = ctx;
+  const { run, busy, error } = useCommand(room);
+  if (!canDo(ctx, "go_to_phase")) return null;
+  const keys = phaseKeys(state);
+  const i = keys.indexOf(state.phase);
+  const prev = i > 0 ? keys[i - 1] : null;
+  const next = i < keys.length - 1 ? keys[i + 1] : null;
+  return html`<div class="steps-nav">
+    <div class="row">
+      ${prev
+        ? html`<button type="button" class="quiet" disabled=${busy} onClick=${() => run({ type: "go_to_phase", phase: prev })}>
+            ${t("console.prev")}
+          </button>`
+        : null}
+      ${next
+        ? html`<button type="button" disabled=${busy} onClick=${() => run({ type: "go_to_phase", phase: next })}>
+            ${t("console.next")}
+          </button>`
+        : null}
+    </div>
+    ${next ? html`<p class="small">${t("console.next_is", { phase: t(`phase.${next}`) })}</p>` : null}
+    <${ErrorNote} error=${error} />
+  </div>`;
+}
+
+
+// --- the floor ------------------------------------------------------------------------
+
+function floorTimes(state, serverNow) {
+  const spoken = { ...state.floor.spoken };
+  const floor = state.floor;
+  if (floor.speaker !== null && floor.speaker_since !== null) {
+    spoken[floor.speaker] = (spoken[floor.speaker] || 0) + Math.max(0, serverNow - floor.speaker_since);
+  }
+  return spoken;
+}
+
+export function FloorPanel({ ctx }) {
+  useTick(1000);
+  const { state, room, me } = ctx;
+  const floor = state.floor;
+  const act = useCommand(room);
+  const inRound = floor.turn !== null;
+  const speaker = floor.speaker;
+  const next = inRound ? floor.order.slice(floor.turn + 1).find((p) => state.participants[p] && !state.participants[p].removed) : null;
+  const serverNow = room.serverNow();
+  const times = floorTimes(state, serverNow);
+  const mine = [];
+  if (canDo(ctx, "raise_hand"))
+    mine.push(html`<button type="button" disabled=${act.busy} onClick=${() => act.run({ type: "raise_hand" })}>
+      ${t("floor.raise")}
+    </button>`);
+  if (canDo(ctx, "lower_hand"))
+    mine.push(html`<button type="button" class="quiet" disabled=${act.busy} onClick=${() => act.run({ type: "lower_hand" })}>
+      ${t("floor.lower")}
+    </button>`);
+  if (canDo(ctx, "pass_turn"))
+    mine.push(html`<button type="button" disabled=${act.busy} onClick=${() => act.run({ type: "pass_turn" })}>
+      ${t("floor.pass")}
+    </button>`);
+  const facilitator = me && me.role === "facilitator";
+
+  return html`<section class="panel floor" aria-labelledby="floor-h">
+    <h2 id="floor-h">${t("floor.title")}</h2>
+    <p class="speaker">
+      ${speaker !== null
+        ? html`${t("floor.speaker")} <strong>${nameOf(state, speaker)}</strong>
+            <span class="since"> (${clock(serverNow - (floor.speaker_since || serverNow))})</span>`
+        : t("floor.none")}
+    </p>
+    ${inRound
+      ? html`<h3>${t("floor.round")}</h3>
+          <ol class="round-order">
+            ${floor.order.map((p, i) => {
+              const gone = !state.participants[p] || state.participants[p].removed;
+              let mark = null;
+              if (i === floor.turn && p === speaker) mark = t("floor.mark_now");
+              else if (p === next) mark = t("floor.mark_next");
+              else if (i < floor.turn) mark = t("floor.mark_done");
+              return html`<li
+                key=${p}
+                class=${`${i === floor.turn ? "is-turn" : ""}${gone ? " is-gone" : ""}`}
+                aria-current=${i === floor.turn ? "true" : undefined}
+              >
+                ${nameOf(state, p)}${mark ? html` <span class="tag">${mark}</span>` : null}
+              </li>`;
+            })}
+          </ol>
+          ${next ? html`<p class="next">${t("floor.next", { name: nameOf(state, next) })}</p>` : null}
+          <p class="posting">${t(floor.speaker_only ? "floor.speaker_only_on" : "floor.speaker_only_off")}</p>`
+      : null}
+    <h3>${t("floor.hands")}</h3>
+    ${floor.hands.length
+      ? html`<ol class="hands">
+          ${floor.hands.map((p) => html`<li key=${p}>${nameOf(state, p)}</li>`)}
+        </ol>`
+      : html`<p class="empty">${t("floor.no_hands")}</p>`}
+    ${mine.length ? html`<div class="row">${mine}</div>` : null}
+    <${ErrorNote} error=${act.error} />
+    ${facilitator ? html`<${FloorConsole} ctx=${ctx} />` : null}
+    ${facilitator && Object.keys(times).length
+      ? html`<h3>${t("floor.times")}</h3>
+          <dl class="times">
+            ${Object.entries(times).map(
+              ([p, seconds]) => html`<div class="time-row" key=${p}>
+                <dt>${nameOf(state, p)}</dt>
+                <dd>${clock(seconds)}</dd>
+              </div>`,
+            )}
+          </dl>`
+      : null}
+  </section>`;
+}
+
+// The facilitator's floor controls: give the floor, run a round table.
+function FloorConsole({ ctx }) {
+  const { state, room } = ctx;
+  const act = useCommand(room);
+  const id = useId("floor");
+  const speakers = people(state).filter((p) => p.role === "member" || p.role === "narrator");
+  const members = people(state).filter((p) => p.role === "member");
+  const [to, setTo] = useState("");
+  const [order, setOrder] = useState(null); // null: members in list order
+  const [skipped, setSkipped] = useState({});
+  const chosenOrder = (order || members.map((m) => m.id)).filter((p) => members.some((m) => m.id === p));
+  for (const m of members) if (!chosenOrder.includes(m.id)) chosenOrder.push(m.id);
+  const roundOrder = chosenOrder.filter((p) => !skipped[p]);
+  const move = (i, delta) => {
+    const next = [...chosenOrder];
+    const [item] = next.splice(i, 1);
+    next.splice(i + delta, 0, item);
+    setOrder(next);
+  };
+  const target = to && speakers.some((p) => p.id === to) ? to : speakers[0] ? speakers[0].id : "";
+  const inRound = state.floor.turn !== null;
+
+  const give = canDo(ctx, "give_floor") && speakers.length
+    ? html`<form
+        class="inline-form"
+        onSubmit=${(e) => {
+          e.preventDefault();
+          act.run({ type: "give_floor", to: target });
+        }}
+      >
+        <label for=${`${id}-to`}>${t("floor.give_to")}</label>
+        <div class="row">
+          <select id=${`${id}-to`} value=${target} onChange=${(e) => setTo(e.currentTarget.value)}>
+            ${speakers.map((p) => html`<option key=${p.id} value=${p.id}>${p.name} — ${t(`role.${p.role}`)}</option>`)}
+          </select>
+          <button type="submit" disabled=${act.busy}>${t("floor.give")}</button>
+        </div>
+      </form>`
+    : null;
+
+  const controls = [];
+  if (canDo(ctx, "next_speaker"))
+    controls.push(html`<button type="button" disabled=${act.busy} onClick=${() => act.run({ type: "next_speaker" })}>
+      ${t("floor.next_speaker")}
+    </button>`);
+  if (canDo(ctx, "end_round"))
+    controls.push(html`<button type="button" class="quiet" disabled=${act.busy} onClick=${() => act.run({ type: "end_round" })}>
+      ${t(inRound ? "floor.end_round" : "floor.end_floor")}
+    </button>`);
+
+  const round =
+    canDo(ctx, "start_round") && !inRound && members.length
+      ? html`<form
+          class="round-form"
+          onSubmit=${(e) => {
+            e.preventDefault();
+            act.run({ type: "start_round", order: roundOrder });
+          }}
+        >
+          <fieldset>
+            <legend>${t("floor.order")}</legend>
+            <ol class="order-list">
+              ${chosenOrder.map((pid, i) => {
+                const name = nameOf(state, pid);
+                return html`<li key=${pid}>
+                  <input
+                    type="checkbox"
+                    id=${`${id}-in-${pid}`}
+                    checked=${!skipped[pid]}
+                    onChange=${(e) => setSkipped({ ...skipped, [pid]: !e.currentTarget.checked })}
+                  />
+                  <label for=${`${id}-in-${pid}`}>${name}</label>
+                  <span class="order-buttons">
+                    <button
+                      type="button"
+                      class="icon"
+                      disabled=${i === 0}
+                      aria-label=${t("floor.up", { name })}
+                      onClick=${() => move(i, -1)}
+                    >
+                      ↑
+                    </button>
+                    <button
+                      type="button"
+                      class="icon"
+                      disabled=${i === chosenOrder.length - 1}
+                      aria-label=${t("floor.down", { name })}
+                      onClick=${() => move(i, 1)}
+                    >
+                      ↓
+                    </button>
+                  </span>
+                </li>`;
+              })}
+            </ol>
+          </fieldset>
+          <button type="submit" disabled=${act.busy || roundOrder.length === 0}>${t("floor.start_round")}</button>
+        </form>`
+      : null;
+
+  const posting = canDo(ctx, "set_round_posting")
+    ? html`<div class="check">
+        <input
+          type="checkbox"
+          id=${`${id}-only`}
+          checked=${state.floor.speaker_only}
+          disabled=${act.busy}
+          onChange=${(e) => act.run({ type: "set_round_posting", speaker_only: e.currentTarget.checked })}
+        />
+        <label for=${`${id}-only`}>${t("floor.speaker_only")}</label>
+      </div>`
+    : null;
+
+  if (!give && !controls.length && !round && !posting) return null;
+  return html`<div class="console-block">
+    ${controls.length ? html`<div class="row">${controls}</div>` : null}
+    ${give} ${round} ${posting}
+    <${ErrorNote} error=${act.error} />
+  </div>`;
+}
+
+// --- who is here -------------------------------------------------------------------
+
+export function PeoplePanel({ ctx }) {
+  const { state, me } = ctx;
+  const list = people(state);
+  return html`<section class="panel people" aria-labelledby="people-h">
+    <h2 id="people-h">${t("people.title")}</h2>
+    <ul class="people-list">
+      ${list.map(
+        (p) => html`<li key=${p.id} class=${p.present ? "is-present" : "is-absent"} data-pid=${p.id}>
+          <span class="dot" aria-hidden="true"></span>
+          <span class="person-name">${p.name}</span>
+          ${me && p.id === me.participant ? html` <span class="you">${t("people.you")}</span>` : null}
+          <span class="person-role">${t(`role.${p.role}`)}</span>
+          <span class="presence">${t(p.present ? "people.present" : "people.absent")}</span>
+          ${p.id === state.token_holder ? html`<span class="tag token">${t("people.token")}</span>` : null}
+        </li>`,
+      )}
+    </ul>
+  </section>`;
+}

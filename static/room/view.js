@@ -1,0 +1,231 @@
+// The room's page: header (who I am, the connection, language, exports, the video
+// call), the stepper, then two columns — the situation and the steps; time, floor,
+// people and the facilitator's console.
+
+import { html, useState, useEffect } from "/static/vendor/preact-htm/standalone.module.js";
+import { t, has } from "./i18n.js";
+import { explain, useCommand, useDraft, useFocusFirst, useId, useRoom } from "./hooks.js";
+import { Steps, canDo, nameOf, phaseKeys } from "./contributions.js";
+import { TimerPanel, FloorPanel, PeoplePanel } from "./side.js";
+import { ConsolePanel, InvitationsPanel } from "./console.js";
+
+function ErrorNote({ error }) {
+  return error ? html`<p class="error" role="alert">${error}</p>` : null;
+}
+
+const isWebLink = (url) => /^https?:\/\//i.test(url || "");
+
+function Connection({ room }) {
+  const pending = room.outbox.length;
+  let text = t(`conn.${room.status}`);
+  if (room.status === "closed" && room.closed) {
+    const why = `close.${room.closed.code}`;
+    text = has(why) ? t(why) : t("close.other");
+  }
+  return html`<div class=${`conn conn-${room.status}`}>
+    <p role="status" aria-live="polite">
+      <span class="conn-dot" aria-hidden="true"></span>
+      ${text}${pending && room.status !== "connected" ? html` · ${t("conn.pending", { count: pending })}` : null}
+    </p>
+    ${room.status === "closed"
+      ? html`<p class="reload"><a href=${location.pathname}>${t("close.reload")}</a></p>`
+      : null}
+  </div>`;
+}
+
+function Header({ ctx, session, exports }) {
+  const { state, me, room } = ctx;
+  const links = [];
+  if (isWebLink(state.video_link))
+    links.push(html`<li key="video">
+      <a class="video-link" href=${state.video_link} rel="noopener noreferrer" target="_blank">
+        ${t("video.join")}
+      </a>
+    </li>`);
+  if (exports)
+    links.push(
+      html`<li key="md"><a href=${`/s/${session}/export.md`}>${t("export.md")}</a></li>`,
+      html`<li key="html"><a href=${`/s/${session}/export.html`}>${t("export.html")}</a></li>`,
+    );
+  return html`<header class="room-head">
+    <div class="head-main">
+      <h1>${state.title || t("app.name")}</h1>
+      ${state.template ? html`<p class="template">${t(`template.${state.template}`)}</p>` : null}
+      ${me
+        ? html`<p class="me">
+            ${t("room.me", { name: nameOf(state, me.participant) || me.name, role: t(`role.${me.role}`) })}
+            ${me.role === "observer" ? html` <span class="badge observer">${t("room.observer_badge")}</span>` : null}
+          </p>`
+        : null}
+    </div>
+    <div class="head-side">
+      <${Connection} room=${room} />
+      ${links.length ? html`<ul class="head-links">${links}</ul>` : null}
+    </div>
+  </header>`;
+}
+
+function Stepper({ state }) {
+  const keys = phaseKeys(state);
+  const current = keys.indexOf(state.phase);
+  return html`<nav class="stepper" aria-label=${t("steps.label")}>
+    <ol>
+      ${keys.map(
+        (k, i) => html`<li
+          key=${k}
+          class=${i === current ? "is-current" : i < current ? "is-done" : "is-next"}
+          aria-current=${i === current ? "step" : undefined}
+        >
+          <span class="step-number" aria-hidden="true">${i + 1}</span>
+          <span class="step-label">${t(`phase.${k}`)}</span>
+          <span class="step-box">${t("steps.minutes", { minutes: state.time_boxes[k] })}</span>
+        </li>`,
+      )}
+    </ol>
+  </nav>`;
+}
+
+const SITUATION_FIELDS = ["context", "problem", "question"];
+
+function Situation({ ctx }) {
+  const { state } = ctx;
+  const s = state.situation;
+  const [editing, setEditing] = useState(false);
+  const can = canDo(ctx, "write_situation");
+  return html`<section class="situation" aria-labelledby="situation-h">
+    <h2 id="situation-h">${t("situation.title")}</h2>
+    ${s
+      ? html`<h3 class="situation-title">${s.title}</h3>
+          ${s.request
+            ? html`<div class="request">
+                <p class="request-label">${t("situation.request")}</p>
+                <p class="request-text">${s.request}</p>
+              </div>`
+            : null}
+          <dl class="fields">
+            ${SITUATION_FIELDS.filter((f) => s[f]).map(
+              (f) => html`<dt>${t(`situation.${f}`)}</dt><dd>${s[f]}</dd>`,
+            )}
+          </dl>`
+      : html`<p class="empty">${t("situation.none")}</p>`}
+    ${can && !editing
+      ? html`<button type="button" onClick=${() => setEditing(true)}>
+          ${t(s ? "situation.edit" : "situation.write")}
+        </button>`
+      : null}
+    ${can && editing ? html`<${SituationForm} ctx=${ctx} onDone=${() => setEditing(false)} />` : null}
+  </section>`;
+}
+
+function SituationForm({ ctx, onDone }) {
+  const s = ctx.state.situation;
+  const initial = {
+    title: s ? s.title : "",
+    context: s ? s.context : "",
+    problem: s ? s.problem : "",
+    question: s ? s.question : "",
+    request: s ? s.request : "",
+  };
+  const [draft, setDraft, clear] = useDraft("situation", initial);
+  const { run, busy, error } = useCommand(ctx.room);
+  const id = useId("situation");
+  const focusRef = useFocusFirst();
+  async function submit(event) {
+    event.preventDefault();
+    const cmd = { type: "write_situation", ...draft };
+    if (await run(cmd)) {
+      clear();
+      onDone();
+    }
+  }
+  const cancel = () => {
+    clear();
+    onDone();
+  };
+  return html`<form class="compose situation-form" onSubmit=${submit} ref=${focusRef}>
+    <label for=${`${id}-title`}>${t("situation.field_title")}</label>
+    <input
+      id=${`${id}-title`}
+      required
+      maxlength="200"
+      value=${draft.title}
+      onInput=${(e) => setDraft({ title: e.currentTarget.value })}
+    />
+    ${[...SITUATION_FIELDS, "request"].map(
+      (f) => html`<label for=${`${id}-${f}`}>${t(`situation.${f}`)}</label>
+        <textarea
+          id=${`${id}-${f}`}
+          rows=${f === "context" ? 4 : 2}
+          maxlength="5000"
+          value=${draft[f]}
+          onInput=${(e) => setDraft({ [f]: e.currentTarget.value })}
+        ></textarea>`,
+    )}
+    <div class="row">
+      <button type="submit" disabled=${busy}>${t("situation.save")}</button>
+      <button type="button" class="quiet" onClick=${cancel}>${t("common.cancel")}</button>
+    </div>
+    <${ErrorNote} error=${error} />
+  </form>`;
+}
+
+// A refusal no form was waiting for (a command resent after a reload, a frame error).
+function Notice({ room }) {
+  if (!room.notice) return null;
+  const observer = room.me && room.me.role === "observer"; // who has no buttons at all
+  return html`<div class="notice" role="alert">
+    <p>${explain(room.notice)}</p>
+    ${observer
+      ? null
+      : html`<button type="button" class="quiet" onClick=${() => room.dismissNotice()}>${t("common.dismiss")}</button>`}
+  </div>`;
+}
+
+// One short sentence per new contribution, for screen readers.
+function useAnnouncements(room) {
+  const [text, setText] = useState("");
+  useEffect(() => {
+    room.onLiveEvent = (event, state) => {
+      if (event.type !== "contribution_posted") return;
+      const c = event.contribution;
+      const who = state.participants[c.author] ? state.participants[c.author].name : "";
+      setText(t(`announce.${c.kind}`, { name: who }));
+    };
+    return () => (room.onLiveEvent = null);
+  }, [room]);
+  return text;
+}
+
+export function App({ room, session, exports, lang }) {
+  useRoom(room);
+  const announcement = useAnnouncements(room);
+  const state = room.state;
+  const ctx = { room, state, moves: room.moves, me: room.me };
+  const facilitator = room.me && room.me.role === "facilitator";
+  if (!state.template) {
+    return html`<div class="room">
+      <${Connection} room=${room} />
+      <p class="loading">${t("page.room.loading")}</p>
+    </div>`;
+  }
+  return html`<div class=${`room role-${room.me ? room.me.role : "unknown"}`}>
+    <${Header} ctx=${ctx} session=${session} exports=${exports} />
+    <${Stepper} state=${state} />
+    ${state.ended_at !== null ? html`<p class="ended">${t("room.ended")}</p>` : null}
+    <${Notice} room=${room} />
+    <div class="room-grid">
+      <div class="main-col">
+        <${Situation} ctx=${ctx} />
+        <${Steps} ctx=${ctx} />
+      </div>
+      <div class="side-col">
+        <${TimerPanel} ctx=${ctx} />
+        <${FloorPanel} ctx=${ctx} />
+        <${PeoplePanel} ctx=${ctx} />
+        ${facilitator ? html`<${ConsolePanel} ctx=${ctx} />` : null}
+        ${facilitator ? html`<${InvitationsPanel} ctx=${ctx} session=${session} />` : null}
+      </div>
+    </div>
+    <div class="visually-hidden" role="status" aria-live="polite" aria-atomic="true">${announcement}</div>
+  </div>`;
+}
