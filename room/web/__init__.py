@@ -30,6 +30,7 @@ def routes() -> list[BaseRoute]:
         Route("/api/sessions/{session_id}/charter", api.accept_charter, methods=["POST"]),
         Route("/api/sessions/{session_id}/invitations", api.invite, methods=["POST"]),
         Route("/api/sessions/{session_id}/invitations", api.invitations, methods=["GET"]),
+        Route("/api/sessions/{session_id}/me/link", api.my_link, methods=["POST"]),
         Route(
             "/api/sessions/{session_id}/participants/{participant}/link",
             api.reissue,

@@ -205,6 +205,15 @@ async def reissue(request: Request) -> Response:
 
 
 @endpoint
+async def my_link(request: Request) -> Response:
+    """One more link for the caller, for another device; their other links stay valid."""
+    await _body(request)
+    caller = await _caller(request, request.path_params["session_id"])
+    secret = await _services(request).new_link(caller.session_id, caller.participant)
+    return JSONResponse({"link": _link(request, secret)}, status_code=201)
+
+
+@endpoint
 async def remove(request: Request) -> Response:
     if not origin_allowed(request, _services(request).settings.allowed_origins):
         raise ApiError(403, "forbidden_origin")

@@ -74,7 +74,10 @@ async def create(request: Request) -> Response:
             problem=problem,
             form=form,
         )
-    return RedirectResponse(request.url_for("open_link", secret=secret), status_code=303)
+    link = str(request.url_for("open_link", secret=secret))
+    response = render(request, "created.html", link=link, title=form.get("title", ""))
+    response.headers["cache-control"] = "no-store"
+    return response
 
 
 async def demo(request: Request) -> Response:

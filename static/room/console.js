@@ -294,9 +294,25 @@ function Invitee({ ctx, p, session, self }) {
     }
     setBusy(false);
   }
+  async function ownLink() {
+    setBusy(true);
+    setError(null);
+    try {
+      const answer = await api("POST", `/api/sessions/${session}/me/link`, {});
+      setLink(answer.link);
+    } catch (refusal) {
+      setError(refusal.message);
+    }
+    setBusy(false);
+  }
   const removable = canDo(ctx, "remove_participant") && !self;
   return html`<li class="invitee" data-pid=${p.id}>
     <span class="person-name">${p.name}</span> <span class="person-role">${t(`role.${p.role}`)}</span>
+    ${self
+      ? html`<div class="row">
+          <button type="button" class="quiet" disabled=${busy} onClick=${ownLink}>${t("invite.my_link")}</button>
+        </div>`
+      : null}
     ${!self
       ? html`<div class="row">
           <button type="button" class="quiet" disabled=${busy} onClick=${reissue} aria-label=${t("invite.reissue", { name: p.name })}>

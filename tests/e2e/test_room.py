@@ -109,6 +109,7 @@ def create_session(page: Page, server: ServerProcess, title: str, name: str) -> 
     page.fill("#title", title)
     page.fill("#name", name)
     page.get_by_role("button", name=FR["page.home.create"]).click()
+    page.get_by_role("link", name=FR["created.enter"]).click()
     page.get_by_role("button", name=FR["charter.accept"]).click()
     live(page)
     match = re.search(r"/s/(s[0-9a-f]+)$", page.url)

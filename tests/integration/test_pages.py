@@ -92,3 +92,32 @@ async def test_the_demonstration_is_played_up_to_step_three(server: ServerProces
     kinds = [c["kind"] for c in state["contributions"].values()]
     assert kinds.count("question") == 4 and kinds.count("answer") == 4
     assert kinds.count("proposal") == 3 and state["situation"]["request"]
+
+
+async def test_a_participant_gets_a_link_for_another_device(server: ServerProcess) -> None:
+    """A second link for oneself opens the same participant; the first keeps working."""
+    cast = await seat(server, {"nadia": "facilitator", "karim": "member"})
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        made = await http.post(
+            f"/api/sessions/{cast.session}/me/link", json={}, headers=cast.auth("karim")
+        )
+        assert made.status_code == 201
+        other = {"Authorization": f"Bearer {made.json()['link'].rsplit('/', 1)[1]}"}
+        for headers in (other, cast.auth("karim")):
+            me = (await http.get("/api/me", headers=headers)).json()
+            assert me["participant"] == cast.ids["karim"]
+
+
+async def test_creating_a_session_shows_the_facilitators_link_once(server: ServerProcess) -> None:
+    """The home form answers with a page holding the facilitator's personal link."""
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        page = await http.post(
+            "/sessions",
+            data={"title": "Séance 1", "name": "Nadia", "template": "flyer"},
+            headers={"Origin": server.url},
+        )
+        assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
+        link = re.search(r'value="(http://[^"]+/j/[^"]+)"', page.text)
+        assert link is not None
+        entered = await http.get(link.group(1).removeprefix(server.url))
+        assert entered.status_code == 303
