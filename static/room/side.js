@@ -65,7 +65,51 @@ export function TimerPanel({ ctx }) {
     ${buttons.length ? html`<div class="row">${buttons}</div>` : null}
     <${ErrorNote} error=${error} />
     <${StepControls} ctx=${ctx} />
+    <${TimeBoxes} ctx=${ctx} />
   </section>`;
+}
+
+// The facilitator adjusts the steps' time boxes to the group's day; only changed ones are
+// sent, one set_time_box each, and the total shows against the session's length.
+function TimeBoxes({ ctx }) {
+  const { state, room } = ctx;
+  const { run, busy, error } = useCommand(room);
+  const [draft, setDraft] = useState({});
+  const id = useId("boxes");
+  if (!canDo(ctx, "set_time_box")) return null;
+  const keys = phaseKeys(state);
+  const value = (k) => (k in draft ? draft[k] : String(state.time_boxes[k]));
+  const total = keys.reduce((sum, k) => sum + (parseInt(value(k), 10) || 0), 0);
+  const changed = keys.filter((k) => k in draft && parseInt(draft[k], 10) !== state.time_boxes[k]);
+  async function save(event) {
+    event.preventDefault();
+    for (const k of changed) {
+      if (!(await run({ type: "set_time_box", phase: k, minutes: parseInt(draft[k], 10) || 0 }))) return;
+    }
+    setDraft({});
+  }
+  return html`<details class="time-boxes">
+    <summary>${t("boxes.title")}</summary>
+    <form onSubmit=${save}>
+      ${keys.map(
+        (k) => html`<div class="box-row">
+          <label for=${`${id}-${k}`}>${t(`phase.${k}`)}</label>
+          <input
+            id=${`${id}-${k}`}
+            type="number"
+            min="1"
+            max="240"
+            inputmode="numeric"
+            value=${value(k)}
+            onInput=${(e) => setDraft({ ...draft, [k]: e.currentTarget.value })}
+          />
+        </div>`,
+      )}
+      <p class="small" aria-live="polite">${t("boxes.total", { minutes: total })}</p>
+      <button type="submit" disabled=${busy || changed.length === 0}>${t("boxes.save")}</button>
+      <${ErrorNote} error=${error} />
+    </form>
+  </details>`;
 }
 
 // Moving from step to step: the token holder's, beside the step's time.

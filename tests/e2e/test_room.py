@@ -571,6 +571,34 @@ def test_the_countdown_follows_the_server_clock_not_the_computer_clock(
     expect(karim.locator(".countdown")).to_have_class(re.compile("overrun"))
 
 
+def test_the_facilitator_adjusts_time_boxes_and_everyone_sees_them(
+    server: ServerProcess, browser: Browser, contexts: list[BrowserContext]
+) -> None:
+    """A facilitator gives the current step 40 minutes instead of 10: the member's
+    countdown and time box follow without a reload; a box over 240 minutes is held back."""
+    created = httpx.post(
+        f"{server.url}/api/sessions", json={"title": "Séance de juin", "name": "Nadia"}
+    ).json()
+    fac = person(browser, contexts)
+    join(fac, created["link"])
+    karim = enter(browser, contexts, invite(fac, "member", "Karim"))
+
+    boxes = fac.locator("details.time-boxes")
+    boxes.locator("summary").click()
+    boxes.get_by_label(FR["phase.opening"]).fill("40")
+    expect(boxes).to_contain_text(FR["boxes.total"].format(minutes=180))
+    boxes.get_by_role("button", name=FR["boxes.save"]).click()
+    expect(karim.locator(".timer-meta")).to_contain_text(FR["timer.box"].format(minutes=40))
+    expect(karim.locator(".countdown")).to_have_text("40:00")
+
+    too_long = boxes.get_by_label(FR["phase.expose"])
+    too_long.fill("999")  # the browser holds the form back: 240 minutes at most
+    boxes.get_by_role("button", name=FR["boxes.save"]).click()
+    assert too_long.evaluate("input => input.validity.rangeOverflow")
+    assert api_state(fac, server, created["session"])["state"]["time_boxes"]["expose"] == 15
+    assert_no_axe_violations(fac)
+
+
 # --- hostile text -----------------------------------------------------------------------------
 
 HOSTILE = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "javascript:alert(1)"]
