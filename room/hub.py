@@ -190,12 +190,19 @@ class Room:
         resend of a command applied before. Raises DomainError or Unavailable."""
         async with self.lock:
             for _ in range(APPEND_RETRIES):
-                if key is not None:
-                    done = await self._acknowledged(actor, key)
+                if key is not None and (actor, key) in self.acked:
+                    return self.acked[(actor, key)], True
+                now = self.clock()
+                try:
+                    events = decide(self.state, actor, command, now)
+                except DomainError:
+                    # A resend of a command applied before this process knew of it may be
+                    # refused now (a hand already raised): it gets its first answer. New
+                    # keys need no look-up: the append refuses a known key atomically.
+                    done = await self._stored_seq(actor, key)
                     if done is not None:
                         return done, True
-                now = self.clock()
-                events = decide(self.state, actor, command, now)
+                    raise
                 datas = [encode_event(event) for event in events]
                 try:
                     last = await self.store.append(
@@ -233,11 +240,10 @@ class Room:
             if isinstance(event, ParticipantRemoved):
                 self.disconnect(event.participant, protocol.Close.REMOVED, "removed")
 
-    async def _acknowledged(self, actor: str, key: str) -> int | None:
-        seq = self.acked.get((actor, key))
-        if seq is None:
-            seq = await self.store.command_seq(self.session_id, CommandKey(actor, key))
-        return seq
+    async def _stored_seq(self, actor: str, key: str | None) -> int | None:
+        if key is None:
+            return None
+        return await self.store.command_seq(self.session_id, CommandKey(actor, key))
 
     def _remember(self, actor: str, key: str, seq: int) -> None:
         self.acked[(actor, key)] = seq

@@ -14,7 +14,7 @@ from room.client import CommandRefused, RoomClient
 from room.domain import Kind, Welcome, to_plain
 from room.domain import commands as c
 from room.hub import decode_event
-from tests.integration.people import Cast, seat
+from tests.integration.people import Cast, command, seat
 from tests.running import ServerProcess
 
 
@@ -192,3 +192,22 @@ async def test_killed_server_loses_nothing_acknowledged_and_applies_nothing_twic
     assert len(acked) == 120
     for key in acked:
         assert texts[f"Retour {key}"] == 1, f"{key} is in the log {texts[f'Retour {key}']} times"
+
+
+async def test_a_resend_after_a_restart_gets_its_first_answer_not_a_refusal(
+    server: ServerProcess,
+) -> None:
+    """A hand raised before the server died, resent under the same key after it came
+    back, is acknowledged as the same command, not refused as a hand already raised."""
+    cast = await seat(server, {"nadia": "facilitator", "karim": "member"})
+    karim = await cast.raw("karim")
+    first = await command(karim, "hand-1", {"type": "raise_hand"})
+    assert first["t"] == "ack"
+    await karim.close()
+    server.kill()
+    server.start()
+    again = await cast.raw("karim")
+    resent = await command(again, "hand-1", {"type": "raise_hand"})
+    assert (resent["t"], resent["seq"], resent.get("dup")) == ("ack", first["seq"], True)
+    other = await command(again, "hand-2", {"type": "raise_hand"})
+    assert (other["t"], other["code"]) == ("error", "conflict")
