@@ -22,15 +22,12 @@ from room.domain.errors import Code, DomainError
 from room.domain.roles import Kind, Role, body_fields, required_fields
 from room.domain.state import Contribution, Situation, State
 from room.domain.templates import TEMPLATES, Template
+from room.domain.text import NAME_MAX, TEXT_MAX, TITLE_MAX, checked_identifier, checked_text
 
 # How long the token holder must have been gone before another facilitator may take it.
 TOKEN_TAKEOVER_SECONDS = 120.0
 
-# Text limits, in characters. The wire has its own byte limits in front of these.
-ID_MAX = 64
-NAME_MAX = 80
-TITLE_MAX = 200
-TEXT_MAX = 5000
+# Limits of the session's own fields, beside the shared ones in room.domain.text.
 REASON_MAX = 500
 URL_MAX = 500
 ROUND_MAX = 64
@@ -38,9 +35,6 @@ EXTEND_MAX_SECONDS = 3600
 TIME_BOX_MAX_MINUTES = 240
 
 Move = tuple[str, ...]
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-_LINE_BREAK = re.compile(r"[\r\n\t]")
 
 
 def move_of(command: Command) -> Move:
@@ -286,30 +280,15 @@ def _invalid(field: str, **params: Any) -> DomainError:
     return DomainError(Code.INVALID, field=field, **params)
 
 
-def _text(field: str, value: str, limit: int, *, required: bool = True, lines: bool = True) -> str:
-    """Check a user's text: within ``limit``, no control characters, filled if required."""
-    if len(value) > limit:
-        raise _invalid(field, limit=limit)
-    if _CONTROL.search(value) or (not lines and _LINE_BREAK.search(value)):
-        raise _invalid(field, reason="control_characters")
-    if required and not value.strip():
-        raise _invalid(field, reason="empty")
-    return value
-
-
-def _identifier(field: str, value: str) -> str:
-    if not value or len(value) > ID_MAX or not value.isprintable() or value == SYSTEM:
-        raise _invalid(field)
-    return value
-
-
 def _body(kind: Kind, body: dict[str, str]) -> dict[str, str]:
     allowed = body_fields(kind)
     for name in body:
         if name not in allowed:
             raise _invalid(f"body.{name}")
     for name in allowed:
-        _text(f"body.{name}", body.get(name, ""), TEXT_MAX, required=name in required_fields(kind))
+        checked_text(
+            f"body.{name}", body.get(name, ""), TEXT_MAX, required=name in required_fields(kind)
+        )
     if not any(value.strip() for value in body.values()):
         raise _invalid("body", reason="empty")
     return {name: body[name] for name in allowed if name in body}
@@ -366,33 +345,33 @@ def _create_session(state: State, actor: str, c: cmd.CreateSession, now: float) 
     template = TEMPLATES.get(c.template)
     if template is None:
         raise _invalid("template")
-    facilitator = _identifier("facilitator", c.facilitator)
+    facilitator = checked_identifier("facilitator", c.facilitator)
     boxes = {phase.key: phase.minutes for phase in template.phases}
     return [
         ev.SessionCreated(
             at=now,
             by=facilitator,
             template=template.key,
-            title=_text("title", c.title, TITLE_MAX, lines=False),
+            title=checked_text("title", c.title, TITLE_MAX, lines=False),
             time_boxes=boxes,
         ),
         ev.ParticipantAdded(
             at=now,
             by=facilitator,
             participant=facilitator,
-            name=_text("name", c.name, NAME_MAX, lines=False),
+            name=checked_text("name", c.name, NAME_MAX, lines=False),
             role=Role.FACILITATOR,
         ),
     ]
 
 
 def _add_participant(state: State, actor: str, c: cmd.AddParticipant, now: float) -> list[ev.Event]:
-    participant = _identifier("participant", c.participant)
+    participant = checked_identifier("participant", c.participant)
     if participant in state.participants:
         raise _invalid("participant", reason="taken")
     if c.role is Role.NARRATOR and state.narrator() is not None:
         raise _invalid("role", reason="one_narrator")
-    name = _text("name", c.name, NAME_MAX, lines=False)
+    name = checked_text("name", c.name, NAME_MAX, lines=False)
     return [ev.ParticipantAdded(at=now, by=actor, participant=participant, name=name, role=c.role)]
 
 
@@ -406,7 +385,7 @@ def _remove_participant(
 
 
 def _rename(state: State, actor: str, c: cmd.Rename, now: float) -> list[ev.Event]:
-    name = _text("name", c.name, NAME_MAX, lines=False)
+    name = checked_text("name", c.name, NAME_MAX, lines=False)
     return [ev.ParticipantRenamed(at=now, by=actor, participant=actor, name=name)]
 
 
@@ -514,11 +493,11 @@ def _round_posting(state: State, actor: str, c: cmd.SetRoundPosting, now: float)
 
 def _write_situation(state: State, actor: str, c: cmd.WriteSituation, now: float) -> list[ev.Event]:
     situation = Situation(
-        title=_text("title", c.title, TITLE_MAX, lines=False),
-        context=_text("context", c.context, TEXT_MAX, required=False),
-        problem=_text("problem", c.problem, TEXT_MAX, required=False),
-        question=_text("question", c.question, TEXT_MAX, required=False),
-        request=_text("request", c.request, TEXT_MAX, required=False),
+        title=checked_text("title", c.title, TITLE_MAX, lines=False),
+        context=checked_text("context", c.context, TEXT_MAX, required=False),
+        problem=checked_text("problem", c.problem, TEXT_MAX, required=False),
+        question=checked_text("question", c.question, TEXT_MAX, required=False),
+        request=checked_text("request", c.request, TEXT_MAX, required=False),
     )
     return [ev.SituationWritten(at=now, by=actor, situation=situation)]
 
@@ -570,7 +549,7 @@ def _hide(state: State, actor: str, c: cmd.Hide, now: float) -> list[ev.Event]:
     contribution = _target(state, c.contribution)
     if contribution.hidden is not None:
         raise _invalid("contribution", reason="hidden")
-    reason = _text("reason", c.reason, REASON_MAX, lines=False)
+    reason = checked_text("reason", c.reason, REASON_MAX, lines=False)
     return [ev.ContributionHidden(at=now, by=actor, contribution=contribution.id, reason=reason)]
 
 

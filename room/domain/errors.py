@@ -23,6 +23,9 @@ class Code(StrEnum):
     HOLDER_PRESENT = "holder_present"  # the token holder has not been gone long enough
     SESSION_ENDED = "session_ended"
     CONFLICT = "conflict"  # the state already is what the command asks for
+    # A group's people (room.domain.group).
+    CHARTER_REQUIRED = "charter_required"  # accept the group's current charter version first
+    NOT_ADMITTED = "not_admitted"  # accepted the charter, but a facilitator has not admitted them
     # What: the command's own arguments are wrong.
     INVALID = "invalid"
     NOT_FOUND = "not_found"

@@ -74,6 +74,26 @@ ACTORS = (*PEOPLE, SYSTEM)
 # Every refusal code and every accepted command type, over the whole run of the machine.
 SEEN_CODES: set[Code] = set()
 ACCEPTED_TYPES: set[str] = set()
+# The codes a session's rules can refuse with: those of the group's people (the charter,
+# admission) belong to room.domain.group and its own tests.
+SESSION_CODES = frozenset(
+    {
+        Code.NOT_PARTICIPANT,
+        Code.FORBIDDEN_ROLE,
+        Code.WRONG_PHASE,
+        Code.NOT_TOKEN_HOLDER,
+        Code.NOT_YOUR_TURN,
+        Code.NOT_AUTHOR,
+        Code.PHASE_CLOSED,
+        Code.HIDDEN,
+        Code.IN_USE,
+        Code.HOLDER_PRESENT,
+        Code.SESSION_ENDED,
+        Code.CONFLICT,
+        Code.INVALID,
+        Code.NOT_FOUND,
+    }
+)
 
 # Events that move the phase, the timer, the floor or the token: the holder's business.
 HOLDER_EVENTS = (
@@ -828,6 +848,6 @@ def test_random_sessions_keep_the_rules_and_meet_every_refusal() -> None:
     SEEN_CODES.clear()
     ACCEPTED_TYPES.clear()
     run_state_machine_as_test(Session, settings=PLAYING)
-    assert SEEN_CODES == set(Code), f"never refused with {sorted(set(Code) - SEEN_CODES)}"
+    assert SEEN_CODES == SESSION_CODES, f"codes: {sorted(SEEN_CODES ^ SESSION_CODES)}"
     never = sorted(set(COMMAND_TYPES) - ACCEPTED_TYPES)
     assert not never, f"never accepted: {never}"

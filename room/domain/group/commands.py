@@ -1,0 +1,190 @@
+"""What facilitators, members and the server (SYSTEM) ask of a group.
+
+Group commands are their own family: a group command never decodes as a session
+command, nor the other way round. Ids of new things (people, applications, planned
+sessions, drafts) are chosen by the server, as the session's are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from room.domain.group.state import DEFAULT_MINUTES, DEFAULT_SESSIONS, DEFAULT_TIME_ZONE, GroupRole
+from room.domain.messages import Message
+
+
+class GroupCommand(Message, family=True):
+    pass
+
+
+# --- the group, its charter and its public page ---------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class CreateGroup(GroupCommand):
+    """By SYSTEM. The first facilitator wrote the charter, so they are admitted with it."""
+
+    type = "create_group"
+    name: str
+    facilitator: str  # the first facilitator's person id
+    facilitator_name: str
+    facilitator_email: str = ""
+    rules: tuple[str, ...]  # the charter's first version: the flyer's rules, by default
+    sessions: int = DEFAULT_SESSIONS
+    minutes: int = DEFAULT_MINUTES
+    time_zone: str = DEFAULT_TIME_ZONE
+
+
+@dataclass(frozen=True, kw_only=True)
+class EditGroup(GroupCommand):
+    """Rename the group, change its cycle or its time zone."""
+
+    type = "edit_group"
+    name: str
+    sessions: int
+    minutes: int
+    time_zone: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class EditCharter(GroupCommand):
+    """A new version of the charter; everyone else accepts it again."""
+
+    type = "edit_charter"
+    rules: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class EditPresentation(GroupCommand):
+    type = "edit_presentation"
+    objectives: str = ""
+    method: str = ""
+    prerequisites: str = ""
+    schedule: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetPublished(GroupCommand):
+    """Open or close the public page, and with it the application form."""
+
+    type = "set_published"
+    published: bool
+
+
+# --- people ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class InvitePerson(GroupCommand):
+    type = "invite_person"
+    person: str
+    name: str
+    email: str = ""
+    role: GroupRole = GroupRole.MEMBER
+
+
+@dataclass(frozen=True, kw_only=True)
+class AcceptCharter(GroupCommand):
+    """By the person themself; ``version`` names the text they were shown."""
+
+    type = "accept_charter"
+    version: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class AdmitPerson(GroupCommand):
+    """A facilitator admits a waiting member, recording the preliminary discussion."""
+
+    type = "admit_person"
+    person: str
+    note: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RemovePerson(GroupCommand):
+    type = "remove_person"
+    person: str
+
+
+# --- applications from the public page ------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReceiveApplication(GroupCommand):
+    """By SYSTEM, from the public form (rate limits are the server's business)."""
+
+    type = "receive_application"
+    application: str
+    name: str
+    email: str
+    practice: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class NoteApplication(GroupCommand):
+    type = "note_application"
+    application: str
+    note: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class InviteApplicant(GroupCommand):
+    type = "invite_applicant"
+    application: str
+    person: str  # the new person's id
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeclineApplication(GroupCommand):
+    type = "decline_application"
+    application: str
+
+
+# --- sessions of the group ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlanSession(GroupCommand):
+    type = "plan_session"
+    session: str
+    date: str  # "YYYY-MM-DDTHH:MM", local to the group's time zone
+    narrator: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReplanSession(GroupCommand):
+    type = "replan_session"
+    session: str
+    date: str
+    narrator: str
+
+
+# --- a member's drafts ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class SaveDraft(GroupCommand):
+    """Create the draft, or replace the text of one's own."""
+
+    type = "save_draft"
+    draft: str
+    title: str
+    context: str = ""
+    problem: str = ""
+    question: str = ""
+    request: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeleteDraft(GroupCommand):
+    type = "delete_draft"
+    draft: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class UseDraft(GroupCommand):
+    """The narrator hands their draft to the session they narrate."""
+
+    type = "use_draft"
+    draft: str
+    session: str

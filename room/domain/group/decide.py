@@ -1,0 +1,526 @@
+"""commands -> events: the rules of a co-development group.
+
+As in the session domain, each command is judged in two steps. Its *move* — the
+command type, plus the draft a delete or a use targets — is checked by a guard that
+looks only at who acts and in which state: a person, not removed, with the role the
+move needs, bound by the current charter, admitted. Then its handler checks the
+arguments and produces events. ``allowed`` runs the same guards, so "what may I do
+here?" cannot drift from what ``decide`` accepts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Container
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from room.domain.commands import SYSTEM
+from room.domain.errors import Code, DomainError
+from room.domain.group import commands as cmd
+from room.domain.group import events as ev
+from room.domain.group.commands import GroupCommand
+from room.domain.group.state import (
+    Application,
+    GroupRole,
+    Person,
+    State,
+    Status,
+    must_accept,
+)
+
+# One policy for user text and ids in both domains: the session's checks, reused.
+from room.domain.text import NAME_MAX, TEXT_MAX, TITLE_MAX, checked_identifier, checked_text
+
+EMAIL_MAX = 254  # RFC 5321's limit on a forward path
+RULES_MAX = 30  # rules in a charter
+RULE_MAX = 500  # characters in one rule
+SESSIONS_MAX = 24  # sessions in a cycle
+MINUTES_MIN = 15
+MINUTES_MAX = 480
+TIME_ZONE_MAX = 64
+
+Move = tuple[str, ...]
+
+_EMAIL = re.compile(r"[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}")
+_TIME_ZONE = re.compile(r"[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)*")
+
+# Moves that name the draft they act on: only its author may make them.
+_TARGETED = (cmd.DeleteDraft.type, cmd.UseDraft.type)
+
+
+def move_of(command: GroupCommand) -> Move:
+    """The part of a command that says what is done, not with which words."""
+    if isinstance(command, cmd.DeleteDraft | cmd.UseDraft):
+        return (command.type, command.draft)
+    return (command.type,)
+
+
+def decide(state: State, actor: str, command: GroupCommand, now: float) -> list[ev.GroupEvent]:
+    """The events that ``command`` by ``actor`` at server time ``now`` produces.
+
+    Raises DomainError, leaving nothing changed, when the command is refused.
+    """
+    rule = _RULES[type(command)]
+    if not isinstance(command, cmd.CreateGroup):
+        check_move(state, actor, move_of(command))
+    return rule(state, actor, command, now)
+
+
+def check_move(state: State, actor: str, move: Move) -> None:
+    """Raise the refusal ``move`` by ``actor`` meets, if any."""
+    if not state.created:
+        raise DomainError(Code.NOT_FOUND, what="group")
+    guard = _GUARDS.get(move[0])
+    if guard is None:
+        raise DomainError(Code.INVALID, field="type")
+    guard(state, actor, move)
+
+
+def allowed(state: State, actor: str) -> frozenset[Move]:
+    """The moves open to ``actor``: exactly those ``decide`` would not refuse for who
+    acts (it may still refuse their arguments: empty text, unknown ids). No clock: in a
+    group, unlike a session, nothing opens with the passing of time."""
+    if not state.created:
+        return frozenset()
+    moves: list[Move] = [(kind,) for kind in GUARDED_TYPES if kind not in _TARGETED]
+    moves += [
+        (kind, d.id) for d in state.drafts.values() if d.author == actor for kind in _TARGETED
+    ]
+    open_moves = []
+    for move in moves:
+        try:
+            check_move(state, actor, move)
+        except DomainError:
+            continue
+        open_moves.append(move)
+    return frozenset(open_moves)
+
+
+# --- guards: who, and in which state ---------------------------------------------------------
+
+
+def _person(state: State, actor: str) -> Person:
+    record = state.person(actor)
+    if record is None:
+        raise DomainError(Code.NOT_PARTICIPANT)
+    return record
+
+
+def _bound(state: State, record: Person) -> None:
+    """Nothing but accepting is open to someone the current charter does not bind yet."""
+    if must_accept(state, record.id):
+        raise DomainError(Code.CHARTER_REQUIRED, version=state.charter.version)
+
+
+def _system(state: State, actor: str, move: Move) -> None:
+    if actor != SYSTEM:
+        raise DomainError(Code.FORBIDDEN_ROLE)
+
+
+def _applications_open(state: State, actor: str, move: Move) -> None:
+    """The form lives on the public page: no page, no application."""
+    _system(state, actor, move)
+    if not state.presentation.published:
+        raise DomainError(Code.NOT_FOUND, what="public_page")
+
+
+def _facilitator(state: State, actor: str, move: Move) -> None:
+    record = _person(state, actor)
+    if record.role is not GroupRole.FACILITATOR:
+        raise DomainError(Code.FORBIDDEN_ROLE)
+    _bound(state, record)  # a bound facilitator is admitted: acceptance admits them
+
+
+def _member(state: State, actor: str, move: Move) -> None:
+    """An admitted member's own acts: facilitators do not narrate, so have no drafts."""
+    record = _person(state, actor)
+    if record.role is not GroupRole.MEMBER:
+        raise DomainError(Code.FORBIDDEN_ROLE)
+    _bound(state, record)
+    if record.status is not Status.ADMITTED:
+        raise DomainError(Code.NOT_ADMITTED)
+
+
+def _own_draft(state: State, actor: str, move: Move) -> None:
+    _member(state, actor, move)
+    draft = state.drafts.get(move[1])
+    if draft is None:
+        raise DomainError(Code.NOT_FOUND, what="draft", id=move[1])
+    if draft.author != actor:
+        raise DomainError(Code.NOT_AUTHOR)
+
+
+def _accept(state: State, actor: str, move: Move) -> None:
+    if not must_accept(state, _person(state, actor).id):
+        raise DomainError(Code.CONFLICT, what="charter_accepted")
+
+
+_GUARDS: dict[str, Callable[[State, str, Move], None]] = {
+    cmd.EditGroup.type: _facilitator,
+    cmd.EditCharter.type: _facilitator,
+    cmd.EditPresentation.type: _facilitator,
+    cmd.SetPublished.type: _facilitator,
+    cmd.InvitePerson.type: _facilitator,
+    cmd.AcceptCharter.type: _accept,
+    cmd.AdmitPerson.type: _facilitator,
+    cmd.RemovePerson.type: _facilitator,
+    cmd.ReceiveApplication.type: _applications_open,
+    cmd.NoteApplication.type: _facilitator,
+    cmd.InviteApplicant.type: _facilitator,
+    cmd.DeclineApplication.type: _facilitator,
+    cmd.PlanSession.type: _facilitator,
+    cmd.ReplanSession.type: _facilitator,
+    cmd.SaveDraft.type: _member,
+    cmd.DeleteDraft.type: _own_draft,
+    cmd.UseDraft.type: _own_draft,
+}
+
+GUARDED_TYPES = tuple(_GUARDS)
+
+
+# --- argument checks --------------------------------------------------------------------------
+
+
+def _invalid(field: str, **params: Any) -> DomainError:
+    return DomainError(Code.INVALID, field=field, **params)
+
+
+def _line(field: str, value: str, limit: int) -> str:
+    return checked_text(field, value, limit, lines=False)
+
+
+def _optional(field: str, value: str) -> str:
+    return checked_text(field, value, TEXT_MAX, required=False)
+
+
+def _new_id(field: str, value: str, taken: Container[str]) -> str:
+    if checked_identifier(field, value) in taken:
+        raise _invalid(field, reason="taken")
+    return value
+
+
+def _email(value: str, *, required: bool, field: str = "email") -> str:
+    """A basic shape check: the address is shown, never written to by the domain."""
+    if not value and not required:
+        return value
+    _line(field, value, EMAIL_MAX)
+    if not _EMAIL.fullmatch(value):
+        raise _invalid(field, reason="shape")
+    return value
+
+
+def _rules(rules: tuple[str, ...]) -> tuple[str, ...]:
+    if not 1 <= len(rules) <= RULES_MAX:
+        raise _invalid("rules", limit=RULES_MAX)
+    for index, rule in enumerate(rules):
+        _line(f"rules[{index}]", rule, RULE_MAX)
+    return rules
+
+
+def _cycle(sessions: int, minutes: int) -> None:
+    if not 1 <= sessions <= SESSIONS_MAX:
+        raise _invalid("sessions", limit=SESSIONS_MAX)
+    if not MINUTES_MIN <= minutes <= MINUTES_MAX:
+        raise _invalid("minutes", limit=MINUTES_MAX)
+
+
+def _time_zone(value: str) -> str:
+    """Only the shape of an IANA name: whether the zone exists is the server's question."""
+    if len(value) > TIME_ZONE_MAX or not _TIME_ZONE.fullmatch(value):
+        raise _invalid("time_zone")
+    return value
+
+
+def _date(value: str) -> str:
+    """A local date and time, "YYYY-MM-DDTHH:MM"; it sorts as it reads."""
+    if not _DATE.fullmatch(value):
+        raise _invalid("date", reason="shape")
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        raise _invalid("date", reason="no_such_date") from None
+    return value
+
+
+def _known_person(state: State, person: str) -> Person:
+    record = state.people.get(person)
+    if record is None:
+        raise DomainError(Code.NOT_FOUND, what="person", id=person)
+    return record
+
+
+def _narrator(state: State, person: str) -> str:
+    """Only an admitted member narrates: facilitators hold the session, not a situation."""
+    record = _known_person(state, person)
+    if record.role is not GroupRole.MEMBER or record.status is not Status.ADMITTED:
+        raise _invalid("narrator", reason="admitted_member")
+    return person
+
+
+def _open_application(state: State, application: str) -> Application:
+    record = state.applications.get(application)
+    if record is None:
+        raise DomainError(Code.NOT_FOUND, what="application", id=application)
+    if not record.status.open:
+        raise _invalid("application", reason=record.status.value)
+    return record
+
+
+# --- handlers: arguments -> events -----------------------------------------------------------
+
+
+def _create_group(state: State, actor: str, c: cmd.CreateGroup, now: float) -> list[ev.GroupEvent]:
+    if actor != SYSTEM:
+        raise DomainError(Code.FORBIDDEN_ROLE)
+    if state.created:
+        raise DomainError(Code.CONFLICT, what="group_exists")
+    founder = checked_identifier("facilitator", c.facilitator)
+    _cycle(c.sessions, c.minutes)
+    return [
+        ev.GroupCreated(
+            at=now,
+            by=founder,
+            name=_line("name", c.name, TITLE_MAX),
+            sessions=c.sessions,
+            minutes=c.minutes,
+            time_zone=_time_zone(c.time_zone),
+            rules=_rules(c.rules),
+        ),
+        ev.PersonInvited(
+            at=now,
+            by=founder,
+            person=founder,
+            name=_line("facilitator_name", c.facilitator_name, NAME_MAX),
+            email=_email(c.facilitator_email, required=False, field="facilitator_email"),
+            role=GroupRole.FACILITATOR,
+        ),
+        # They wrote the first version: writing it is accepting it.
+        ev.CharterAccepted(at=now, by=founder, version=1),
+    ]
+
+
+def _edit_group(state: State, actor: str, c: cmd.EditGroup, now: float) -> list[ev.GroupEvent]:
+    name = _line("name", c.name, TITLE_MAX)
+    _cycle(c.sessions, c.minutes)
+    time_zone = _time_zone(c.time_zone)
+    unchanged = (state.name, state.cycle.sessions, state.cycle.minutes, state.time_zone)
+    if (name, c.sessions, c.minutes, time_zone) == unchanged:
+        raise _invalid("group", reason="unchanged")
+    return [
+        ev.GroupEdited(
+            at=now, by=actor, name=name, sessions=c.sessions, minutes=c.minutes, time_zone=time_zone
+        )
+    ]
+
+
+def _edit_charter(state: State, actor: str, c: cmd.EditCharter, now: float) -> list[ev.GroupEvent]:
+    rules = _rules(c.rules)
+    if rules == state.charter.rules:
+        raise _invalid("rules", reason="unchanged")
+    version = state.charter.version + 1
+    return [ev.CharterEdited(at=now, by=actor, version=version, rules=rules)]
+
+
+def _edit_presentation(
+    state: State, actor: str, c: cmd.EditPresentation, now: float
+) -> list[ev.GroupEvent]:
+    texts = {
+        name: _optional(name, getattr(c, name))
+        for name in ("objectives", "method", "prerequisites", "schedule")
+    }
+    if all(getattr(state.presentation, name) == text for name, text in texts.items()):
+        raise _invalid("presentation", reason="unchanged")
+    return [ev.PresentationEdited(at=now, by=actor, **texts)]
+
+
+def _set_published(
+    state: State, actor: str, c: cmd.SetPublished, now: float
+) -> list[ev.GroupEvent]:
+    if c.published == state.presentation.published:
+        raise _invalid("published", reason="unchanged")
+    return [ev.PublishedSet(at=now, by=actor, published=c.published)]
+
+
+def _invite_person(
+    state: State, actor: str, c: cmd.InvitePerson, now: float
+) -> list[ev.GroupEvent]:
+    return [
+        ev.PersonInvited(
+            at=now,
+            by=actor,
+            person=_new_id("person", c.person, state.people),
+            name=_line("name", c.name, NAME_MAX),
+            email=_email(c.email, required=False),
+            role=c.role,
+        )
+    ]
+
+
+def _accept_charter(
+    state: State, actor: str, c: cmd.AcceptCharter, now: float
+) -> list[ev.GroupEvent]:
+    # The version shown must be the one in force: accepting a text edited meanwhile
+    # would bind someone to words they never read.
+    if c.version != state.charter.version:
+        raise _invalid("version", current=state.charter.version)
+    return [ev.CharterAccepted(at=now, by=actor, version=c.version)]
+
+
+def _admit_person(state: State, actor: str, c: cmd.AdmitPerson, now: float) -> list[ev.GroupEvent]:
+    record = _known_person(state, c.person)
+    if record.status is not Status.WAITING:
+        raise _invalid("person", reason=record.status.value)
+    note = checked_text(
+        "note", c.note, TEXT_MAX
+    )  # the flyer's prerequisite: the practice discussed
+    return [ev.PersonAdmitted(at=now, by=actor, person=record.id, note=note)]
+
+
+def _remove_person(
+    state: State, actor: str, c: cmd.RemovePerson, now: float
+) -> list[ev.GroupEvent]:
+    record = _known_person(state, c.person)
+    if record.removed:
+        raise _invalid("person", reason="removed")
+    # Never oneself: so the facilitator who acts remains, and a group is never left
+    # without one.
+    if record.id == actor:
+        raise _invalid("person", reason="self")
+    return [ev.PersonRemoved(at=now, by=actor, person=record.id)]
+
+
+def _receive_application(
+    state: State, actor: str, c: cmd.ReceiveApplication, now: float
+) -> list[ev.GroupEvent]:
+    return [
+        ev.ApplicationReceived(
+            at=now,
+            by=actor,
+            application=_new_id("application", c.application, state.applications),
+            name=_line("name", c.name, NAME_MAX),
+            email=_email(c.email, required=True),
+            practice=checked_text("practice", c.practice, TEXT_MAX),
+        )
+    ]
+
+
+def _note_application(
+    state: State, actor: str, c: cmd.NoteApplication, now: float
+) -> list[ev.GroupEvent]:
+    record = _open_application(state, c.application)
+    note = checked_text("note", c.note, TEXT_MAX)
+    return [ev.ApplicationNoted(at=now, by=actor, application=record.id, note=note)]
+
+
+def _invite_applicant(
+    state: State, actor: str, c: cmd.InviteApplicant, now: float
+) -> list[ev.GroupEvent]:
+    record = _open_application(state, c.application)
+    person = _new_id("person", c.person, state.people)
+    return [
+        ev.PersonInvited(
+            at=now,
+            by=actor,
+            person=person,
+            name=record.name,
+            email=record.email,
+            role=GroupRole.MEMBER,
+            application=record.id,
+        ),
+        ev.ApplicantInvited(at=now, by=actor, application=record.id, person=person),
+    ]
+
+
+def _decline_application(
+    state: State, actor: str, c: cmd.DeclineApplication, now: float
+) -> list[ev.GroupEvent]:
+    record = _open_application(state, c.application)
+    return [ev.ApplicationDeclined(at=now, by=actor, application=record.id)]
+
+
+def _plan_session(state: State, actor: str, c: cmd.PlanSession, now: float) -> list[ev.GroupEvent]:
+    session = _new_id("session", c.session, state.sessions)
+    date, narrator = _date(c.date), _narrator(state, c.narrator)
+    return [ev.SessionPlanned(at=now, by=actor, session=session, date=date, narrator=narrator)]
+
+
+def _replan_session(
+    state: State, actor: str, c: cmd.ReplanSession, now: float
+) -> list[ev.GroupEvent]:
+    planned = state.sessions.get(c.session)
+    if planned is None:
+        raise DomainError(Code.NOT_FOUND, what="session", id=c.session)
+    date, narrator = _date(c.date), _narrator(state, c.narrator)
+    if (date, narrator) == (planned.date, planned.narrator):
+        raise _invalid("session", reason="unchanged")
+    return [ev.SessionReplanned(at=now, by=actor, session=planned.id, date=date, narrator=narrator)]
+
+
+def _save_draft(state: State, actor: str, c: cmd.SaveDraft, now: float) -> list[ev.GroupEvent]:
+    draft = checked_identifier("draft", c.draft)
+    existing = state.drafts.get(draft)
+    if existing is not None and existing.author != actor:
+        # Said as a taken id, not as someone else's draft: a draft's existence is private.
+        raise _invalid("draft", reason="taken")
+    return [
+        ev.DraftSaved(
+            at=now,
+            by=actor,
+            draft=draft,
+            title=_line("title", c.title, TITLE_MAX),
+            context=_optional("context", c.context),
+            problem=_optional("problem", c.problem),
+            question=_optional("question", c.question),
+            request=_optional("request", c.request),
+        )
+    ]
+
+
+def _delete_draft(state: State, actor: str, c: cmd.DeleteDraft, now: float) -> list[ev.GroupEvent]:
+    return [ev.DraftDeleted(at=now, by=actor, draft=c.draft)]
+
+
+def _use_draft(state: State, actor: str, c: cmd.UseDraft, now: float) -> list[ev.GroupEvent]:
+    planned = state.sessions.get(c.session)
+    if planned is None:
+        raise DomainError(Code.NOT_FOUND, what="session", id=c.session)
+    if planned.narrator != actor:
+        raise _invalid("session", reason="not_narrator")
+    if state.drafts[c.draft].used_in == planned.id:
+        raise _invalid("session", reason="unchanged")
+    return [ev.DraftUsed(at=now, by=actor, draft=c.draft, session=planned.id)]
+
+
+@dataclass(frozen=True)
+class _Handler:
+    """Pairs a handler with its command type for the dispatch table's typing."""
+
+    function: Callable[[State, str, Any, float], list[ev.GroupEvent]]
+
+    def __call__(self, state: State, actor: str, command: Any, now: float) -> list[ev.GroupEvent]:
+        return self.function(state, actor, command, now)
+
+
+_RULES: dict[type[GroupCommand], _Handler] = {
+    cmd.CreateGroup: _Handler(_create_group),
+    cmd.EditGroup: _Handler(_edit_group),
+    cmd.EditCharter: _Handler(_edit_charter),
+    cmd.EditPresentation: _Handler(_edit_presentation),
+    cmd.SetPublished: _Handler(_set_published),
+    cmd.InvitePerson: _Handler(_invite_person),
+    cmd.AcceptCharter: _Handler(_accept_charter),
+    cmd.AdmitPerson: _Handler(_admit_person),
+    cmd.RemovePerson: _Handler(_remove_person),
+    cmd.ReceiveApplication: _Handler(_receive_application),
+    cmd.NoteApplication: _Handler(_note_application),
+    cmd.InviteApplicant: _Handler(_invite_applicant),
+    cmd.DeclineApplication: _Handler(_decline_application),
+    cmd.PlanSession: _Handler(_plan_session),
+    cmd.ReplanSession: _Handler(_replan_session),
+    cmd.SaveDraft: _Handler(_save_draft),
+    cmd.DeleteDraft: _Handler(_delete_draft),
+    cmd.UseDraft: _Handler(_use_draft),
+}

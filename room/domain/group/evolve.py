@@ -1,0 +1,201 @@
+"""events -> state: the group's fold. Trusts its events; ``decide`` did the checking."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from typing import Any
+
+from room.domain.group import events as ev
+from room.domain.group.state import (
+    Application,
+    ApplicationStatus,
+    Charter,
+    Cycle,
+    Draft,
+    GroupRole,
+    Person,
+    PlannedSession,
+    Presentation,
+    State,
+    Status,
+)
+
+
+def evolve(state: State, event: ev.GroupEvent) -> State:
+    """The state after one more event."""
+    return _APPLY[type(event)](state, event)
+
+
+def fold(events: Iterable[ev.GroupEvent], state: State | None = None) -> State:
+    """The state after every event, from an empty group unless ``state`` is given."""
+    state = state if state is not None else State()
+    for event in events:
+        state = evolve(state, event)
+    return state
+
+
+def _person(state: State, person: str, **changes: Any) -> State:
+    record = replace(state.people[person], **changes)
+    return replace(state, people={**state.people, person: record})
+
+
+def _application(state: State, application: str, **changes: Any) -> State:
+    record = replace(state.applications[application], **changes)
+    return replace(state, applications={**state.applications, application: record})
+
+
+def _draft(state: State, draft: str, **changes: Any) -> State:
+    record = replace(state.drafts[draft], **changes)
+    return replace(state, drafts={**state.drafts, draft: record})
+
+
+def _group_created(state: State, e: ev.GroupCreated) -> State:
+    return replace(
+        state,
+        name=e.name,
+        cycle=Cycle(sessions=e.sessions, minutes=e.minutes),
+        time_zone=e.time_zone,
+        created_at=e.at,
+        charter=Charter(version=1, rules=e.rules),
+    )
+
+
+def _group_edited(state: State, e: ev.GroupEdited) -> State:
+    cycle = Cycle(sessions=e.sessions, minutes=e.minutes)
+    return replace(state, name=e.name, cycle=cycle, time_zone=e.time_zone)
+
+
+def _charter_edited(state: State, e: ev.CharterEdited) -> State:
+    state = replace(state, charter=Charter(version=e.version, rules=e.rules))
+    return _person(state, e.by, accepted_version=e.version, accepted_at=e.at)
+
+
+def _presentation_edited(state: State, e: ev.PresentationEdited) -> State:
+    presentation = Presentation(
+        objectives=e.objectives,
+        method=e.method,
+        prerequisites=e.prerequisites,
+        schedule=e.schedule,
+        published=state.presentation.published,
+    )
+    return replace(state, presentation=presentation)
+
+
+def _published_set(state: State, e: ev.PublishedSet) -> State:
+    return replace(state, presentation=replace(state.presentation, published=e.published))
+
+
+def _person_invited(state: State, e: ev.PersonInvited) -> State:
+    record = Person(
+        id=e.person,
+        name=e.name,
+        email=e.email,
+        role=e.role,
+        invited_at=e.at,
+        application=e.application,
+    )
+    return replace(state, people={**state.people, e.person: record})
+
+
+def _charter_accepted(state: State, e: ev.CharterAccepted) -> State:
+    record = state.people[e.by]
+    changes: dict[str, Any] = {"accepted_version": e.version, "accepted_at": e.at}
+    if record.status is Status.INVITED:
+        # Facilitators are invited by a facilitator and need no further admission.
+        if record.role is GroupRole.FACILITATOR:
+            changes.update(status=Status.ADMITTED, admitted_at=e.at)
+        else:
+            changes.update(status=Status.WAITING)
+    return _person(state, e.by, **changes)
+
+
+def _person_admitted(state: State, e: ev.PersonAdmitted) -> State:
+    return _person(state, e.person, status=Status.ADMITTED, admitted_at=e.at, admission_note=e.note)
+
+
+def _person_removed(state: State, e: ev.PersonRemoved) -> State:
+    return _person(state, e.person, status=Status.REMOVED, removed_at=e.at)
+
+
+def _application_received(state: State, e: ev.ApplicationReceived) -> State:
+    record = Application(
+        id=e.application, name=e.name, email=e.email, practice=e.practice, received_at=e.at
+    )
+    return replace(state, applications={**state.applications, e.application: record})
+
+
+def _application_noted(state: State, e: ev.ApplicationNoted) -> State:
+    return _application(state, e.application, note=e.note, status=ApplicationStatus.DISCUSSED)
+
+
+def _applicant_invited(state: State, e: ev.ApplicantInvited) -> State:
+    return _application(
+        state, e.application, status=ApplicationStatus.INVITED, decided_at=e.at, person=e.person
+    )
+
+
+def _application_declined(state: State, e: ev.ApplicationDeclined) -> State:
+    return _application(state, e.application, status=ApplicationStatus.DECLINED, decided_at=e.at)
+
+
+def _session_planned(state: State, e: ev.SessionPlanned) -> State:
+    # Planned sessions are never deleted, so their count numbers them in planning order.
+    order = len(state.sessions) + 1
+    record = PlannedSession(
+        id=e.session, date=e.date, narrator=e.narrator, planned_at=e.at, order=order
+    )
+    return replace(state, sessions={**state.sessions, e.session: record})
+
+
+def _session_replanned(state: State, e: ev.SessionReplanned) -> State:
+    record = replace(state.sessions[e.session], date=e.date, narrator=e.narrator)
+    return replace(state, sessions={**state.sessions, e.session: record})
+
+
+def _draft_saved(state: State, e: ev.DraftSaved) -> State:
+    previous = state.drafts.get(e.draft)
+    record = Draft(
+        id=e.draft,
+        author=e.by,
+        title=e.title,
+        context=e.context,
+        problem=e.problem,
+        question=e.question,
+        request=e.request,
+        saved_at=e.at,
+        used_in=previous.used_in if previous is not None else None,
+    )
+    return replace(state, drafts={**state.drafts, e.draft: record})
+
+
+def _draft_deleted(state: State, e: ev.DraftDeleted) -> State:
+    drafts = dict(state.drafts)
+    del drafts[e.draft]
+    return replace(state, drafts=drafts)
+
+
+def _draft_used(state: State, e: ev.DraftUsed) -> State:
+    return _draft(state, e.draft, used_in=e.session)
+
+
+_APPLY: dict[type[Any], Callable[[State, Any], State]] = {
+    ev.GroupCreated: _group_created,
+    ev.GroupEdited: _group_edited,
+    ev.CharterEdited: _charter_edited,
+    ev.PresentationEdited: _presentation_edited,
+    ev.PublishedSet: _published_set,
+    ev.PersonInvited: _person_invited,
+    ev.CharterAccepted: _charter_accepted,
+    ev.PersonAdmitted: _person_admitted,
+    ev.PersonRemoved: _person_removed,
+    ev.ApplicationReceived: _application_received,
+    ev.ApplicationNoted: _application_noted,
+    ev.ApplicantInvited: _applicant_invited,
+    ev.ApplicationDeclined: _application_declined,
+    ev.SessionPlanned: _session_planned,
+    ev.SessionReplanned: _session_replanned,
+    ev.DraftSaved: _draft_saved,
+    ev.DraftDeleted: _draft_deleted,
+    ev.DraftUsed: _draft_used,
+}

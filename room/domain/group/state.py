@@ -1,0 +1,211 @@
+"""A group's state: what the fold of its events holds, and the questions asked of it.
+
+A group lives across a cycle of sessions: its people, its charter (versioned), its
+public presentation, the applications that page brings, the sessions it plans and
+each member's private drafts. Every class is frozen, as in the session's state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+DEFAULT_SESSIONS = 6  # the flyer's cycle: six sessions…
+DEFAULT_MINUTES = 150  # …of two hours and a half
+DEFAULT_TIME_ZONE = "Europe/Paris"
+
+
+class GroupRole(StrEnum):
+    """A person's standing in the group; their role in one session follows from that
+    session (who narrates it), never from the group."""
+
+    FACILITATOR = "facilitator"
+    MEMBER = "member"
+
+
+class Status(StrEnum):
+    """Where a person is on the way in: invited → waiting → admitted, or removed."""
+
+    INVITED = "invited"  # has a link, has not accepted the charter yet
+    WAITING = "waiting"  # a member who accepted the charter, not admitted yet
+    ADMITTED = "admitted"
+    REMOVED = "removed"  # access revoked; the record stays for the history
+
+
+class ApplicationStatus(StrEnum):
+    NEW = "new"
+    DISCUSSED = "discussed"  # a facilitator noted the preliminary discussion
+    INVITED = "invited"  # turned into an invited member
+    DECLINED = "declined"
+
+    @property
+    def open(self) -> bool:
+        return self in (ApplicationStatus.NEW, ApplicationStatus.DISCUSSED)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Cycle:
+    sessions: int = DEFAULT_SESSIONS  # how many sessions the group plans to hold
+    minutes: int = DEFAULT_MINUTES  # the length of each
+
+
+@dataclass(frozen=True, kw_only=True)
+class Charter:
+    version: int = 0  # 1 at creation, one more at each edit; 0 before the group exists
+    rules: tuple[str, ...] = ()  # user content: the facilitators' words
+
+
+@dataclass(frozen=True, kw_only=True)
+class Presentation:
+    """The public page's text, written by a facilitator; public only when published."""
+
+    objectives: str = ""
+    method: str = ""
+    prerequisites: str = ""
+    schedule: str = ""
+    published: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class Person:
+    id: str
+    name: str
+    email: str = ""  # for display to facilitators only; never used to send anything
+    role: GroupRole
+    status: Status = Status.INVITED
+    invited_at: float
+    accepted_at: float | None = None  # the last acceptance of the charter
+    accepted_version: int | None = None  # the charter version then accepted
+    admitted_at: float | None = None
+    admission_note: str = ""  # how the practice was discussed beforehand (facilitators only)
+    removed_at: float | None = None
+    application: str | None = None  # the application this invitation came from, if any
+
+    @property
+    def removed(self) -> bool:
+        return self.status is Status.REMOVED
+
+
+@dataclass(frozen=True, kw_only=True)
+class Application:
+    """An interested consultant's request, from the public page's form."""
+
+    id: str
+    name: str
+    email: str
+    practice: str  # a few lines on their practice
+    received_at: float
+    status: ApplicationStatus = ApplicationStatus.NEW
+    note: str = ""  # a facilitator's note on the preliminary discussion
+    decided_at: float | None = None  # when it was turned into an invitation or declined
+    person: str | None = None  # the person invited from it
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlannedSession:
+    id: str  # the session's id in the session store, chosen by the server
+    date: str  # local date-time in the group's time zone, "YYYY-MM-DDTHH:MM"
+    narrator: str  # a person id
+    planned_at: float
+    order: int  # planning order: breaks ties between sessions set at the same date
+
+
+@dataclass(frozen=True, kw_only=True)
+class Draft:
+    """A member's situation, prepared privately before they narrate it."""
+
+    id: str
+    author: str
+    title: str
+    context: str = ""
+    problem: str = ""
+    question: str = ""
+    request: str = ""
+    saved_at: float
+    used_in: str | None = None  # the planned session it was handed to, if any
+
+
+@dataclass(frozen=True, kw_only=True)
+class State:
+    name: str = ""  # empty until the group is created
+    cycle: Cycle = field(default_factory=Cycle)
+    time_zone: str = DEFAULT_TIME_ZONE  # an IANA name; the server checks that it exists
+    created_at: float = 0.0
+    charter: Charter = field(default_factory=Charter)
+    presentation: Presentation = field(default_factory=Presentation)
+    people: dict[str, Person] = field(default_factory=dict)  # in invitation order
+    applications: dict[str, Application] = field(default_factory=dict)
+    sessions: dict[str, PlannedSession] = field(default_factory=dict)
+    drafts: dict[str, Draft] = field(default_factory=dict)
+
+    @property
+    def created(self) -> bool:
+        return bool(self.name)
+
+    def person(self, person: str) -> Person | None:
+        """The person, unless unknown or removed: a removed person is nobody here."""
+        record = self.people.get(person)
+        return record if record is not None and not record.removed else None
+
+    def role_of(self, person: str) -> GroupRole | None:
+        record = self.person(person)
+        return record.role if record is not None else None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Rotation:
+    narrated: tuple[str, ...]  # narrators of the planned sessions, in session order, once each
+    suggested_narrator: str | None  # the first admitted member who narrates none of them
+
+
+# --- questions asked of a state -------------------------------------------------------------
+
+
+def must_accept(state: State, person: str) -> bool:
+    """Whether ``person`` must accept the current charter before seeing content: never
+    accepted, or accepted an older version. Removed people are asked nothing."""
+    record = state.person(person)
+    return record is not None and record.accepted_version != state.charter.version
+
+
+def sees_content(state: State, person: str) -> bool:
+    """Admitted, not removed, and bound by the current charter. Facilitators are
+    admitted on accepting the charter, so this holds for them as for members."""
+    record = state.person(person)
+    return (
+        record is not None
+        and record.status is Status.ADMITTED
+        and record.accepted_version == state.charter.version
+    )
+
+
+def ordered_sessions(state: State) -> list[PlannedSession]:
+    """The planned sessions by date, then by planning order."""
+    return sorted(state.sessions.values(), key=lambda s: (s.date, s.order))
+
+
+def previous_session(state: State, session: str) -> str | None:
+    """The session just before ``session`` by date: whose situation it opens on."""
+    ids = [s.id for s in ordered_sessions(state)]
+    if session not in ids:
+        return None
+    index = ids.index(session)
+    return ids[index - 1] if index > 0 else None
+
+
+def admitted_members(state: State) -> list[Person]:
+    """Admitted members in admission order (the fold keeps invitation order for ties)."""
+    members = [
+        p
+        for p in state.people.values()
+        if p.role is GroupRole.MEMBER and p.status is Status.ADMITTED
+    ]
+    return sorted(members, key=lambda p: p.admitted_at or 0.0)
+
+
+def rotation(state: State) -> Rotation:
+    """Who has narrated, and who is suggested next. Every planned session counts, past
+    or future: a member already down to narrate is not suggested again."""
+    narrated = tuple(dict.fromkeys(s.narrator for s in ordered_sessions(state)))
+    waiting_turn = [p.id for p in admitted_members(state) if p.id not in narrated]
+    return Rotation(narrated=narrated, suggested_narrator=next(iter(waiting_turn), None))
