@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from room.domain import commands as cmd
@@ -575,47 +574,38 @@ def _end_session(state: State, actor: str, c: cmd.EndSession, now: float) -> lis
     return [ev.SessionEnded(at=now, by=actor)]
 
 
-@dataclass(frozen=True)
-class _Handler:
-    """Pairs a handler with its command type for the dispatch table's typing."""
-
-    function: Callable[[State, str, Any, float], list[ev.Event]]
-
-    def __call__(self, state: State, actor: str, command: Any, now: float) -> list[ev.Event]:
-        return self.function(state, actor, command, now)
-
-
-_RULES: dict[type[Command], _Handler] = {
-    cmd.CreateSession: _Handler(_create_session),
-    cmd.AddParticipant: _Handler(_add_participant),
-    cmd.RemoveParticipant: _Handler(_remove_participant),
-    cmd.Rename: _Handler(_rename),
-    cmd.Connect: _Handler(_connect),
-    cmd.Disconnect: _Handler(_disconnect),
-    cmd.GoToPhase: _Handler(_go_to_phase),
-    cmd.StartTimer: _Handler(_start_timer),
-    cmd.PauseTimer: _Handler(_pause_timer),
-    cmd.ExtendTimer: _Handler(_extend_timer),
-    cmd.SetTimeBox: _Handler(_set_time_box),
-    cmd.PassToken: _Handler(_pass_token),
-    cmd.TakeToken: _Handler(_take_token_handler),
-    cmd.StartRound: _Handler(_start_round),
-    cmd.NextSpeaker: _Handler(_next_speaker),
-    cmd.PassTurn: _Handler(_next_speaker),
-    cmd.GiveFloor: _Handler(_give_floor),
-    cmd.EndRound: _Handler(_end_round),
-    cmd.RaiseHand: _Handler(_raise),
-    cmd.LowerHand: _Handler(_lower),
-    cmd.SetRoundPosting: _Handler(_round_posting),
-    cmd.WriteSituation: _Handler(_write_situation),
-    cmd.Post: _Handler(_post_handler),
-    cmd.Edit: _Handler(_edit_handler),
-    cmd.Withdraw: _Handler(_withdraw_handler),
-    cmd.WelcomeProposal: _Handler(_welcome),
-    cmd.Hide: _Handler(_hide),
-    cmd.Unhide: _Handler(_unhide),
-    cmd.SetVideoLink: _Handler(_set_video_link),
-    cmd.EndSession: _Handler(_end_session),
+# Each handler takes its own command type; the table, any.
+_RULES: dict[type[Command], Callable[[State, str, Any, float], list[ev.Event]]] = {
+    cmd.CreateSession: _create_session,
+    cmd.AddParticipant: _add_participant,
+    cmd.RemoveParticipant: _remove_participant,
+    cmd.Rename: _rename,
+    cmd.Connect: _connect,
+    cmd.Disconnect: _disconnect,
+    cmd.GoToPhase: _go_to_phase,
+    cmd.StartTimer: _start_timer,
+    cmd.PauseTimer: _pause_timer,
+    cmd.ExtendTimer: _extend_timer,
+    cmd.SetTimeBox: _set_time_box,
+    cmd.PassToken: _pass_token,
+    cmd.TakeToken: _take_token_handler,
+    cmd.StartRound: _start_round,
+    cmd.NextSpeaker: _next_speaker,
+    cmd.PassTurn: _next_speaker,
+    cmd.GiveFloor: _give_floor,
+    cmd.EndRound: _end_round,
+    cmd.RaiseHand: _raise,
+    cmd.LowerHand: _lower,
+    cmd.SetRoundPosting: _round_posting,
+    cmd.WriteSituation: _write_situation,
+    cmd.Post: _post_handler,
+    cmd.Edit: _edit_handler,
+    cmd.Withdraw: _withdraw_handler,
+    cmd.WelcomeProposal: _welcome,
+    cmd.Hide: _hide,
+    cmd.Unhide: _unhide,
+    cmd.SetVideoLink: _set_video_link,
+    cmd.EndSession: _end_session,
 }
 
 GUARDED_TYPES = tuple(_GUARDS)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Container
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -494,33 +493,24 @@ def _use_draft(state: State, actor: str, c: cmd.UseDraft, now: float) -> list[ev
     return [ev.DraftUsed(at=now, by=actor, draft=c.draft, session=planned.id)]
 
 
-@dataclass(frozen=True)
-class _Handler:
-    """Pairs a handler with its command type for the dispatch table's typing."""
-
-    function: Callable[[State, str, Any, float], list[ev.GroupEvent]]
-
-    def __call__(self, state: State, actor: str, command: Any, now: float) -> list[ev.GroupEvent]:
-        return self.function(state, actor, command, now)
-
-
-_RULES: dict[type[GroupCommand], _Handler] = {
-    cmd.CreateGroup: _Handler(_create_group),
-    cmd.EditGroup: _Handler(_edit_group),
-    cmd.EditCharter: _Handler(_edit_charter),
-    cmd.EditPresentation: _Handler(_edit_presentation),
-    cmd.SetPublished: _Handler(_set_published),
-    cmd.InvitePerson: _Handler(_invite_person),
-    cmd.AcceptCharter: _Handler(_accept_charter),
-    cmd.AdmitPerson: _Handler(_admit_person),
-    cmd.RemovePerson: _Handler(_remove_person),
-    cmd.ReceiveApplication: _Handler(_receive_application),
-    cmd.NoteApplication: _Handler(_note_application),
-    cmd.InviteApplicant: _Handler(_invite_applicant),
-    cmd.DeclineApplication: _Handler(_decline_application),
-    cmd.PlanSession: _Handler(_plan_session),
-    cmd.ReplanSession: _Handler(_replan_session),
-    cmd.SaveDraft: _Handler(_save_draft),
-    cmd.DeleteDraft: _Handler(_delete_draft),
-    cmd.UseDraft: _Handler(_use_draft),
+# Each handler takes its own command type; the table, any.
+_RULES: dict[type[GroupCommand], Callable[[State, str, Any, float], list[ev.GroupEvent]]] = {
+    cmd.CreateGroup: _create_group,
+    cmd.EditGroup: _edit_group,
+    cmd.EditCharter: _edit_charter,
+    cmd.EditPresentation: _edit_presentation,
+    cmd.SetPublished: _set_published,
+    cmd.InvitePerson: _invite_person,
+    cmd.AcceptCharter: _accept_charter,
+    cmd.AdmitPerson: _admit_person,
+    cmd.RemovePerson: _remove_person,
+    cmd.ReceiveApplication: _receive_application,
+    cmd.NoteApplication: _note_application,
+    cmd.InviteApplicant: _invite_applicant,
+    cmd.DeclineApplication: _decline_application,
+    cmd.PlanSession: _plan_session,
+    cmd.ReplanSession: _replan_session,
+    cmd.SaveDraft: _save_draft,
+    cmd.DeleteDraft: _delete_draft,
+    cmd.UseDraft: _use_draft,
 }
