@@ -18,7 +18,7 @@ from room.domain.visibility import visible_state
 from room.hub import Unavailable
 from room.i18n import CHARTER_VERSION, error_message
 from room.web.auth import Caller
-from room.web.security import origin_allowed
+from room.web.security import origin_allowed, read_capped
 from room.web.services import Services, language
 
 MAX_BODY_BYTES = 16 * 1024
@@ -52,11 +52,9 @@ def _services(request: Request) -> Services:
 async def _body(request: Request) -> dict[str, Any]:
     if not origin_allowed(request, _services(request).settings.allowed_origins):
         raise ApiError(403, "forbidden_origin")
-    raw = b""
-    async for chunk in request.stream():
-        raw += chunk
-        if len(raw) > MAX_BODY_BYTES:
-            raise ApiError(413, "frame_too_large")
+    raw = await read_capped(request, MAX_BODY_BYTES)
+    if raw is None:
+        raise ApiError(413, "frame_too_large")
     try:
         data = json.loads(raw or b"{}")
     except (ValueError, UnicodeDecodeError):
@@ -199,7 +197,7 @@ async def invitations(request: Request) -> Response:
 @endpoint
 async def reissue(request: Request) -> Response:
     await _body(request)
-    caller = await _facilitator(request)
+    caller = await _caller(request, request.path_params["session_id"])
     secret = await _services(request).reissue(caller, request.path_params["participant"])
     return JSONResponse({"link": _link(request, secret)}, status_code=201)
 
@@ -224,10 +222,7 @@ async def remove(request: Request) -> Response:
 
 async def _facilitator(request: Request) -> Caller:
     caller = await _caller(request, request.path_params["session_id"])
-    room = await _services(request).hub.room(caller.session_id)
-    assert room is not None
-    if room.state.role_of(caller.participant) is not Role.FACILITATOR:
-        raise DomainError(Code.FORBIDDEN_ROLE)
+    await _services(request).require_facilitator(caller)
     return caller
 
 

@@ -17,7 +17,7 @@ from room.export import markdown, may_export, record
 from room.i18n import LANGUAGES, catalogue, error_message
 from room.web.auth import cookie_name, secret_hash
 from room.web.demo import create_demo
-from room.web.security import origin_allowed
+from room.web.security import origin_allowed, read_capped
 from room.web.services import Services, language
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
@@ -201,10 +201,8 @@ async def choose_language(request: Request) -> Response:
 
 async def _form(request: Request) -> dict[str, str]:
     """An urlencoded form, size-capped; the last value of a repeated field wins."""
-    raw = b""
-    async for chunk in request.stream():
-        raw += chunk
-        if len(raw) > MAX_FORM_BYTES:
-            return {}
+    raw = await read_capped(request, MAX_FORM_BYTES)
+    if raw is None:
+        return {}
     fields = parse_qs(raw.decode("utf-8", errors="replace"), keep_blank_values=True)
     return {name: values[-1] for name, values in fields.items()}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from starlette.requests import HTTPConnection
+from starlette.requests import HTTPConnection, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -76,3 +76,13 @@ def origin_allowed(connection: HTTPConnection, allowed: Iterable[str]) -> bool:
         return connection.headers.get("sec-fetch-site") == "same-origin"
     origin = origin.rstrip("/")
     return origin == own_origin(connection) or origin in allowed
+
+
+async def read_capped(request: Request, limit: int) -> bytes | None:
+    """The request's body, or None once it passes ``limit`` bytes (the rest is not read)."""
+    raw = b""
+    async for chunk in request.stream():
+        raw += chunk
+        if len(raw) > limit:
+            return None
+    return raw

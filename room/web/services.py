@@ -9,7 +9,7 @@ from starlette.requests import HTTPConnection
 
 from room.domain import Code, DomainError, Role
 from room.domain import commands as cmd
-from room.hub import Hub
+from room.hub import Hub, Room
 from room.i18n import CHARTER_VERSION, negotiate
 from room.settings import Settings
 from room.store import Acceptance, Link, Store
@@ -69,7 +69,9 @@ class Services:
 
     async def reissue(self, caller: Caller, participant: str) -> str:
         """A new link for a participant whose link was lost or leaked; the old ones die."""
-        await self._facilitator_only(caller, participant)
+        room = await self.require_facilitator(caller)
+        if room.state.role_of(participant) is None:
+            raise DomainError(Code.NOT_FOUND, what="participant", id=participant)
         await self._revoke_links(caller.session_id, participant)
         return await self.new_link(caller.session_id, participant)
 
@@ -80,13 +82,13 @@ class Services:
         await room.execute(caller.participant, cmd.RemoveParticipant(participant=participant))
         await self._revoke_links(caller.session_id, participant)
 
-    async def _facilitator_only(self, caller: Caller, participant: str) -> None:
+    async def require_facilitator(self, caller: Caller) -> Room:
+        """The caller's room, if the caller facilitates it; refused otherwise."""
         room = await self.hub.room(caller.session_id)
-        assert room is not None
+        assert room is not None  # a live link's session exists
         if room.state.role_of(caller.participant) is not Role.FACILITATOR:
             raise DomainError(Code.FORBIDDEN_ROLE)
-        if room.state.role_of(participant) is None:
-            raise DomainError(Code.NOT_FOUND, what="participant", id=participant)
+        return room
 
     async def _revoke_links(self, session_id: str, participant: str) -> None:
         now = self.hub.clock()

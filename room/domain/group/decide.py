@@ -372,9 +372,8 @@ def _admit_person(state: State, actor: str, c: cmd.AdmitPerson, now: float) -> l
     record = _known_person(state, c.person)
     if record.status is not Status.WAITING:
         raise _invalid("person", reason=record.status.value)
-    note = checked_text(
-        "note", c.note, TEXT_MAX
-    )  # the flyer's prerequisite: the practice discussed
+    # The flyer's prerequisite: the consultant's practice was discussed beforehand.
+    note = checked_text("note", c.note, TEXT_MAX)
     return [ev.PersonAdmitted(at=now, by=actor, person=record.id, note=note)]
 
 
