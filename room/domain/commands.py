@@ -25,6 +25,9 @@ class CreateSession(Command):
     title: str
     facilitator: str  # the new facilitator's participant id
     name: str  # the facilitator's display name
+    group: str = ""  # the group it belongs to; empty for a standalone session
+    follows: str = ""  # the group's previous session, whose situation it opens on
+    follow_up_by: str = ""  # that session's narrator: the one who tells what became of it
 
 
 @dataclass(frozen=True, kw_only=True)

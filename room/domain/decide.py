@@ -201,6 +201,12 @@ def _post(state: State, actor: str, move: Move, now: float) -> None:
         if state.role_of(author) not in (Role.MEMBER, Role.NARRATOR):
             raise DomainError(Code.NOT_FOUND, what="participant", id=author)
         role = state.participants[author].role
+    if kind is Kind.FOLLOW_UP and state.follow_up_by:
+        # In a group's cycle, what became of a situation is its narrator's to tell, as
+        # a member tells it — even when they narrate this session too.
+        if author != state.follow_up_by:
+            raise DomainError(Code.FORBIDDEN_ROLE, kind=kind.value)
+        role = Role.MEMBER
     template = _template(state)
     if not template.phase(state.phase).may_post(role, kind):
         if kind in template.kinds_for(role):
@@ -235,9 +241,17 @@ def _withdraw(state: State, actor: str, move: Move, now: float) -> None:
         raise DomainError(Code.IN_USE)
 
 
+def _roster(state: State, actor: str, move: Move, now: float) -> None:
+    """Facilitators add and remove people while the session is open; the server keeps a
+    group session's roster in step with the group's members, even after its end, so
+    that a member admitted later can read the group's past sessions."""
+    if actor != SYSTEM:
+        _facilitator(state, actor, move, now)
+
+
 _GUARDS: dict[str, Callable[[State, str, Move, float], None]] = {
-    cmd.AddParticipant.type: _facilitator,
-    cmd.RemoveParticipant.type: _facilitator,
+    cmd.AddParticipant.type: _roster,
+    cmd.RemoveParticipant.type: _roster,
     cmd.Rename.type: _anyone,
     cmd.Connect.type: _system,
     cmd.Disconnect.type: _system,
@@ -353,6 +367,9 @@ def _create_session(state: State, actor: str, c: cmd.CreateSession, now: float) 
             template=template.key,
             title=checked_text("title", c.title, TITLE_MAX, lines=False),
             time_boxes=boxes,
+            group=c.group and checked_identifier("group", c.group),
+            follows=c.follows and checked_identifier("follows", c.follows),
+            follow_up_by=c.follow_up_by and checked_identifier("follow_up_by", c.follow_up_by),
         ),
         ev.ParticipantAdded(
             at=now,

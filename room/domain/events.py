@@ -26,6 +26,9 @@ class SessionCreated(Event):
     template: str
     title: str
     time_boxes: dict[str, int]  # copied from the template, so later template edits keep old logs
+    group: str = ""
+    follows: str = ""
+    follow_up_by: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)

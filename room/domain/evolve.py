@@ -62,6 +62,9 @@ def _session_created(state: State, e: ev.SessionCreated) -> State:
         timer=Timer(remaining=e.time_boxes[first_phase] * 60.0),
         token_holder=e.by,
         participants={},
+        group=e.group,
+        follows=e.follows,
+        follow_up_by=e.follow_up_by,
     )
 
 

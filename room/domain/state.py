@@ -92,6 +92,9 @@ class State:
     situation: Situation | None = None
     video_link: str = ""
     ended_at: float | None = None
+    group: str = ""  # the group whose cycle this session is part of; "" if standalone
+    follows: str = ""  # the session before it in the group: read, never copied, at opening
+    follow_up_by: str = ""  # who alone posts the follow-up (that session's narrator), if set
 
     @property
     def created(self) -> bool:

@@ -27,6 +27,9 @@ export function emptyState() {
     situation: null,
     video_link: "",
     ended_at: null,
+    group: "",
+    follows: "",
+    follow_up_by: "",
   };
 }
 
@@ -78,6 +81,9 @@ const APPLY = {
       timer: { running: false, deadline: null, remaining: e.time_boxes[first] * 60 },
       token_holder: e.by,
       participants: {},
+      group: e.group ?? "",
+      follows: e.follows ?? "",
+      follow_up_by: e.follow_up_by ?? "",
     };
   },
   participant_added(state, e) {

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from room.domain import SYSTEM, Command, DomainError, Event, State, decide, evolve, fold
 from room.domain import commands as c
+from room.domain import events as ev
 from room.domain.roles import Kind, Role
 
 
@@ -39,7 +40,8 @@ class Table:
     def post(self, actor: str, kind: Kind, text: str = "", **more: object) -> str:
         body = more.pop("body", None) or {"text": text}
         event = self.do(actor, c.Post(kind=kind, body=body, **more))[0]  # type: ignore[arg-type]
-        return event.contribution.id  # type: ignore[attr-defined]
+        assert isinstance(event, ev.ContributionPosted)
+        return event.contribution.id
 
     def to(self, phase: str) -> None:
         self.do("nadia", c.GoToPhase(phase=phase))
@@ -58,13 +60,14 @@ CAST = [
 ]
 
 
-def seated(template: str = "flyer") -> Table:
-    """A created session with its facilitator Nadia and the whole cast."""
+def seated(template: str = "flyer", *, follow_up_by: str = "") -> Table:
+    """A created session with its facilitator Nadia and the whole cast; with
+    ``follow_up_by``, the second session of a group, following "s1" narrated by them."""
     table = Table()
-    table.do(
-        SYSTEM,
-        c.CreateSession(template=template, title="Séance 2", facilitator="nadia", name="Nadia"),
-    )
+    create = c.CreateSession(template=template, title="Séance 2", facilitator="nadia", name="Nadia")
+    if follow_up_by:
+        create = replace(create, group="g1", follows="s1", follow_up_by=follow_up_by)
+    table.do(SYSTEM, create)
     for participant, name, role in CAST:
         table.do("nadia", c.AddParticipant(participant=participant, name=name, role=role))
     return table

@@ -353,13 +353,25 @@ class Session(RuleBasedStateMachine):
         template=st.sampled_from(sorted(TEMPLATES)),
         start=st.floats(0, 1e9),
         step=st.integers(0, 6),
+        in_group=st.booleans(),
     )
     def the_server_opens_a_session_and_seats_the_cast(
-        self, template: str, start: float, step: int
+        self, template: str, start: float, step: int, in_group: bool
     ) -> None:
-        """The session starts at a random step, so that late steps are played too."""
+        """The session starts at a random step, so that late steps are played too. Half
+        the sessions are a group's, whose follow-up is the first member's alone to post."""
         self.now = start
         opening = c.CreateSession(template=template, title="Tuesday", facilitator=CREATOR, name="A")
+        if in_group:
+            opening = c.CreateSession(
+                template=template,
+                title="Tuesday",
+                facilitator=CREATOR,
+                name="A",
+                group="group_1",
+                follows="session_0",
+                follow_up_by=MEMBERS[0],
+            )
         assert self.attempt(SYSTEM, opening), "the session could not be created"
         for participant, role in SEATED.items():
             seat = c.AddParticipant(participant=participant, name=participant, role=role)
@@ -475,6 +487,13 @@ class Session(RuleBasedStateMachine):
         command = data.draw(args.command(data.draw(st.sampled_from(kinds))))
         holder = self.state.token_holder
         self.attempt(data.draw(mostly([holder, CO_FACILITATOR], [NARRATOR, GUEST])), command)
+
+    @rule(data=st.data())
+    def the_server_keeps_the_roster_in_step_with_the_group(self, data: st.DataObject) -> None:
+        """SYSTEM seats the guest or removes someone, at any time, even after the end."""
+        args = Arguments(self.state, slips=data.draw(SLIPS))
+        kind = data.draw(st.sampled_from([c.AddParticipant.type, c.RemoveParticipant.type]))
+        self.attempt(SYSTEM, data.draw(args.command(kind)))
 
     @rule(data=st.data())
     def someone_posts(self, data: st.DataObject) -> None:
@@ -715,11 +734,16 @@ class Session(RuleBasedStateMachine):
         )
 
     def check_author_may_act(self, before: State, actor: str, command: Command) -> None:
-        """Observers, strangers and removed people author nothing; SYSTEM only presence."""
+        """Observers, strangers and removed people author nothing; SYSTEM only creates,
+        reports presence and changes the roster, which after the end it alone does."""
+        roster = (c.AddParticipant, c.RemoveParticipant)
         if actor == SYSTEM:
-            allowed_types = (c.CreateSession, c.Connect, c.Disconnect)
+            allowed_types = (c.CreateSession, c.Connect, c.Disconnect, *roster)
             assert isinstance(command, allowed_types), f"SYSTEM's {command} was accepted"
             return
+        assert not (before.ended and isinstance(command, roster)), (
+            f"{actor}'s {command} accepted after the end"
+        )
         role = before.role_of(actor)
         assert role in (Role.FACILITATOR, *SPEAKING_ROLES), (
             f"{command} accepted from {actor}, whose role is {role}"
@@ -770,6 +794,10 @@ class Session(RuleBasedStateMachine):
                 f"{actor} posted for {posted.author}"
             )
             assert author_role in SPEAKING_ROLES, f"posted for a {author_role}"
+        if posted.kind is Kind.FOLLOW_UP and before.follow_up_by:
+            assert posted.author == before.follow_up_by, (
+                f"a follow-up by {posted.author}, not {before.follow_up_by}"
+            )
 
     def check_phase_and_timer_moved_by_holder(self, before: State, actor: str) -> None:
         """Seen from the states: the phase and the timer moved only by the holder's act,

@@ -151,6 +151,82 @@ def test_video_link_must_be_http() -> None:
     assert t.state.video_link == "https://visio.example.org/gep-qvct"
 
 
+# --- a group's session: the follow-up and the roster ----------------------------------------
+
+
+def test_in_a_group_only_the_previous_narrator_posts_the_follow_up() -> None:
+    """Sophie narrated the session this one follows: she tells what became of it, herself
+    or through a facilitator; another member is refused, and ``allowed`` agrees."""
+    t = seated(follow_up_by="sophie")
+    assert (t.state.group, t.state.follows, t.state.follow_up_by) == ("g1", "s1", "sophie")
+    refused = t.refused("karim", c.Post(kind=Kind.FOLLOW_UP, body={"text": "Mon retour."}))
+    assert refused.code is Code.FORBIDDEN_ROLE
+    on_behalf = c.Post(kind=Kind.FOLLOW_UP, body={"text": "x"}, on_behalf_of="karim")
+    assert t.refused("nadia", on_behalf).code is Code.FORBIDDEN_ROLE
+    assert ("post", "follow_up") in allowed(t.state, "sophie", t.now)
+    assert ("post", "follow_up") not in allowed(t.state, "karim", t.now)
+    assert to_plain(allowed(t.state, "nadia", t.now))["on_behalf"] == {"sophie": ["follow_up"]}
+    t.post("sophie", Kind.FOLLOW_UP, "Le comité de direction a accepté le diagnostic.")
+    t.post("nadia", Kind.FOLLOW_UP, "Dit à l'oral.", on_behalf_of="sophie")
+    posted = [(x.author, x.posted_by) for x in t.state.contributions.values()]
+    assert posted == [("sophie", None), ("sophie", "nadia")]
+    assert t.refolded() == t.state
+
+
+def test_a_narrator_twice_in_a_row_still_tells_the_follow_up() -> None:
+    """Claire narrated the previous session and narrates this one: the opening's
+    follow-up is still hers to post, as the member who narrated before."""
+    t = seated(follow_up_by="claire")
+    assert t.state.role_of("claire") is Role.NARRATOR
+    assert ("post", "follow_up") in allowed(t.state, "claire", t.now)
+    t.post("claire", Kind.FOLLOW_UP, "Le client a signé l'avenant.")
+    assert t.refused("karim", c.Post(kind=Kind.FOLLOW_UP, body={"text": "x"})).code is (
+        Code.FORBIDDEN_ROLE
+    )
+
+
+def test_in_a_standalone_session_any_member_posts_a_follow_up() -> None:
+    """Without a group, the follow-up is open to every member, as before."""
+    t = seated()
+    assert t.state.follow_up_by == ""
+    for member in ("karim", "sophie", "aicha"):
+        assert ("post", "follow_up") in allowed(t.state, member, t.now)
+        t.post(member, Kind.FOLLOW_UP, f"Retour de {member}.")
+
+
+def test_the_server_adds_and_removes_people_even_after_the_end() -> None:
+    """A member admitted to the group later is seated in its past sessions to read them;
+    a removed one leaves them. Facilitators no longer change an ended session's roster."""
+    t = seated(follow_up_by="sophie")
+    t.do("nadia", c.EndSession())
+    late = c.AddParticipant(participant="ines", name="Inès Roux", role=Role.MEMBER)
+    assert t.refused("nadia", late).code is Code.SESSION_ENDED
+    t.do(SYSTEM, late)
+    assert t.state.role_of("ines") is Role.MEMBER
+    assert t.events[-1].by == SYSTEM
+    assert t.refused("nadia", c.RemoveParticipant(participant="karim")).code is (Code.SESSION_ENDED)
+    t.do(SYSTEM, c.RemoveParticipant(participant="karim"))
+    assert t.state.role_of("karim") is None
+    assert {("add_participant",), ("remove_participant",)} <= allowed(t.state, SYSTEM, t.now)
+    assert ("add_participant",) not in allowed(t.state, "nadia", t.now)
+    assert t.refolded() == t.state
+
+
+def test_only_the_server_and_facilitators_change_the_roster() -> None:
+    """While the session is open, a facilitator seats people as before; a member cannot,
+    and the server's arguments are checked like anyone's."""
+    t = seated()
+    t.do("louis", c.AddParticipant(participant="ines", name="Inès", role=Role.MEMBER))
+    seat = c.AddParticipant(participant="paul", name="Paul", role=Role.MEMBER)
+    assert t.refused("karim", seat).code is Code.FORBIDDEN_ROLE
+    assert t.refused("stranger", seat).code is Code.NOT_PARTICIPANT
+    taken = c.AddParticipant(participant="karim", name="Karim", role=Role.MEMBER)
+    assert t.refused(SYSTEM, taken).code is Code.INVALID
+    assert t.refused(SYSTEM, c.RemoveParticipant(participant="nadia")).code is Code.INVALID
+    t.do(SYSTEM, seat)
+    assert t.state.role_of("paul") is Role.MEMBER
+
+
 # --- every refusal, with its code ------------------------------------------------------------
 
 REFUSALS = [

@@ -1,0 +1,82 @@
+"""What a group's cycle reads of its sessions: each situation's request, its action
+plan and what became of it. Pure: it reads session states the caller loaded, and
+never copies anything into the group, so an edit in a session shows everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from room.domain.group.state import State as GroupState
+from room.domain.group.state import ordered_sessions
+from room.domain.roles import Kind, Role
+from room.domain.state import State
+from room.domain.visibility import visible_state
+
+
+@dataclass(frozen=True, kw_only=True)
+class Situation:
+    """One session's situation as the group remembers it."""
+
+    session: str
+    date: str
+    narrator: str  # the narrator's name
+    opened: bool = False  # whether the session has started (it has a log)
+    title: str = ""
+    request: str = ""
+    actions: tuple[dict[str, str], ...] = ()  # the action plan: what, how, when
+    follow_ups: tuple[str, ...] = ()  # what the narrator told the next session
+    takeaways: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class History:
+    situations: list[Situation] = field(default_factory=list)
+
+
+def situation(state: State, session: str, date: str, narrator: str) -> Situation:
+    """The request and action plan of one session, as a member sees them (nothing
+    hidden by the facilitators)."""
+    shown = visible_state(state, Role.MEMBER)
+    posted = [c for c in shown.contributions.values() if c.hidden is None]
+    return Situation(
+        session=session,
+        date=date,
+        narrator=narrator,
+        opened=True,
+        title=shown.situation.title if shown.situation else "",
+        request=shown.situation.request if shown.situation else "",
+        actions=tuple(dict(c.body) for c in posted if c.kind is Kind.ACTION),
+        takeaways=tuple(c.body.get("text", "") for c in posted if c.kind is Kind.TAKEAWAY),
+    )
+
+
+def follow_ups(state: State) -> tuple[str, ...]:
+    """The follow-up told at the opening of ``state``'s session, about the one it follows."""
+    shown = visible_state(state, Role.MEMBER)
+    return tuple(
+        c.body.get("text", "")
+        for c in shown.contributions.values()
+        if c.kind is Kind.FOLLOW_UP and c.hidden is None
+    )
+
+
+def history(group: GroupState, sessions: Mapping[str, State]) -> History:
+    """Each planned session of the group in order, with what its log holds, if it was
+    opened, and the follow-up the next one recorded. ``sessions`` holds the opened ones."""
+    told: dict[str, tuple[str, ...]] = {}
+    for opened in sessions.values():
+        if opened.follows:
+            told[opened.follows] = told.get(opened.follows, ()) + follow_ups(opened)
+    situations = []
+    for planned in ordered_sessions(group):
+        person = group.people.get(planned.narrator)
+        name = person.name if person is not None else ""
+        state = sessions.get(planned.id)
+        if state is None:
+            entry = Situation(session=planned.id, date=planned.date, narrator=name)
+        else:
+            entry = situation(state, planned.id, planned.date, name)
+        situations.append(Situation(**{**entry.__dict__, "follow_ups": told.get(planned.id, ())}))
+    return History(situations=situations)
