@@ -8,11 +8,13 @@ from collections.abc import AsyncIterator
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
+from room.groups import Groups
 from room.hub import Hub
 from room.settings import Settings
 from room.store import open_store
 from room.web import redact, routes
 from room.web.demo import create_demo
+from room.web.group_services import GroupServices
 from room.web.security import SecurityHeaders
 from room.web.services import Services
 
@@ -26,7 +28,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         store = open_store(settings.store_url)
         await store.open()
         hub = Hub(store)
-        app.state.services = Services(settings, store, hub)
+        services = Services(settings, store, hub)
+        services.groups = GroupServices(services, Groups(store, hub.clock))
+        app.state.services = services
         if settings.demo_url:
             await _announce_demo(app.state.services, settings.demo_url)
         try:

@@ -257,9 +257,12 @@ class RoomClient:
         give_up_after: float = 60.0,
         timeout: float = 10.0,  # noqa: ASYNC109 - one deadline for the API calls and ready
         http: httpx.AsyncClient | None = None,
+        session: str | None = None,
     ) -> RoomClient:
         """Ask who the link is, accept the charter unless told not to, open the socket,
         and return once the first ready frame came: ``state`` is then current.
+
+        A group's link opens any session of the group: name it with ``session``.
 
         Raises ApiError when the API refuses the link, ClientClosed when the socket
         is closed for good before ready, TimeoutError after ``timeout`` seconds.
@@ -267,7 +270,7 @@ class RoomClient:
         parsed = parse_link(link)
         deadline = asyncio.get_running_loop().time() + timeout
         async with asyncio.timeout_at(deadline):
-            me = await whoami(link, accept_charter=accept_charter, http=http)
+            me = await whoami(link, accept_charter=accept_charter, http=http, session=session)
         room = cls(
             parsed,
             me["session"],
@@ -715,16 +718,30 @@ async def create_session(
 
 
 async def whoami(
-    link: str, *, accept_charter: bool = False, http: httpx.AsyncClient | None = None
+    link: str,
+    *,
+    accept_charter: bool = False,
+    http: httpx.AsyncClient | None = None,
+    session: str | None = None,
 ) -> dict[str, Any]:
-    """``GET /api/me`` for ``link``: {"session", "participant", "role", "name", "charter"}.
+    """``GET /api/me`` for ``link``: {"session", "participant", "role", "name", "charter"}
+    (in ``session``, for a group's link).
 
     With ``accept_charter``, a charter not yet accepted is accepted first (its version
     as /api/me gives it), and the answer says so.
     """
     parsed = parse_link(link)
     async with _http(http) as client:
-        me = await _call(client, "GET", f"{parsed.base_url}/api/me", parsed.headers, 200)
+        url = f"{parsed.base_url}/api/me"
+        if session is not None:
+            # A group's session opens (and seats its member) on first entry.
+            who = await _call(client, "GET", url, parsed.headers, 200)
+            if "group" in who:
+                group, quoted = quote(who["group"], safe=""), quote(session, safe="")
+                opening = f"{parsed.base_url}/api/groups/{group}/sessions/{quoted}/open"
+                await _call(client, "POST", opening, parsed.headers, 200, json={})
+            url += f"?session={quote(session, safe='')}"
+        me = await _call(client, "GET", url, parsed.headers, 200)
         charter = me.get("charter") or {}
         if accept_charter and not charter.get("accepted", False):
             await _call(

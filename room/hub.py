@@ -33,6 +33,7 @@ from room.domain.evolve import evolve
 from room.domain.plain import to_plain
 from room.domain.upgrade import event_from_plain
 from room.domain.visibility import hidden_ids, visible_event, visible_state
+from room.ids import is_session
 from room.store import CommandKey, DuplicateCommand, SeqConflict, Store
 
 log = logging.getLogger("room.hub")
@@ -373,6 +374,8 @@ class Hub:
         room = self.rooms.get(session_id)
         if room is not None:
             return room
+        if not is_session(session_id):  # a group's log is no room
+            return None
         lock = self._loading.setdefault(session_id, asyncio.Lock())
         async with lock:
             room = self.rooms.get(session_id)

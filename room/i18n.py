@@ -32,10 +32,11 @@ def message(lang: str, key: str, **params: Any) -> str:
 
 
 def error_message(lang: str, code: str, params: dict[str, Any]) -> str:
-    """A refusal in plain words: the field's own wording when the catalogue has one."""
-    field = params.get("field")
-    if code == "invalid" and isinstance(field, str):
-        specific = f"error.invalid.{field}"
+    """A refusal in plain words: the field's (or the thing's) own wording when the
+    catalogue has one — ``error.invalid.<field>``, ``error.conflict.<what>``."""
+    detail = params.get("field") if code == "invalid" else params.get("what")
+    if isinstance(detail, str):
+        specific = f"error.{code}.{detail}"
         if specific in catalogue(lang if lang in LANGUAGES else DEFAULT_LANGUAGE):
             return message(lang, specific, **params)
     return message(lang, f"error.{code}", **params)

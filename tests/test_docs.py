@@ -7,6 +7,7 @@ from pathlib import Path
 
 from room.domain import Code
 from room.domain.commands import Command
+from room.domain.group import GroupCommand
 from room.i18n import LANGUAGES, catalogue
 from room.protocol import Close, WireError
 
@@ -38,7 +39,7 @@ def test_every_code_and_command_is_in_the_protocol_doc() -> None:
         assert f"`{code.value}`" in PROTOCOL, code
     for close in Close:
         assert f"| {close.value} |" in PROTOCOL, close
-    for name in Command.registry:
+    for name in [*Command.registry, *GroupCommand.registry]:
         assert f"`{name}" in PROTOCOL, name
 
 

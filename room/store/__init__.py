@@ -55,9 +55,9 @@ class CommandKey:
 class Link:
     """An invitation link's server record. The secret itself is never stored."""
 
-    secret_hash: str  # hex SHA-256 of the link's secret
-    session_id: str
-    participant: str  # the participant id in the session's domain state
+    secret_hash: str  # hex HMAC-SHA-256 of the link's secret
+    scope: str  # what it opens: a session's id, or a group's (each log's id says which)
+    participant: str  # the participant (of a session) or the person (of a group)
     created_at: float
     revoked_at: float | None = None
 
@@ -129,8 +129,8 @@ class Store(abc.ABC):
         """The link with this hash, revoked or not; None if unknown."""
 
     @abc.abstractmethod
-    async def links(self, session_id: str) -> list[Link]:
-        """The session's links, oldest first."""
+    async def links(self, scope: str) -> list[Link]:
+        """The links of a session or group, oldest first."""
 
     @abc.abstractmethod
     async def revoke_link(self, secret_hash: str, at: float) -> Link | None:

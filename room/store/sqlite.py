@@ -38,10 +38,7 @@ _T = TypeVar("_T")
 
 Synchronous = Literal["normal", "full"]
 
-# Bumped whenever the schema changes; open() refuses a file written by a newer version.
-SCHEMA_VERSION = 1
-
-_SCHEMA = """
+_SCHEMA_V1 = """
 CREATE TABLE IF NOT EXISTS sessions (
     ordinal INTEGER PRIMARY KEY,
     session_id TEXT NOT NULL UNIQUE
@@ -76,7 +73,19 @@ CREATE TABLE IF NOT EXISTS acceptances (
 ) WITHOUT ROWID;
 """
 
-_LINK_COLUMNS = "secret_hash, session_id, participant, created_at, revoked_at"
+# Version 2: a link opens a session or a group, so its column says "scope".
+_SCHEMA_V2 = """
+ALTER TABLE links RENAME COLUMN session_id TO scope;
+DROP INDEX links_by_session;
+CREATE INDEX links_by_scope ON links (scope, created_at);
+"""
+
+# Step n brings a file from version n to n + 1; open() runs the steps a file lacks and
+# refuses a file written by a newer version.
+_MIGRATIONS = (_SCHEMA_V1, _SCHEMA_V2)
+SCHEMA_VERSION = len(_MIGRATIONS)
+
+_LINK_COLUMNS = "secret_hash, scope, participant, created_at, revoked_at"
 
 
 class SQLiteStore(Store):
@@ -145,11 +154,11 @@ class SQLiteStore(Store):
                         f"{self.path}: expected schema version {SCHEMA_VERSION} or older, "
                         f"but got {version}; this file was written by a newer Codev Room"
                     )
-                if version < SCHEMA_VERSION:
-                    for statement in _SCHEMA.split(";"):
+                for step in _MIGRATIONS[version:]:
+                    for statement in step.split(";"):
                         if statement.strip():
                             conn.execute(statement)
-                    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         except BaseException:
             conn.close()
             raise
@@ -224,11 +233,11 @@ class SQLiteStore(Store):
         )
         return Link(*rows[0]) if rows else None
 
-    async def links(self, session_id: str) -> list[Link]:
+    async def links(self, scope: str) -> list[Link]:
         rows = await self._call(
             _fetchall,
-            f"SELECT {_LINK_COLUMNS} FROM links WHERE session_id = ? ORDER BY created_at, rowid",
-            (session_id,),
+            f"SELECT {_LINK_COLUMNS} FROM links WHERE scope = ? ORDER BY created_at, rowid",
+            (scope,),
         )
         return [Link(*row) for row in rows]
 
@@ -337,7 +346,7 @@ def _add_link(conn: sqlite3.Connection, link: Link) -> None:
                 f"INSERT INTO links ({_LINK_COLUMNS}) VALUES (?, ?, ?, ?, ?)",
                 (
                     link.secret_hash,
-                    link.session_id,
+                    link.scope,
                     link.participant,
                     link.created_at,
                     link.revoked_at,
@@ -345,7 +354,7 @@ def _add_link(conn: sqlite3.Connection, link: Link) -> None:
             )
     except sqlite3.IntegrityError as exc:
         raise StoreError(
-            f"link {link.secret_hash[:12]}… of session {link.session_id}: "
+            f"link {link.secret_hash[:12]}… of {link.scope}: "
             "expected a new hash, but it is already recorded"
         ) from exc
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
-from room.web import api, pages
+from room.web import api, group_api, group_pages, pages
 from room.web.socket import session_socket
 
 STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
@@ -23,11 +23,35 @@ def routes() -> list[BaseRoute]:
         Route("/s/{session_id}/charter", pages.accept_charter, methods=["POST"], name="charter"),
         Route("/s/{session_id}/export.{format:str}", pages.export, name="export"),
         Route("/lang/{lang}", pages.choose_language, name="language"),
+        Route("/groups", group_pages.create_group, methods=["POST"], name="create_group"),
+        Route("/g/{group_id}", group_pages.group_page, name="group_page"),
+        Route(
+            "/g/{group_id}/charter",
+            group_pages.accept_charter,
+            methods=["POST"],
+            name="group_charter",
+        ),
+        Route("/g/{group_id}/do", group_pages.act, methods=["POST"], name="group_act"),
+        Route(
+            "/g/{group_id}/people/{person}/link",
+            group_pages.reissue,
+            methods=["POST"],
+            name="group_reissue",
+        ),
+        Route(
+            "/g/{group_id}/sessions/{session_id}",
+            group_pages.enter_session,
+            name="group_session",
+        ),
+        Route("/g/{group_id}/history", group_pages.history_page, name="group_history"),
+        Route("/p/{group_id}", group_pages.public, methods=["GET", "POST"], name="public_page"),
+        Route("/me", group_pages.my_space, name="my_space"),
         WebSocketRoute("/s/{session_id}/ws", session_socket, name="session_socket"),
         Route("/api/sessions", api.create_session, methods=["POST"]),
         Route("/api/me", api.me),
         Route("/api/sessions/{session_id}", api.session),
         Route("/api/sessions/{session_id}/charter", api.accept_charter, methods=["POST"]),
+        Route("/api/sessions/{session_id}/cycle", api.cycle),
         Route("/api/sessions/{session_id}/invitations", api.invite, methods=["POST"]),
         Route("/api/sessions/{session_id}/invitations", api.invitations, methods=["GET"]),
         Route("/api/sessions/{session_id}/me/link", api.my_link, methods=["POST"]),
@@ -41,6 +65,16 @@ def routes() -> list[BaseRoute]:
             api.remove,
             methods=["DELETE"],
         ),
+        Route("/api/groups", group_api.create_group, methods=["POST"]),
+        Route("/api/groups/{group_id}", group_api.group),
+        Route("/api/groups/{group_id}/commands", group_api.command, methods=["POST"]),
+        Route("/api/groups/{group_id}/people/{person}/link", group_api.reissue, methods=["POST"]),
+        Route(
+            "/api/groups/{group_id}/sessions/{session_id}/open",
+            group_api.open_session,
+            methods=["POST"],
+        ),
+        Route("/api/groups/{group_id}/history", group_api.group_history),
         Route("/healthz", api.healthz),
         Mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static"),
     ]

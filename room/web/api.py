@@ -17,7 +17,8 @@ from room.domain.templates import DEFAULT_TEMPLATE
 from room.domain.visibility import visible_state
 from room.hub import Unavailable
 from room.i18n import CHARTER_VERSION, error_message
-from room.web.auth import Caller
+from room.ids import is_group
+from room.web.auth import Caller, live_link
 from room.web.security import origin_allowed, read_capped
 from room.web.services import Services, language
 
@@ -49,7 +50,7 @@ def _services(request: Request) -> Services:
     return services
 
 
-async def _body(request: Request) -> dict[str, Any]:
+async def read_body(request: Request) -> dict[str, Any]:
     if not origin_allowed(request, _services(request).settings.allowed_origins):
         raise ApiError(403, "forbidden_origin")
     raw = await read_capped(request, MAX_BODY_BYTES)
@@ -101,7 +102,7 @@ def endpoint(handler: Any) -> Any:
 
 @endpoint
 async def create_session(request: Request) -> Response:
-    data = await _body(request)
+    data = await read_body(request)
     session_id, participant, secret = await _services(request).create_session(
         title=_text(data, "title"),
         name=_text(data, "name"),
@@ -115,11 +116,19 @@ async def create_session(request: Request) -> Response:
 
 @endpoint
 async def me(request: Request) -> Response:
-    caller = await _caller(request, None, charter=False)
-    room = await _services(request).hub.room(caller.session_id)
+    """Who a link is. A group's link is someone of the group: with ``?session=`` it is
+    asked about one of the group's sessions, where that person is a participant."""
+    services = _services(request)
+    session_id = request.query_params.get("session")
+    if session_id is None:
+        link = await live_link(services.store, services.settings.secret_key, request, None)
+        if link is not None and is_group(link.scope):
+            return JSONResponse({"group": link.scope, "person": link.participant})
+    caller = await _caller(request, session_id, charter=False)
+    room = await services.hub.room(caller.session_id)
     assert room is not None
     record = room.state.participants[caller.participant]
-    accepted = await _services(request).has_accepted(caller)
+    accepted = await services.has_accepted(caller)
     return JSONResponse(
         {
             "session": caller.session_id,
@@ -133,7 +142,7 @@ async def me(request: Request) -> Response:
 
 @endpoint
 async def accept_charter(request: Request) -> Response:
-    data = await _body(request)
+    data = await read_body(request)
     caller = await _caller(request, request.path_params["session_id"], charter=False)
     if data.get("version") != CHARTER_VERSION:
         raise ApiError(400, "invalid", field="version")
@@ -165,7 +174,7 @@ async def session(request: Request) -> Response:
 
 @endpoint
 async def invite(request: Request) -> Response:
-    data = await _body(request)
+    data = await read_body(request)
     caller = await _caller(request, request.path_params["session_id"])
     try:
         role = Role(_text(data, "role"))
@@ -196,7 +205,7 @@ async def invitations(request: Request) -> Response:
 
 @endpoint
 async def reissue(request: Request) -> Response:
-    await _body(request)
+    await read_body(request)
     caller = await _caller(request, request.path_params["session_id"])
     secret = await _services(request).reissue(caller, request.path_params["participant"])
     return JSONResponse({"link": _link(request, secret)}, status_code=201)
@@ -205,7 +214,7 @@ async def reissue(request: Request) -> Response:
 @endpoint
 async def my_link(request: Request) -> Response:
     """One more link for the caller, for another device; their other links stay valid."""
-    await _body(request)
+    await read_body(request)
     caller = await _caller(request, request.path_params["session_id"])
     secret = await _services(request).new_link(caller.session_id, caller.participant)
     return JSONResponse({"link": _link(request, secret)}, status_code=201)
@@ -224,6 +233,20 @@ async def _facilitator(request: Request) -> Caller:
     caller = await _caller(request, request.path_params["session_id"])
     await _services(request).require_facilitator(caller)
     return caller
+
+
+@endpoint
+async def cycle(request: Request) -> Response:
+    """For a member of the session's group: the previous session's situation (read from
+    it, never copied) and, for the narrator, the draft they handed to this session."""
+    services = _services(request)
+    caller = await _caller(request, request.path_params["session_id"])
+    room = await services.hub.room(caller.session_id)
+    assert room is not None
+    if not caller.group or services.groups is None:
+        # An observer is invited to one session and reads nothing of the others.
+        raise ApiError(403, "forbidden_role")
+    return JSONResponse(await services.groups.cycle_of(room, caller.participant))
 
 
 async def healthz(request: Request) -> Response:

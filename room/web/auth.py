@@ -23,55 +23,57 @@ def new_secret() -> str:
     return secrets.token_urlsafe(SECRET_BYTES)
 
 
-def new_id(prefix: str) -> str:
-    return prefix + secrets.token_hex(6)
-
-
 def secret_hash(key: bytes, secret: str) -> str:
     """Keyed, so that a copy of the database alone cannot test guesses offline."""
     return hmac.new(key, secret.encode(), hashlib.sha256).hexdigest()
 
 
-def cookie_name(session_id: str) -> str:
-    return f"room_{session_id}"
+def cookie_name(scope: str) -> str:
+    """One cookie per session or group: a person may be in several at once."""
+    return f"room_{scope}"
 
 
 @dataclass(frozen=True)
 class Caller:
     """Who is calling, as the server's records say."""
 
-    link: Link
-
-    @property
-    def session_id(self) -> str:
-        return self.link.session_id
-
-    @property
-    def participant(self) -> str:
-        return self.link.participant
+    link: Link  # the live link the request carried
+    session_id: str  # the session asked about: the link's, or one of its group's
+    participant: str  # the same id in the session as in the group
+    group: str = ""  # set when they came in as a member of the session's group
 
 
-def presented_secret(connection: HTTPConnection, session_id: str | None) -> str | None:
-    """The secret a request carries: its bearer token, else the session's cookie."""
+def presented_secret(connection: HTTPConnection, scope: str | None) -> str | None:
+    """The secret a request carries: its bearer token, else the scope's cookie."""
     header = connection.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() == "bearer" and token.strip():
         return token.strip()
-    if session_id is not None:
-        return connection.cookies.get(cookie_name(session_id))
+    if scope is not None:
+        return connection.cookies.get(cookie_name(scope))
     return None
+
+
+async def live_link(
+    store: Store, key: bytes, connection: HTTPConnection, scope: str | None
+) -> Link | None:
+    """The live link a request's secret names (of ``scope``, when one is given)."""
+    secret = presented_secret(connection, scope)
+    if not secret or len(secret) > 128:
+        return None
+    link = await store.link(secret_hash(key, secret))
+    if link is None or link.revoked_at is not None:
+        return None
+    if scope is not None and link.scope != scope:
+        return None
+    return link
 
 
 async def identify(
     store: Store, key: bytes, connection: HTTPConnection, session_id: str | None
 ) -> Caller | None:
     """The caller behind a request, if its secret names a live link (of that session)."""
-    secret = presented_secret(connection, session_id)
-    if not secret or len(secret) > 128:
+    link = await live_link(store, key, connection, session_id)
+    if link is None:
         return None
-    link = await store.link(secret_hash(key, secret))
-    if link is None or link.revoked_at is not None:
-        return None
-    if session_id is not None and link.session_id != session_id:
-        return None
-    return Caller(link)
+    return Caller(link, link.scope, link.participant)

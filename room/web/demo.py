@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from room.domain import Kind, Role, Welcome
 from room.domain import commands as c
 from room.hub import Room
-from room.web.auth import new_id
+from room.ids import PERSON, new_id
 from room.web.services import Services
 
 TITLE = "GEP QVCT — séance 3 (démonstration)"
@@ -52,7 +52,7 @@ async def create_demo(services: Services) -> Demo:
     ids = {"nadia": facilitator}
     links = [("Nadia Benali", Role.FACILITATOR, secret)]
     for key, name, role in CAST[1:]:
-        ids[key] = new_id("p")
+        ids[key] = new_id(PERSON)
         await room.execute(
             facilitator, c.AddParticipant(participant=ids[key], name=name, role=role)
         )

@@ -15,6 +15,7 @@ from room.domain import commands as cmd
 from room.domain.templates import DEFAULT_TEMPLATE, TEMPLATES
 from room.export import markdown, may_export, record
 from room.i18n import LANGUAGES, catalogue, error_message
+from room.ids import is_group
 from room.web.auth import cookie_name, secret_hash
 from room.web.demo import create_demo
 from room.web.security import origin_allowed, read_capped
@@ -25,7 +26,7 @@ templates = Jinja2Templates(directory=str(TEMPLATES_DIR))  # autoescapes by defa
 MAX_FORM_BYTES = 16 * 1024
 
 
-def _services(request: Request) -> Services:
+def services_of(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
 
@@ -44,7 +45,7 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
     return response
 
 
-def _page_message(request: Request, key: str, status: int) -> Response:
+def page_message(request: Request, key: str, status: int) -> Response:
     return render(request, "message.html", status, key=key)
 
 
@@ -54,11 +55,11 @@ async def home(request: Request) -> Response:
 
 async def create(request: Request) -> Response:
     """The home page's form: create a session, then enter it through the new link."""
-    if not origin_allowed(request, _services(request).settings.allowed_origins):
-        return _page_message(request, "page.forbidden", 403)
-    form = await _form(request)
+    if not origin_allowed(request, services_of(request).settings.allowed_origins):
+        return page_message(request, "page.forbidden", 403)
+    form = await read_form(request)
     try:
-        _, _, secret = await _services(request).create_session(
+        _, _, secret = await services_of(request).create_session(
             title=form.get("title", ""),
             name=form.get("name", ""),
             template=form.get("template", DEFAULT_TEMPLATE),
@@ -82,10 +83,10 @@ async def create(request: Request) -> Response:
 
 async def demo(request: Request) -> Response:
     """The home page's button: a session played up to step 3, and a link per role."""
-    services = _services(request)
+    services = services_of(request)
     if not origin_allowed(request, services.settings.allowed_origins):
-        return _page_message(request, "page.forbidden", 403)
-    await _form(request)
+        return page_message(request, "page.forbidden", 403)
+    await read_form(request)
     made = await create_demo(services)
     links = [
         (name, role, str(request.url_for("open_link", secret=secret)))
@@ -99,15 +100,17 @@ async def demo(request: Request) -> Response:
 async def open_link(request: Request) -> Response:
     """Swap the link's secret for a cookie, and leave the secret out of the URL."""
     secret = request.path_params["secret"]
-    services = _services(request)
+    services = services_of(request)
     link = await services.store.link(secret_hash(services.settings.secret_key, secret))
     if link is None or link.revoked_at is not None:
-        return _page_message(request, "page.link_invalid", 404)
-    response = RedirectResponse(
-        request.url_for("session_page", session_id=link.session_id), status_code=303
-    )
+        return page_message(request, "page.link_invalid", 404)
+    if is_group(link.scope):
+        target = request.url_for("group_page", group_id=link.scope)
+    else:
+        target = request.url_for("session_page", session_id=link.scope)
+    response = RedirectResponse(target, status_code=303)
     response.set_cookie(
-        cookie_name(link.session_id),
+        cookie_name(link.scope),
         secret,
         max_age=180 * 24 * 3600,
         httponly=True,
@@ -119,14 +122,14 @@ async def open_link(request: Request) -> Response:
 
 
 async def session_page(request: Request) -> Response:
-    services = _services(request)
+    services = services_of(request)
     session_id = request.path_params["session_id"]
     caller = await services.caller(request, session_id)
     if caller is None:
-        return _page_message(request, "page.forbidden", 403)
+        return page_message(request, "page.forbidden", 403)
     room = await services.hub.room(session_id)
     if room is None or room.state.role_of(caller.participant) is None:
-        return _page_message(request, "page.forbidden", 403)
+        return page_message(request, "page.forbidden", 403)
     me = room.state.participants[caller.participant]
     if not await services.has_accepted(caller):
         return render(request, "charter.html", session_id=session_id, title=room.state.title, me=me)
@@ -137,15 +140,15 @@ async def session_page(request: Request) -> Response:
 
 
 async def accept_charter(request: Request) -> Response:
-    services = _services(request)
+    services = services_of(request)
     session_id = request.path_params["session_id"]
     if not origin_allowed(request, services.settings.allowed_origins):
-        return _page_message(request, "page.forbidden", 403)
-    form = await _form(request)
+        return page_message(request, "page.forbidden", 403)
+    form = await read_form(request)
     caller = await services.caller(request, session_id)
     room = await services.hub.room(session_id)
     if caller is None or room is None:
-        return _page_message(request, "page.forbidden", 403)
+        return page_message(request, "page.forbidden", 403)
     me = room.state.participants[caller.participant]
     name = form.get("name", me.name).strip()
     if name and name != me.name and me.role is not Role.OBSERVER:  # observers change nothing
@@ -163,14 +166,14 @@ async def accept_charter(request: Request) -> Response:
 
 async def export(request: Request) -> Response:
     """The session record, for its narrator and facilitators only."""
-    services = _services(request)
+    services = services_of(request)
     session_id = request.path_params["session_id"]
     caller = await services.caller(request, session_id)
     room = await services.hub.room(session_id)
     if caller is None or room is None or not await services.has_accepted(caller):
-        return _page_message(request, "page.forbidden", 403)
+        return page_message(request, "page.forbidden", 403)
     if not may_export(room.state, caller.participant):
-        return _page_message(request, "page.export_forbidden", 403)
+        return page_message(request, "page.export_forbidden", 403)
     lang = language(request)
     headers = {"cache-control": "no-store"}
     if request.path_params["format"] == "md":
@@ -199,10 +202,11 @@ async def choose_language(request: Request) -> Response:
     return response
 
 
-async def _form(request: Request) -> dict[str, str]:
-    """An urlencoded form, size-capped; the last value of a repeated field wins."""
+async def read_form(request: Request) -> dict[str, str]:
+    """An urlencoded form, size-capped; the last value of a repeated field wins. Line
+    breaks come as CRLF from every browser: the domain keeps them as LF."""
     raw = await read_capped(request, MAX_FORM_BYTES)
     if raw is None:
         return {}
     fields = parse_qs(raw.decode("utf-8", errors="replace"), keep_blank_values=True)
-    return {name: values[-1] for name, values in fields.items()}
+    return {name: values[-1].replace("\r\n", "\n") for name, values in fields.items()}

@@ -4,6 +4,7 @@ pages and API both perform (create a session, invite, revoke)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from starlette.requests import HTTPConnection
 
@@ -11,9 +12,13 @@ from room.domain import Code, DomainError, Role
 from room.domain import commands as cmd
 from room.hub import Hub, Room
 from room.i18n import CHARTER_VERSION, negotiate
+from room.ids import PERSON, SESSION, new_id
 from room.settings import Settings
 from room.store import Acceptance, Link, Store
-from room.web.auth import Caller, identify, new_id, new_secret, secret_hash
+from room.web.auth import Caller, identify, new_secret, secret_hash
+
+if TYPE_CHECKING:
+    from room.web.group_services import GroupServices
 
 
 @dataclass
@@ -21,10 +26,19 @@ class Services:
     settings: Settings
     store: Store
     hub: Hub
+    # The groups' side, set once both exist: a group's member enters its sessions.
+    groups: GroupServices | None = None
 
     async def caller(self, connection: HTTPConnection, session_id: str | None) -> Caller | None:
-        """The participant behind a request: a live link of someone still in the session."""
+        """The participant behind a request: a live link of someone still in the session,
+        or — for a group's session — of a member who sees the group's content."""
         caller = await identify(self.store, self.settings.secret_key, connection, session_id)
+        if caller is None and session_id is not None and self.groups is not None:
+            room = await self.hub.room(session_id)
+            found = await self.groups.session_member(connection, room) if room else None
+            if found is not None:
+                link, person = found
+                caller = Caller(link, session_id, person, group=link.scope)
         if caller is None:
             return None
         room = await self.hub.room(caller.session_id)
@@ -32,12 +46,13 @@ class Services:
             return None
         return caller
 
-    async def new_link(self, session_id: str, participant: str) -> str:
-        """A fresh secret for ``participant``; returns the secret (shown once, never kept)."""
+    async def new_link(self, scope: str, participant: str) -> str:
+        """A fresh secret for ``participant`` of a session or group; returns the secret
+        (shown once, never kept)."""
         secret = new_secret()
         link = Link(
             secret_hash=secret_hash(self.settings.secret_key, secret),
-            session_id=session_id,
+            scope=scope,
             participant=participant,
             created_at=self.hub.clock(),
         )
@@ -49,8 +64,8 @@ class Services:
 
         Raises DomainError when the title, name or template is refused.
         """
-        session_id = new_id("s")
-        facilitator = new_id("p")
+        session_id = new_id(SESSION)
+        facilitator = new_id(PERSON)
         command = cmd.CreateSession(
             template=template, title=title, facilitator=facilitator, name=name
         )
@@ -61,7 +76,7 @@ class Services:
         """The facilitator adds a participant; return (participant, secret)."""
         room = await self.hub.room(caller.session_id)
         assert room is not None  # a live link's session exists
-        participant = new_id("p")
+        participant = new_id(PERSON)
         await room.execute(
             caller.participant, cmd.AddParticipant(participant=participant, name=name, role=role)
         )
@@ -72,7 +87,7 @@ class Services:
         room = await self.require_facilitator(caller)
         if room.state.role_of(participant) is None:
             raise DomainError(Code.NOT_FOUND, what="participant", id=participant)
-        await self._revoke_links(caller.session_id, participant)
+        await self.revoke_links(caller.session_id, participant)
         return await self.new_link(caller.session_id, participant)
 
     async def remove(self, caller: Caller, participant: str) -> None:
@@ -80,7 +95,7 @@ class Services:
         room = await self.hub.room(caller.session_id)
         assert room is not None
         await room.execute(caller.participant, cmd.RemoveParticipant(participant=participant))
-        await self._revoke_links(caller.session_id, participant)
+        await self.revoke_links(caller.session_id, participant)
 
     async def require_facilitator(self, caller: Caller) -> Room:
         """The caller's room, if the caller facilitates it; refused otherwise."""
@@ -90,13 +105,18 @@ class Services:
             raise DomainError(Code.FORBIDDEN_ROLE)
         return room
 
-    async def _revoke_links(self, session_id: str, participant: str) -> None:
+    async def revoke_links(self, scope: str, participant: str) -> None:
+        """Every live link of ``participant`` to a session or group dies now."""
         now = self.hub.clock()
-        for link in await self.store.links(session_id):
+        for link in await self.store.links(scope):
             if link.participant == participant and link.revoked_at is None:
                 await self.store.revoke_link(link.secret_hash, now)
 
     async def has_accepted(self, caller: Caller) -> bool:
+        """The session's charter, or — for a member of its group — the group's, which
+        ``caller`` checked: a group member never accepts a session's charter apart."""
+        if caller.group:
+            return True
         acceptance = await self.store.acceptance(caller.session_id, caller.participant)
         return acceptance is not None and acceptance.charter_version >= CHARTER_VERSION
 

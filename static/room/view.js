@@ -1,6 +1,6 @@
 // The room's page: header (who I am, the connection, language, exports, the video
-// call), the stepper, then two columns — the situation and the steps; time, floor,
-// people and the facilitator's console.
+// call), the stepper, then two columns — (in a group's cycle, the previous session)
+// the situation and the steps; time, floor, people and the facilitator's console.
 
 import { html, useState, useEffect } from "/static/vendor/preact-htm/standalone.module.js";
 import { t, has } from "./i18n.js";
@@ -8,6 +8,7 @@ import { explain, useCommand, useDraft, useFocusFirst, useId, useRoom } from "./
 import { Steps, canDo, nameOf, phaseKeys } from "./contributions.js";
 import { TimerPanel, FloorPanel, PeoplePanel } from "./side.js";
 import { ConsolePanel, InvitationsPanel } from "./console.js";
+import { PreviousSession, draftOf, useCycle } from "./cycle.js";
 
 function ErrorNote({ error }) {
   return error ? html`<p class="error" role="alert">${error}</p>` : null;
@@ -92,6 +93,7 @@ function Situation({ ctx }) {
   const s = state.situation;
   const [editing, setEditing] = useState(false);
   const can = canDo(ctx, "write_situation");
+  const fromDraft = can && !editing && draftOf(ctx) !== null;
   return html`<section class="situation" aria-labelledby="situation-h">
     <h2 id="situation-h">${t("situation.title")}</h2>
     ${s
@@ -108,6 +110,7 @@ function Situation({ ctx }) {
             )}
           </dl>`
       : html`<p class="empty">${t("situation.none")}</p>`}
+    ${fromDraft ? html`<p class="hint">${t("cycle.draft_ready")}</p>` : null}
     ${can && !editing
       ? html`<button type="button" onClick=${() => setEditing(true)}>
           ${t(s ? "situation.edit" : "situation.write")}
@@ -118,13 +121,17 @@ function Situation({ ctx }) {
 }
 
 function SituationForm({ ctx, onDone }) {
-  const s = ctx.state.situation;
+  // What is published, else the draft the narrator prepared in their group before the
+  // session (they still publish it here, as written or changed).
+  const mine = draftOf(ctx);
+  const s = ctx.state.situation || mine;
+  const text = (f) => (s && typeof s[f] === "string" ? s[f] : "");
   const initial = {
-    title: s ? s.title : "",
-    context: s ? s.context : "",
-    problem: s ? s.problem : "",
-    question: s ? s.question : "",
-    request: s ? s.request : "",
+    title: text("title"),
+    context: text("context"),
+    problem: text("problem"),
+    question: text("question"),
+    request: text("request"),
   };
   const [draft, setDraft, clear] = useDraft("situation", initial);
   const { run, busy, error } = useCommand(ctx.room);
@@ -143,9 +150,11 @@ function SituationForm({ ctx, onDone }) {
     onDone();
   };
   return html`<form class="compose situation-form" onSubmit=${submit} ref=${focusRef}>
+    ${mine ? html`<p class="hint" id=${`${id}-from`}>${t("cycle.draft_note")}</p>` : null}
     <label for=${`${id}-title`}>${t("situation.field_title")}</label>
     <input
       id=${`${id}-title`}
+      aria-describedby=${mine ? `${id}-from` : undefined}
       required
       maxlength="200"
       value=${draft.title}
@@ -200,7 +209,8 @@ export function App({ room, session, exports, lang }) {
   useRoom(room);
   const announcement = useAnnouncements(room);
   const state = room.state;
-  const ctx = { room, state, moves: room.moves, me: room.me };
+  const cycle = useCycle(session, state, room.me);
+  const ctx = { room, state, moves: room.moves, me: room.me, cycle };
   const facilitator = room.me && room.me.role === "facilitator";
   if (!state.template) {
     return html`<div class="room">
@@ -215,6 +225,7 @@ export function App({ room, session, exports, lang }) {
     <${Notice} room=${room} />
     <div class="room-grid">
       <div class="main-col">
+        <${PreviousSession} ctx=${ctx} lang=${lang} />
         <${Situation} ctx=${ctx} />
         <${Steps} ctx=${ctx} />
       </div>

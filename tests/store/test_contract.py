@@ -32,10 +32,8 @@ async def assert_log(store: Store, session_id: str, expected: list[bytes]) -> No
     assert await store.last_seq(session_id) == len(expected)
 
 
-def link(secret_hash: str, session_id: str = S, created_at: float = 1.0) -> Link:
-    return Link(
-        secret_hash=secret_hash, session_id=session_id, participant="p", created_at=created_at
-    )
+def link(secret_hash: str, scope: str = S, created_at: float = 1.0) -> Link:
+    return Link(secret_hash=secret_hash, scope=scope, participant="p", created_at=created_at)
 
 
 # --- session logs ---------------------------------------------------------------------------
@@ -196,17 +194,17 @@ async def test_link_add_and_get(store: Store) -> None:
 
 async def test_duplicate_link_hash_is_refused(store: Store) -> None:
     """Adding a link whose hash is already recorded raises StoreError and keeps the first."""
-    await store.add_link(link("h1", session_id="a"))
+    await store.add_link(link("h1", scope="a"))
     with pytest.raises(StoreError):
-        await store.add_link(link("h1", session_id="b"))
-    assert await store.link("h1") == link("h1", session_id="a")
+        await store.add_link(link("h1", scope="b"))
+    assert await store.link("h1") == link("h1", scope="a")
 
 
 async def test_links_of_a_session_oldest_first(store: Store) -> None:
     """links() lists only the session's links, oldest first."""
     await store.add_link(link("late", created_at=30.0))
     await store.add_link(link("early", created_at=10.0))
-    await store.add_link(link("elsewhere", session_id="other", created_at=20.0))
+    await store.add_link(link("elsewhere", scope="other", created_at=20.0))
     await store.add_link(link("mid", created_at=20.0))
     assert [x.secret_hash for x in await store.links(S)] == ["early", "mid", "late"]
     assert await store.links("nobody") == []

@@ -70,6 +70,22 @@ async def test_newer_schema_is_refused(opened: Any, tmp_path: Path) -> None:
         await opened()
 
 
+async def test_a_version_1_file_is_migrated_with_its_links(opened: Any, tmp_path: Path) -> None:
+    """A file written before links could open groups keeps its links, now by scope."""
+    from room.store.sqlite import _MIGRATIONS
+
+    (tmp_path / "sub").mkdir()
+    old = sqlite3.connect(tmp_path / "sub" / "room.db")
+    old.executescript(_MIGRATIONS[0])
+    old.execute("INSERT INTO links VALUES ('h', 's1', 'p1', 1.0, NULL)")
+    old.execute("PRAGMA user_version = 1")
+    old.commit()
+    old.close()
+    store = await opened()
+    assert await store.links("s1") == [Link("h", "s1", "p1", 1.0)]
+    assert await pragma(store, "user_version") == SCHEMA_VERSION
+
+
 async def test_every_statement_runs_on_one_thread_off_the_loop(
     opened: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -39,11 +39,13 @@ SESSIONS_MAX = 24  # sessions in a cycle
 MINUTES_MIN = 15
 MINUTES_MAX = 480
 TIME_ZONE_MAX = 64
+PRACTICE_MAX = 2000  # "a few lines on their practice", from a public form
 
 Move = tuple[str, ...]
 
 _EMAIL = re.compile(r"[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}")
+_MARKUP = re.compile(r"<\s*/?\s*[A-Za-z!?]|&#?[A-Za-z0-9]+;")  # a tag, a comment, an entity
 _TIME_ZONE = re.compile(r"[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)*")
 
 # Moves that name the draft they act on: only its author may make them.
@@ -398,11 +400,19 @@ def _receive_application(
             at=now,
             by=actor,
             application=_new_id("application", c.application, state.applications),
-            name=_line("name", c.name, NAME_MAX),
+            name=_unmarked("name", _line("name", c.name, NAME_MAX)),
             email=_email(c.email, required=True),
-            practice=checked_text("practice", c.practice, TEXT_MAX),
+            practice=_unmarked("practice", checked_text("practice", c.practice, PRACTICE_MAX)),
         )
     ]
+
+
+def _unmarked(field: str, value: str) -> str:
+    """A stranger's text is stored as they typed it, so it must not be markup: pages
+    escape it anyway, but an application is forwarded, copied, exported."""
+    if _MARKUP.search(value):
+        raise _invalid(field, reason="markup")
+    return value
 
 
 def _note_application(

@@ -1,0 +1,115 @@
+"""Groups held in memory: each group's state, folded from its log in the store.
+
+A group changes at the pace of people — an invitation, an admission, a planned
+session — so there is no fan-out here, only one command at a time per group under
+its lock, the events appended to the group's log (same store, same ``append`` with
+its expected seq as a session's), then folded. What a command means beyond the group
+— a link, a live session, a closed socket — is the web services' business.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import msgpack
+
+from room.domain.commands import SYSTEM
+from room.domain.group import GroupCommand, GroupEvent, State, decide, evolve
+from room.domain.group.commands import CreateGroup
+from room.domain.state import SCHEMA_VERSION
+from room.hub import Unavailable
+from room.ids import is_group
+from room.store import SeqConflict, Store
+
+log = logging.getLogger("room.groups")
+
+APPEND_RETRIES = 5
+
+
+class Group:
+    """One group, as this process last read it."""
+
+    def __init__(self, group_id: str, store: Store, clock: Callable[[], float]) -> None:
+        self.id = group_id
+        self.store = store
+        self.clock = clock
+        self.state = State()  # the fold of the log up to ``seq``
+        self.seq = 0
+        self.lock = asyncio.Lock()
+
+    async def catch_up(self) -> None:
+        """Fold what the log holds beyond ``seq`` (another worker may have written it)."""
+        for stored in await self.store.read(self.id, self.seq):
+            self.state = evolve(self.state, decode_group_event(stored.data))
+            self.seq = stored.seq
+
+    async def execute(self, actor: str, command: GroupCommand) -> list[GroupEvent]:
+        """Decide and append ``command``; return its events. Raises DomainError (nothing
+        changed) or Unavailable (the store refused: nothing changed either)."""
+        async with self.lock:
+            for _ in range(APPEND_RETRIES):
+                now = self.clock()
+                events = decide(self.state, actor, command, now)
+                datas = [encode_group_event(event) for event in events]
+                try:
+                    await self.store.append(self.id, self.seq, datas)
+                except SeqConflict:
+                    await self.catch_up()
+                    continue
+                except Exception as error:
+                    log.exception("store refused an append to %s", self.id)
+                    raise Unavailable(str(error)) from error
+                for event in events:
+                    self.state = evolve(self.state, event)
+                self.seq += len(events)
+                return events
+            raise Unavailable("the log kept moving under this worker")
+
+
+class Groups:
+    """The groups this process has read, loaded on first use."""
+
+    def __init__(self, store: Store, clock: Callable[[], float]) -> None:
+        self.store = store
+        self.clock = clock
+        self.groups: dict[str, Group] = {}
+        self._loading: dict[str, asyncio.Lock] = {}
+
+    async def get(self, group_id: str) -> Group | None:
+        """The group, up to date with its log; None if there is no such group."""
+        if not is_group(group_id):
+            return None
+        group = self.groups.get(group_id)
+        if group is None:
+            async with self._loading.setdefault(group_id, asyncio.Lock()):
+                group = self.groups.get(group_id)
+                if group is None:
+                    if await self.store.last_seq(group_id) == 0:
+                        return None
+                    group = Group(group_id, self.store, self.clock)
+                    self.groups[group_id] = group
+        async with group.lock:
+            await group.catch_up()
+        return group
+
+    async def create(self, group_id: str, command: CreateGroup) -> Group:
+        group = Group(group_id, self.store, self.clock)
+        await group.execute(SYSTEM, command)
+        self.groups[group_id] = group
+        return group
+
+
+def encode_group_event(event: GroupEvent) -> bytes:
+    plain = event.to_plain()
+    plain["v"] = SCHEMA_VERSION
+    data: bytes = msgpack.packb(plain, use_bin_type=True)
+    return data
+
+
+def decode_group_event(data: bytes) -> GroupEvent:
+    plain: dict[str, Any] = msgpack.unpackb(data, raw=False)
+    plain.pop("v", None)
+    return GroupEvent.from_plain(plain)
