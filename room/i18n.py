@@ -32,13 +32,16 @@ def message(lang: str, key: str, **params: Any) -> str:
 
 
 def error_message(lang: str, code: str, params: dict[str, Any]) -> str:
-    """A refusal in plain words: the field's (or the thing's) own wording when the
-    catalogue has one — ``error.invalid.<field>``, ``error.conflict.<what>``."""
+    """A refusal in plain words: the most specific wording the catalogue has —
+    ``error.invalid.<field>.<reason>``, ``error.invalid.<field>``,
+    ``error.conflict.<what>`` — else the code's."""
     detail = params.get("field") if code == "invalid" else params.get("what")
     if isinstance(detail, str):
-        specific = f"error.{code}.{detail}"
-        if specific in catalogue(lang if lang in LANGUAGES else DEFAULT_LANGUAGE):
-            return message(lang, specific, **params)
+        known = catalogue(lang if lang in LANGUAGES else DEFAULT_LANGUAGE)
+        reason = params.get("reason")
+        for specific in (f"error.{code}.{detail}.{reason}", f"error.{code}.{detail}"):
+            if specific in known:
+                return message(lang, specific, **params)
     return message(lang, f"error.{code}", **params)
 
 

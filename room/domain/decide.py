@@ -395,9 +395,22 @@ def _remove_participant(
     state: State, actor: str, c: cmd.RemoveParticipant, now: float
 ) -> list[ev.Event]:
     participant = _participant_id(state, c.participant)
-    if participant == state.token_holder:
+    removed = ev.ParticipantRemoved(at=now, by=actor, participant=participant)
+    if participant != state.token_holder:
+        return [removed]
+    # A facilitator passes the token before leaving; the server, removing someone from
+    # a group, hands it to another facilitator so the session is never without one.
+    heir = next(
+        (
+            p.id
+            for p in state.participants.values()
+            if p.role is Role.FACILITATOR and not p.removed and p.id != participant
+        ),
+        None,
+    )
+    if actor != SYSTEM or heir is None:
         raise _invalid("participant", reason="token_holder")
-    return [ev.ParticipantRemoved(at=now, by=actor, participant=participant)]
+    return [ev.TokenPassed(at=now, by=actor, to=heir), removed]
 
 
 def _rename(state: State, actor: str, c: cmd.Rename, now: float) -> list[ev.Event]:

@@ -216,7 +216,9 @@ async def my_link(request: Request) -> Response:
     """One more link for the caller, for another device; their other links stay valid."""
     await read_body(request)
     caller = await _caller(request, request.path_params["session_id"])
-    secret = await _services(request).new_link(caller.session_id, caller.participant)
+    # A person of a group gets a group link: one identity for the whole cycle.
+    scope = caller.group or caller.session_id
+    secret = await _services(request).new_link(scope, caller.participant)
     return JSONResponse({"link": _link(request, secret)}, status_code=201)
 
 

@@ -205,6 +205,23 @@ class GroupServices:
         await self.ensure_participant(room, member.state, member.person)
         return room
 
+    async def is_person(self, group_id: str, person: str) -> bool:
+        """Whether ``person`` was ever invited to the group (removed ones included)."""
+        group = await self.groups.get(group_id)
+        return group is not None and person in group.state.people
+
+    async def sees_content(self, group_id: str, person: str) -> bool:
+        group = await self.groups.get(group_id)
+        return group is not None and sees_content(group.state, person)
+
+    async def held_back(self, connection: Any, room: Room) -> Member | None:
+        """A person of the session's group whom the group holds back for now (a charter
+        to accept, an admission to wait for): told so, rather than turned away."""
+        if not room.state.group:
+            return None
+        member = await self.member(connection, room.state.group)
+        return member if member is not None and not member.sees_content else None
+
     async def session_member(self, connection: Any, room: Room) -> tuple[Link, str] | None:
         """For a group's session: the group link and person of a caller who sees the
         group's content, now in the session's roster."""

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -23,6 +25,20 @@ from room.web.services import Services, language
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))  # autoescapes by default
+
+
+def _when(moment: float | None, time_zone: str = "Europe/Paris") -> str:
+    """A server timestamp as a reader's wall clock: ``2026-11-25 14:03``."""
+    if moment is None:
+        return ""
+    try:
+        zone: tzinfo = ZoneInfo(time_zone)
+    except (ValueError, ZoneInfoNotFoundError):
+        zone = UTC
+    return datetime.fromtimestamp(moment, zone).strftime("%Y-%m-%d %H:%M")
+
+
+templates.env.filters["when"] = _when
 MAX_FORM_BYTES = 16 * 1024
 
 
@@ -125,10 +141,13 @@ async def session_page(request: Request) -> Response:
     services = services_of(request)
     session_id = request.path_params["session_id"]
     caller = await services.caller(request, session_id)
-    if caller is None:
-        return page_message(request, "page.forbidden", 403)
     room = await services.hub.room(session_id)
-    if room is None or room.state.role_of(caller.participant) is None:
+    if caller is None and room is not None and services.groups is not None:
+        held = await services.groups.held_back(request, room)
+        if held is not None:  # the group's page asks for its charter, or says to wait
+            target = request.url_for("group_page", group_id=held.group.id)
+            return RedirectResponse(target, status_code=303)
+    if caller is None or room is None or room.state.role_of(caller.participant) is None:
         return page_message(request, "page.forbidden", 403)
     me = room.state.participants[caller.participant]
     if not await services.has_accepted(caller):

@@ -33,16 +33,22 @@ class Services:
         """The participant behind a request: a live link of someone still in the session,
         or — for a group's session — of a member who sees the group's content."""
         caller = await identify(self.store, self.settings.secret_key, connection, session_id)
-        if caller is None and session_id is not None and self.groups is not None:
-            room = await self.hub.room(session_id)
-            found = await self.groups.session_member(connection, room) if room else None
-            if found is not None:
-                link, person = found
-                caller = Caller(link, session_id, person, group=link.scope)
-        if caller is None:
-            return None
-        room = await self.hub.room(caller.session_id)
-        if room is None or room.state.role_of(caller.participant) is None:
+        room = await self.hub.room(caller.session_id if caller else session_id or "")
+        if room is not None and room.state.group and self.groups is not None:
+            if caller is None:
+                found = await self.groups.session_member(connection, room)
+                if found is not None:
+                    link, person = found
+                    caller = Caller(link, room.session_id, person, group=room.state.group)
+            elif await self.groups.is_person(room.state.group, caller.participant):
+                # A person of the group holding one of the session's own links is held to
+                # the group's rules all the same: admitted, bound by its current charter.
+                if not await self.groups.sees_content(room.state.group, caller.participant):
+                    return None
+                caller = Caller(
+                    caller.link, caller.session_id, caller.participant, group=room.state.group
+                )
+        if caller is None or room is None or room.state.role_of(caller.participant) is None:
             return None
         return caller
 
@@ -76,6 +82,10 @@ class Services:
         """The facilitator adds a participant; return (participant, secret)."""
         room = await self.hub.room(caller.session_id)
         assert room is not None  # a live link's session exists
+        if room.state.group and role is not Role.OBSERVER:
+            # A group's members come in through the group, admitted and bound by its
+            # charter; a session's own link can only make an observer of this session.
+            raise DomainError(Code.INVALID, field="role", reason="group_session")
         participant = new_id(PERSON)
         await room.execute(
             caller.participant, cmd.AddParticipant(participant=participant, name=name, role=role)

@@ -36,6 +36,9 @@ async def session_socket(websocket: WebSocket) -> None:
         return await _refuse(websocket, lang, Close.NOT_FOUND, "not_found")
     caller = await services.caller(websocket, session_id)
     if caller is None:
+        held = services.groups and await services.groups.held_back(websocket, room)
+        if held and held.must_accept:  # the group's charter changed: accept it, come back
+            return await _refuse(websocket, lang, Close.CHARTER_REQUIRED, "charter_required")
         return await _refuse(websocket, lang, Close.UNAUTHORIZED, "unauthorized")
     if not await services.has_accepted(caller):
         return await _refuse(websocket, lang, Close.CHARTER_REQUIRED, "charter_required")

@@ -182,11 +182,14 @@ async function api(method, path, body) {
 }
 
 const ROLES = ["member", "narrator", "observer", "facilitator"];
+// A group's members enter through the group, admitted; a session link is for an observer.
+const GROUP_ROLES = ["observer"];
 
 export function InvitationsPanel({ ctx, session }) {
   const { state, me } = ctx;
   const id = useId("invite");
-  const [draft, setDraft, clear] = useDraft("invite", { role: "member", name: "" });
+  const roles = state.group ? GROUP_ROLES : ROLES;
+  const [draft, setDraft, clear] = useDraft("invite", { role: roles[0], name: "" });
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState(null);
   const [created, setCreated] = useState(null); // {name, link}
@@ -197,11 +200,12 @@ export function InvitationsPanel({ ctx, session }) {
     setBusy(true);
     setError(null);
     try {
+      const role = roles.includes(draft.role) ? draft.role : roles[0];
       const answer = await api("POST", `/api/sessions/${session}/invitations`, {
-        role: draft.role,
+        role,
         name: draft.name,
       });
-      setCreated({ name: draft.name, role: draft.role, link: answer.link });
+      setCreated({ name: draft.name, role, link: answer.link });
       clear();
     } catch (refusal) {
       setError(refusal.message);
@@ -222,8 +226,8 @@ export function InvitationsPanel({ ctx, session }) {
         onInput=${(e) => setDraft({ name: e.currentTarget.value })}
       />
       <label for=${`${id}-role`}>${t("invite.role")}</label>
-      <select id=${`${id}-role`} value=${draft.role} onChange=${(e) => setDraft({ role: e.currentTarget.value })}>
-        ${ROLES.map((r) => html`<option key=${r} value=${r}>${t(`role.${r}`)}</option>`)}
+      <select id=${`${id}-role`} value=${roles.includes(draft.role) ? draft.role : roles[0]} onChange=${(e) => setDraft({ role: e.currentTarget.value })}>
+        ${roles.map((r) => html`<option key=${r} value=${r}>${t(`role.${r}`)}</option>`)}
       </select>
       <button type="submit" disabled=${busy}>${t("invite.create")}</button>
       <${ErrorNote} error=${error} />

@@ -760,6 +760,11 @@ class Session(RuleBasedStateMachine):
                     f"{actor} passed a turn that was {before.floor.speaker}'s"
                 )
                 assert before.role_of(actor) in SPEAKING_ROLES, f"{actor} passed a turn"
+            elif isinstance(command, c.RemoveParticipant):
+                # The server removing the holder hands the token to another facilitator.
+                assert actor == SYSTEM and command.participant == before.token_holder
+                assert isinstance(event, ev.TokenPassed)
+                assert before.role_of(event.to) is Role.FACILITATOR, f"token to {event.to}"
             else:
                 assert actor == before.token_holder, (
                     f"{event} by {actor}, but {before.token_holder} holds the token"
@@ -807,7 +812,7 @@ class Session(RuleBasedStateMachine):
         if self.state.phase != before.phase or self.state.timer != before.timer:
             assert actor == before.token_holder, f"{actor} moved the phase or the timer"
         if self.state.token_holder != before.token_holder:
-            assert actor in (before.token_holder, self.state.token_holder), (
+            assert actor in (before.token_holder, self.state.token_holder, SYSTEM), (
                 f"{actor} moved the token from {before.token_holder} to {self.state.token_holder}"
             )
 

@@ -222,7 +222,7 @@ def test_only_the_server_and_facilitators_change_the_roster() -> None:
     assert t.refused("stranger", seat).code is Code.NOT_PARTICIPANT
     taken = c.AddParticipant(participant="karim", name="Karim", role=Role.MEMBER)
     assert t.refused(SYSTEM, taken).code is Code.INVALID
-    assert t.refused(SYSTEM, c.RemoveParticipant(participant="nadia")).code is Code.INVALID
+    assert t.refused(SYSTEM, c.RemoveParticipant(participant="nobody")).code is Code.NOT_FOUND
     t.do(SYSTEM, seat)
     assert t.state.role_of("paul") is Role.MEMBER
 
@@ -298,3 +298,16 @@ def test_capabilities_travel_as_sorted_plain_data() -> None:
     assert "raise_hand" in plain["do"] and "go_to_phase" not in plain["do"]
     facilitator = to_plain(allowed(t.state, "nadia", t.now))
     assert facilitator["on_behalf"]["karim"] == ["hypothesis", "question"]
+
+
+def test_the_server_removing_the_token_holder_hands_the_token_on() -> None:
+    """A facilitator removed from the group leaves its sessions even holding the token:
+    it goes to another facilitator. A facilitator removing the holder is still refused."""
+    t = seated()
+    assert t.state.token_holder == "nadia"
+    holder = c.RemoveParticipant(participant="nadia")
+    assert t.refused("louis", holder).code is Code.INVALID
+    t.do(SYSTEM, holder)
+    assert t.state.token_holder == "louis" and t.state.role_of("nadia") is None
+    assert t.refused(SYSTEM, c.RemoveParticipant(participant="louis")).code is Code.INVALID
+    assert t.refolded() == t.state
