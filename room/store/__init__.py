@@ -118,6 +118,26 @@ class Store(abc.ABC):
     async def session_ids(self) -> list[str]:
         """Every session that has at least one event, oldest first."""
 
+    @abc.abstractmethod
+    async def erase(self, log_ids: Sequence[str]) -> None:
+        """Erase everything the store holds about these logs (sessions' or groups').
+
+        Removes their events, their command keys, their entries in ``session_ids()``,
+        every link whose scope is one of them, and the charter acceptances of those
+        sessions, atomically: all of it or none of it. Unknown ids are ignored. A lone
+        ``str`` is a TypeError (it would be read as one-character ids).
+
+        Erasure is real, not hiding: it returns only once the erased bytes are gone from
+        the backend's files (journals, free space and all), so it may rewrite the whole
+        store and is as slow as that. If it raises, the logs may already read as erased
+        while their bytes remain on disk: call it again with the same ids, since erasing
+        is idempotent.
+
+        Afterwards an erased id reads as unknown (``last_seq`` 0, ``read`` []), and could
+        even be appended to again from seq 0: the store keeps no tombstone. Ids are random,
+        so that never happens in practice; the group's own log records what was erased.
+        """
+
     # --- links and charter ---------------------------------------------------------------
 
     @abc.abstractmethod

@@ -9,6 +9,11 @@ waits (``busy_timeout``) instead of forking a session's history.
 Durability: in WAL mode, ``synchronous=NORMAL`` makes a committed transaction survive a
 crash of the process (what an ack promises); ``synchronous="full"`` also makes it
 survive a power cut, at the cost of an fsync per commit.
+
+Erasure: deleting rows is not enough to forget them. SQLite leaves deleted cells in the
+free space of their page and whole pages on its free list, and in WAL mode the pages
+that held them live on, as written, in the -wal file and in the main file until a
+checkpoint overwrites them. ``erase()`` scrubs all three; see ``_erase``.
 """
 
 from __future__ import annotations
@@ -147,6 +152,13 @@ class SQLiteStore(Store):
                 raise StoreError(f"{self.path}: expected journal_mode 'wal', but got {mode!r}")
             conn.execute(f"PRAGMA synchronous = {self.synchronous.upper()}")
             conn.execute("PRAGMA foreign_keys = ON")
+            # Deleted content is overwritten with zeros, in the page that keeps other rows
+            # and in the pages freed whole, instead of staying readable as free space.
+            # erase() does not rely on it alone (see _erase), but if its VACUUM fails, the
+            # erased rows are already zeros in the pages the next checkpoint writes.
+            (secure,) = conn.execute("PRAGMA secure_delete = ON").fetchone()
+            if secure != 1:
+                raise StoreError(f"{self.path}: expected secure_delete 1, but got {secure!r}")
             with _transaction(conn):
                 (version,) = conn.execute("PRAGMA user_version").fetchone()
                 if version > SCHEMA_VERSION:
@@ -221,6 +233,11 @@ class SQLiteStore(Store):
     async def session_ids(self) -> list[str]:
         rows = await self._call(_fetchall, "SELECT session_id FROM sessions ORDER BY ordinal", ())
         return [session_id for (session_id,) in rows]
+
+    async def erase(self, log_ids: Sequence[str]) -> None:
+        if isinstance(log_ids, str):
+            raise TypeError(f"expected a sequence of log ids, but got the string {log_ids!r}")
+        await self._call(_erase, list(log_ids), self.path)
 
     # --- links and charter ----------------------------------------------------------------
 
@@ -337,6 +354,51 @@ def _append(
                 (session_id, command.participant, command.key, new_last),
             )
     return new_last
+
+
+# What erase() deletes, children before the parent their foreign keys name: each table
+# and its column that holds a log's id.
+_ERASED = (
+    ("events", "session_id"),
+    ("commands", "session_id"),
+    ("sessions", "session_id"),
+    ("links", "scope"),
+    ("acceptances", "session_id"),
+)
+
+
+def _erase(conn: sqlite3.Connection, log_ids: list[str], path: Path) -> None:
+    """Delete the logs' rows, then scrub their bytes out of the file and its WAL."""
+    params = [(log_id,) for log_id in log_ids]
+    # One transaction: all of the logs' rows go, or none. secure_delete zeroes them in
+    # the pages this writes.
+    with _transaction(conn):
+        for table, column in _ERASED:
+            conn.executemany(f"DELETE FROM {table} WHERE {column} = ?", params)
+    unscrubbed = "the logs read as erased, but their bytes may remain: erase them again"
+    # Rebuild the database into fresh pages from the rows that remain: no free page, no
+    # stale cell is left. secure_delete alone is not enough: a page rebuilt when rows
+    # moved between pages can keep an old copy of a cell in its unallocated area, which
+    # no delete zeroes (without this VACUUM, the large erasure in test_erasure.py finds
+    # one). The temporary copy VACUUM builds holds only rows that remain.
+    try:
+        conn.execute("VACUUM")
+    except sqlite3.Error as exc:
+        raise StoreError(f"{path}: expected VACUUM to succeed, but: {exc}; {unscrubbed}") from exc
+    # In WAL mode every page written since the last checkpoint, the appends' that wrote
+    # the erased rows included, sits in the -wal file as written, and the main file keeps
+    # its old pages until a checkpoint overwrites them. TRUNCATE copies each page's newest
+    # version into the main file (cut to its new size), then truncates the -wal to zero
+    # bytes. PASSIVE, FULL and RESTART would leave the old frames in the -wal until new
+    # ones overwrite them, and journal_size_limit only trims it at the next write, so
+    # neither is needed beside TRUNCATE. It waits (busy_timeout) for readers of older
+    # snapshots, and reports busy, the WAL left whole, if one still holds it.
+    busy, wal_frames, copied = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    if busy:
+        raise StoreError(
+            f"{path}: expected the WAL checkpointed and emptied, but another connection "
+            f"kept it busy ({copied} of {wal_frames} pages copied); {unscrubbed}"
+        )
 
 
 def _add_link(conn: sqlite3.Connection, link: Link) -> None:

@@ -245,6 +245,123 @@ async def test_acceptance_is_recorded_and_replaced(store: Store) -> None:
     assert await store.acceptance("other", "alice") is None
 
 
+# --- erasure --------------------------------------------------------------------------------
+
+GROUP = "g-1"  # a group's log: erased like a session's
+KEPT = "s-kept"  # a session no erasure names
+
+
+async def fill_logs(store: Store) -> None:
+    """Sessions S and KEPT and group GROUP, each with events, a command key, links; the
+    sessions with acceptances."""
+    for log_id in (S, GROUP, KEPT):
+        await store.append(log_id, 0, [f"{log_id}-1".encode()], command=ALICE_1)
+        await store.append(log_id, 1, [f"{log_id}-2".encode(), f"{log_id}-3".encode()])
+        await store.add_link(link(f"{log_id}-a", scope=log_id))
+        await store.add_link(link(f"{log_id}-b", scope=log_id))
+        await store.revoke_link(f"{log_id}-b", at=2.0)
+    for session_id in (S, KEPT):
+        await store.accept_charter(Acceptance(session_id, "alice", 1, at=3.0))
+
+
+async def assert_erased(store: Store, log_id: str) -> None:
+    """Nothing the store returns mentions the log any more."""
+    await assert_log(store, log_id, [])
+    assert await store.read(log_id, after_seq=1) == []
+    assert await store.command_seq(log_id, ALICE_1) is None
+    assert log_id not in await store.session_ids()
+    assert await store.links(log_id) == []
+    assert await store.link(f"{log_id}-a") is None
+    assert await store.link(f"{log_id}-b") is None
+    assert await store.acceptance(log_id, "alice") is None
+
+
+async def assert_kept(store: Store) -> None:
+    """KEPT is whole: its events, key, links and acceptance, as fill_logs() wrote them."""
+    await assert_log(store, KEPT, [b"s-kept-1", b"s-kept-2", b"s-kept-3"])
+    assert await store.command_seq(KEPT, ALICE_1) == 1
+    assert await store.links(KEPT) == [
+        link("s-kept-a", scope=KEPT),
+        Link("s-kept-b", KEPT, "p", created_at=1.0, revoked_at=2.0),
+    ]
+    assert await store.acceptance(KEPT, "alice") == Acceptance(KEPT, "alice", 1, at=3.0)
+
+
+async def test_erase_removes_everything_about_the_logs(store: Store) -> None:
+    """Erasing a session and a group removes their events, keys, listing, links and
+    acceptances, and nothing of the log it does not name."""
+    await fill_logs(store)
+    await store.erase([S, GROUP])
+    await assert_erased(store, S)
+    await assert_erased(store, GROUP)
+    assert await store.session_ids() == [KEPT]
+    await assert_kept(store)
+
+
+async def test_erase_ignores_unknown_ids(store: Store) -> None:
+    """Unknown ids, alone, among known ones or none at all, are ignored."""
+    await fill_logs(store)
+    await store.erase([])
+    await store.erase(["s-nobody", "g-nobody"])
+    await store.erase(["s-nobody", S])
+    await assert_erased(store, S)
+    assert await store.session_ids() == [GROUP, KEPT]
+    await assert_kept(store)
+
+
+async def test_erase_twice_is_harmless(store: Store) -> None:
+    """Erasing an erased log again changes nothing, so a failed erasure can be retried."""
+    await fill_logs(store)
+    await store.erase([S])
+    await store.erase([S])
+    await assert_erased(store, S)
+    assert await store.session_ids() == [GROUP, KEPT]
+
+
+async def test_erase_refuses_a_lone_string(store: Store) -> None:
+    """A single id passed as a str is refused, not read as one-letter ids."""
+    await fill_logs(store)
+    with pytest.raises(TypeError):
+        await store.erase(S)
+    assert await store.session_ids() == [S, GROUP, KEPT]
+
+
+async def test_erased_id_starts_again_from_zero(store: Store) -> None:
+    """The store keeps no tombstone: an erased id can be appended to again from seq 0."""
+    await fill_logs(store)
+    await store.erase([S])
+    with pytest.raises(SeqConflict):
+        await store.append(S, 3, [b"late"])
+    assert await store.append(S, 0, [b"new"], command=ALICE_1) == 1
+    await assert_log(store, S, [b"new"])
+    assert await store.session_ids() == [GROUP, KEPT, S]
+
+
+async def test_erase_keeps_the_order_of_what_remains(store: Store) -> None:
+    """What remains keeps its order: sessions oldest first, links of equal date as added."""
+    for name in ("zeta", "gone", "alpha", "mid"):
+        await store.append(name, 0, [b"1"])
+    for secret_hash in ("h3", "h1", "h2"):  # same date: the order they were added in
+        await store.add_link(link(secret_hash, scope="mid", created_at=5.0))
+        await store.add_link(link(f"{secret_hash}-gone", scope="gone", created_at=5.0))
+    await store.erase(["gone"])
+    assert await store.session_ids() == ["zeta", "alpha", "mid"]
+    assert [x.secret_hash for x in await store.links("mid")] == ["h3", "h1", "h2"]
+
+
+async def test_erasure_survives_a_restart(store: Store, open_store: OpenStore) -> None:
+    """What was erased stays erased after reopening the same data; the rest is there."""
+    await fill_logs(store)
+    await store.erase([S, GROUP])
+    await store.close()
+
+    reopened = await open_store()
+    await assert_erased(reopened, S)
+    await assert_erased(reopened, GROUP)
+    assert await reopened.session_ids() == [KEPT]
+    await assert_kept(reopened)
+
+
 # --- lifecycle ------------------------------------------------------------------------------
 
 

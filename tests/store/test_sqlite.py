@@ -48,9 +48,11 @@ async def test_file_is_in_wal_mode(opened: Any, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("option", "level"), [({}, 1), ({"synchronous": "full"}, 2)])
 async def test_synchronous_level(opened: Any, option: dict[str, str], level: int) -> None:
-    """synchronous is NORMAL (1) by default, FULL (2) on request; foreign keys are on."""
+    """synchronous is NORMAL (1) by default, FULL (2) on request; foreign keys and secure
+    delete are on."""
     store = await opened(**option)
     assert await pragma(store, "synchronous") == level
+    assert await pragma(store, "secure_delete") == 1
     assert await pragma(store, "foreign_keys") == 1
     assert await pragma(store, "busy_timeout") > 0
 
