@@ -1,0 +1,103 @@
+"""The attendance sheet: a CSV file that French spreadsheets open as is, and safely."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import replace
+
+import pytest
+
+from room.sheet import SheetLine, attendance_csv, safe
+
+HEADERS = ["Nom", "Rôle", "Arrivée", "Départ", "Minutes", "Statut"]
+
+
+AICHA = SheetLine(
+    name="Aïcha Traoré",
+    role="membre",
+    arrived="14:02",
+    left="16:30",
+    minutes=148,
+    status="présent·e",
+)
+
+
+def line(
+    name: str = AICHA.name,
+    *,
+    arrived: str = AICHA.arrived,
+    left: str = AICHA.left,
+    minutes: int = AICHA.minutes,
+) -> SheetLine:
+    return replace(AICHA, name=name, arrived=arrived, left=left, minutes=minutes)
+
+
+def sheet(*lines: SheetLine, group: str = "Groupe « Ça bouge »") -> bytes:
+    return attendance_csv(group, "Séance 2 : naïveté", "12/03/2025", HEADERS, lines)
+
+
+def rows(data: bytes) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""), delimiter=";"))
+
+
+def test_the_file_is_utf8_with_a_bom_semicolons_and_crlf() -> None:
+    """Excel needs the BOM to read UTF-8; the French locale separates cells with ';'."""
+    data = sheet(line())
+    assert data.startswith(b"\xef\xbb\xbf")
+    text = data.decode("utf-8-sig")
+    assert text.endswith("\r\n")
+    assert "\n" not in text.replace("\r\n", "")
+    assert "Aïcha Traoré;membre;14:02;16:30;148;présent·e\r\n" in text
+
+
+def test_the_sheet_opens_on_the_group_the_session_and_the_date_then_the_people() -> None:
+    """A first block says which session it is; then the header row and a row per person."""
+    assert rows(sheet(line(), line("François Müller", arrived="", left="", minutes=0))) == [
+        ["Groupe « Ça bouge »"],
+        ["Séance 2 : naïveté"],
+        ["12/03/2025"],
+        [],
+        HEADERS,
+        ["Aïcha Traoré", "membre", "14:02", "16:30", "148", "présent·e"],
+        ["François Müller", "membre", "", "", "0", "présent·e"],
+    ]
+
+
+def test_accents_and_guillemets_survive() -> None:
+    """é, ï, ç and « » come back as they went in."""
+    text = " ".join(cell for row in rows(sheet(line("Gaëlle Façon « Zoé »"))) for cell in row)
+    for letters in ("é", "ï", "ç", "«", "»", "ë", "·"):
+        assert letters in text
+
+
+def test_a_formula_in_user_text_is_neutralised() -> None:
+    """A name a spreadsheet would run as a formula gets a leading ' and stays text."""
+    evil = '=HYPERLINK("http://x")'
+    got = rows(sheet(line(evil), group="+cmd|' /C calc'!A0"))
+    assert got[0] == ["'+cmd|' /C calc'!A0"]
+    assert got[5][0] == "'" + evil
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_every_formula_start_is_neutralised(start: str) -> None:
+    """The OWASP list: =, +, -, @, tab and carriage return."""
+    assert safe(start + "1+1") == "'" + start + "1+1"
+
+
+def test_ordinary_text_is_left_alone() -> None:
+    """Only the first character matters: a hyphen inside a name is not a formula."""
+    assert safe("Jean-Pierre") == "Jean-Pierre"
+    assert safe("") == ""
+
+
+def test_a_name_with_separator_quotes_and_a_newline_round_trips() -> None:
+    """Quoting keeps ';', '"' and a line break inside one cell."""
+    awkward = 'Marie; dite "Mimi"\nde Lyon'
+    assert rows(sheet(line(awkward)))[5][0] == awkward
+
+
+def test_headers_must_name_every_column() -> None:
+    """A header row shorter than the lines is a caller's mistake, said plainly."""
+    with pytest.raises(ValueError, match="Expected 6 headers"):
+        attendance_csv("g", "s", "d", HEADERS[:5], [line()])
