@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from room.domain.group.state import DEFAULT_MINUTES, DEFAULT_SESSIONS, DEFAULT_TIME_ZONE, GroupRole
+from room.domain.group.state import (
+    DEFAULT_MINUTES,
+    DEFAULT_SESSIONS,
+    DEFAULT_TIME_ZONE,
+    Answer,
+    Attendance,
+    GroupRole,
+)
 from room.domain.messages import Message
 
 
@@ -188,3 +195,74 @@ class UseDraft(GroupCommand):
     type = "use_draft"
     draft: str
     session: str
+
+
+# --- the calendar, built with the group -------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProposeSlots(GroupCommand):
+    """Dates for the members to answer; opens the poll if it was closed."""
+
+    type = "propose_slots"
+    dates: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class AnswerSlot(GroupCommand):
+    type = "answer_slot"
+    slot: str
+    answer: Answer
+
+
+@dataclass(frozen=True, kw_only=True)
+class FixSlot(GroupCommand):
+    """The facilitator fixes a proposed date: a session of the cycle, narrator to choose."""
+
+    type = "fix_slot"
+    slot: str
+    session: str  # the new session's id, chosen by the server
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClosePoll(GroupCommand):
+    type = "close_poll"
+
+
+# --- between sessions -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class PostMessage(GroupCommand):
+    """A message in the group's thread: a member asks for help, others answer."""
+
+    type = "post_message"
+    text: str
+    reply_to: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConfirmAttendance(GroupCommand):
+    type = "confirm_attendance"
+    session: str
+    person: str
+    status: Attendance
+    note: str = ""
+
+
+# --- erasure ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class EraseSession(GroupCommand):
+    """The session's content is erased from the store; the group keeps that it was."""
+
+    type = "erase_session"
+    session: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class EraseGroup(GroupCommand):
+    """Everything of the group — its log, its sessions, its links — is erased."""
+
+    type = "erase_group"

@@ -24,6 +24,8 @@ from room.domain.group.state import (
     Application,
     GroupRole,
     Person,
+    PlannedSession,
+    Slot,
     State,
     Status,
     must_accept,
@@ -40,6 +42,8 @@ MINUTES_MIN = 15
 MINUTES_MAX = 480
 TIME_ZONE_MAX = 64
 PRACTICE_MAX = 2000  # "a few lines on their practice", from a public form
+SLOTS_MAX = 60  # dates proposed over a cycle's poll
+NOTE_MAX = 500  # a facilitator's note on one person's attendance
 
 Move = tuple[str, ...]
 
@@ -145,6 +149,30 @@ def _member(state: State, actor: str, move: Move) -> None:
         raise DomainError(Code.NOT_ADMITTED)
 
 
+def _inside(state: State, actor: str, move: Move) -> None:
+    """Anyone who sees the group's content, facilitators included: the thread and the
+    calendar belong to the whole group."""
+    record = _person(state, actor)
+    _bound(state, record)
+    if record.status is not Status.ADMITTED:
+        raise DomainError(Code.NOT_ADMITTED)
+
+
+def _poll_open(state: State) -> None:
+    if not state.poll_open:
+        raise DomainError(Code.CONFLICT, what="poll_closed")
+
+
+def _answering(state: State, actor: str, move: Move) -> None:
+    _inside(state, actor, move)
+    _poll_open(state)
+
+
+def _closing_poll(state: State, actor: str, move: Move) -> None:
+    _facilitator(state, actor, move)
+    _poll_open(state)
+
+
 def _own_draft(state: State, actor: str, move: Move) -> None:
     _member(state, actor, move)
     draft = state.drafts.get(move[1])
@@ -177,6 +205,14 @@ _GUARDS: dict[str, Callable[[State, str, Move], None]] = {
     cmd.SaveDraft.type: _member,
     cmd.DeleteDraft.type: _own_draft,
     cmd.UseDraft.type: _own_draft,
+    cmd.ProposeSlots.type: _facilitator,
+    cmd.AnswerSlot.type: _answering,
+    cmd.FixSlot.type: _facilitator,
+    cmd.ClosePoll.type: _closing_poll,
+    cmd.PostMessage.type: _inside,
+    cmd.ConfirmAttendance.type: _facilitator,
+    cmd.EraseSession.type: _facilitator,
+    cmd.EraseGroup.type: _facilitator,
 }
 
 GUARDED_TYPES = tuple(_GUARDS)
@@ -458,9 +494,7 @@ def _plan_session(state: State, actor: str, c: cmd.PlanSession, now: float) -> l
 def _replan_session(
     state: State, actor: str, c: cmd.ReplanSession, now: float
 ) -> list[ev.GroupEvent]:
-    planned = state.sessions.get(c.session)
-    if planned is None:
-        raise DomainError(Code.NOT_FOUND, what="session", id=c.session)
+    planned = _planned(state, c.session)
     date, narrator = _date(c.date), _narrator(state, c.narrator)
     if (date, narrator) == (planned.date, planned.narrator):
         raise _invalid("session", reason="unchanged")
@@ -492,14 +526,86 @@ def _delete_draft(state: State, actor: str, c: cmd.DeleteDraft, now: float) -> l
 
 
 def _use_draft(state: State, actor: str, c: cmd.UseDraft, now: float) -> list[ev.GroupEvent]:
-    planned = state.sessions.get(c.session)
-    if planned is None:
-        raise DomainError(Code.NOT_FOUND, what="session", id=c.session)
+    planned = _planned(state, c.session)
     if planned.narrator != actor:
         raise _invalid("session", reason="not_narrator")
     if state.drafts[c.draft].used_in == planned.id:
         raise _invalid("session", reason="unchanged")
     return [ev.DraftUsed(at=now, by=actor, draft=c.draft, session=planned.id)]
+
+
+def _planned(state: State, session: str) -> PlannedSession:
+    planned = state.sessions.get(session)
+    if planned is None:
+        raise DomainError(Code.NOT_FOUND, what="session", id=session)
+    if planned.erased_at is not None:
+        raise _invalid("session", reason="erased")
+    return planned
+
+
+def _slot(state: State, slot: str) -> Slot:
+    record = state.slots.get(slot)
+    if record is None:
+        raise DomainError(Code.NOT_FOUND, what="slot", id=slot)
+    return record
+
+
+def _propose_slots(
+    state: State, actor: str, c: cmd.ProposeSlots, now: float
+) -> list[ev.GroupEvent]:
+    if not c.dates or len(state.slots) + len(c.dates) > SLOTS_MAX:
+        raise _invalid("dates", limit=SLOTS_MAX)
+    return [ev.SlotsProposed(at=now, by=actor, dates=tuple(_date(d) for d in c.dates))]
+
+
+def _answer_slot(state: State, actor: str, c: cmd.AnswerSlot, now: float) -> list[ev.GroupEvent]:
+    slot = _slot(state, c.slot)
+    return [ev.SlotAnswered(at=now, by=actor, slot=slot.id, answer=c.answer)]
+
+
+def _fix_slot(state: State, actor: str, c: cmd.FixSlot, now: float) -> list[ev.GroupEvent]:
+    slot = _slot(state, c.slot)
+    if slot.session is not None:
+        raise _invalid("slot", reason="fixed")
+    session = _new_id("session", c.session, state.sessions)
+    return [
+        ev.SessionPlanned(at=now, by=actor, session=session, date=slot.date, narrator=""),
+        ev.SlotFixed(at=now, by=actor, slot=slot.id, session=session),
+    ]
+
+
+def _close_poll(state: State, actor: str, c: cmd.ClosePoll, now: float) -> list[ev.GroupEvent]:
+    return [ev.PollClosed(at=now, by=actor)]
+
+
+def _post_message(state: State, actor: str, c: cmd.PostMessage, now: float) -> list[ev.GroupEvent]:
+    if c.reply_to is not None and c.reply_to not in state.messages:
+        raise DomainError(Code.NOT_FOUND, what="message", id=c.reply_to)
+    text = checked_text("text", c.text, TEXT_MAX)
+    return [ev.MessagePosted(at=now, by=actor, text=text, reply_to=c.reply_to)]
+
+
+def _confirm_attendance(
+    state: State, actor: str, c: cmd.ConfirmAttendance, now: float
+) -> list[ev.GroupEvent]:
+    planned = _planned(state, c.session)
+    person = _known_person(state, c.person)  # removed since, they may still have come
+    note = checked_text("note", c.note, NOTE_MAX, required=False, lines=False)
+    return [
+        ev.AttendanceConfirmed(
+            at=now, by=actor, session=planned.id, person=person.id, status=c.status, note=note
+        )
+    ]
+
+
+def _erase_session(
+    state: State, actor: str, c: cmd.EraseSession, now: float
+) -> list[ev.GroupEvent]:
+    return [ev.SessionErased(at=now, by=actor, session=_planned(state, c.session).id)]
+
+
+def _erase_group(state: State, actor: str, c: cmd.EraseGroup, now: float) -> list[ev.GroupEvent]:
+    return [ev.GroupErased(at=now, by=actor)]
 
 
 # Each handler takes its own command type; the table, any.
@@ -522,4 +628,12 @@ _RULES: dict[type[GroupCommand], Callable[[State, str, Any, float], list[ev.Grou
     cmd.SaveDraft: _save_draft,
     cmd.DeleteDraft: _delete_draft,
     cmd.UseDraft: _use_draft,
+    cmd.ProposeSlots: _propose_slots,
+    cmd.AnswerSlot: _answer_slot,
+    cmd.FixSlot: _fix_slot,
+    cmd.ClosePoll: _close_poll,
+    cmd.PostMessage: _post_message,
+    cmd.ConfirmAttendance: _confirm_attendance,
+    cmd.EraseSession: _erase_session,
+    cmd.EraseGroup: _erase_group,
 }

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from room.domain.group.state import GroupRole
+from room.domain.group.state import Answer, Attendance, GroupRole
 from room.domain.messages import Message
 
 
@@ -165,3 +165,65 @@ class DraftUsed(GroupEvent):
     type = "draft_used"
     draft: str
     session: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class SlotsProposed(GroupEvent):
+    """The fold numbers the new slots t<n>, in order."""
+
+    type = "slots_proposed"
+    dates: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class SlotAnswered(GroupEvent):
+    """``by`` answered."""
+
+    type = "slot_answered"
+    slot: str
+    answer: Answer
+
+
+@dataclass(frozen=True, kw_only=True)
+class SlotFixed(GroupEvent):
+    """Follows the SessionPlanned it caused."""
+
+    type = "slot_fixed"
+    slot: str
+    session: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class PollClosed(GroupEvent):
+    type = "poll_closed"
+
+
+@dataclass(frozen=True, kw_only=True)
+class MessagePosted(GroupEvent):
+    """The author is ``by``; the fold numbers it m<n>."""
+
+    type = "message_posted"
+    text: str
+    reply_to: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class AttendanceConfirmed(GroupEvent):
+    type = "attendance_confirmed"
+    session: str
+    person: str
+    status: Attendance
+    note: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class SessionErased(GroupEvent):
+    type = "session_erased"
+    session: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class GroupErased(GroupEvent):
+    """The last event of a group: the server erases its log right after."""
+
+    type = "group_erased"

@@ -11,12 +11,15 @@ from room.domain.group.state import (
     Application,
     ApplicationStatus,
     Charter,
+    Confirmation,
     Cycle,
     Draft,
     GroupRole,
+    Message,
     Person,
     PlannedSession,
     Presentation,
+    Slot,
     State,
     Status,
 )
@@ -179,6 +182,52 @@ def _draft_used(state: State, e: ev.DraftUsed) -> State:
     return _draft(state, e.draft, used_in=e.session)
 
 
+def _slots_proposed(state: State, e: ev.SlotsProposed) -> State:
+    slots = dict(state.slots)
+    for number, date in enumerate(e.dates, state.next_slot):
+        slots[f"t{number}"] = Slot(id=f"t{number}", date=date)
+    return replace(state, slots=slots, poll_open=True, next_slot=state.next_slot + len(e.dates))
+
+
+def _slot_answered(state: State, e: ev.SlotAnswered) -> State:
+    slot = state.slots[e.slot]
+    slot = replace(slot, answers={**slot.answers, e.by: e.answer})
+    return replace(state, slots={**state.slots, e.slot: slot})
+
+
+def _slot_fixed(state: State, e: ev.SlotFixed) -> State:
+    slot = replace(state.slots[e.slot], session=e.session)
+    return replace(state, slots={**state.slots, e.slot: slot})
+
+
+def _poll_closed(state: State, e: ev.PollClosed) -> State:
+    return replace(state, poll_open=False)
+
+
+def _message_posted(state: State, e: ev.MessagePosted) -> State:
+    key = f"m{state.next_message}"
+    record = Message(id=key, author=e.by, text=e.text, at=e.at, reply_to=e.reply_to)
+    return replace(
+        state, messages={**state.messages, key: record}, next_message=state.next_message + 1
+    )
+
+
+def _attendance_confirmed(state: State, e: ev.AttendanceConfirmed) -> State:
+    record = Confirmation(status=e.status, note=e.note, at=e.at, by=e.by)
+    confirmed = {**state.attendance.get(e.session, {}), e.person: record}
+    return replace(state, attendance={**state.attendance, e.session: confirmed})
+
+
+def _session_erased(state: State, e: ev.SessionErased) -> State:
+    # A draft handed to it stays its author's, as it was: only they change their drafts.
+    record = replace(state.sessions[e.session], erased_at=e.at)
+    return replace(state, sessions={**state.sessions, e.session: record})
+
+
+def _group_erased(state: State, e: ev.GroupErased) -> State:
+    return State()  # nothing of it is left
+
+
 _APPLY: dict[type[Any], Callable[[State, Any], State]] = {
     ev.GroupCreated: _group_created,
     ev.GroupEdited: _group_edited,
@@ -198,4 +247,12 @@ _APPLY: dict[type[Any], Callable[[State, Any], State]] = {
     ev.DraftSaved: _draft_saved,
     ev.DraftDeleted: _draft_deleted,
     ev.DraftUsed: _draft_used,
+    ev.SlotsProposed: _slots_proposed,
+    ev.SlotAnswered: _slot_answered,
+    ev.SlotFixed: _slot_fixed,
+    ev.PollClosed: _poll_closed,
+    ev.MessagePosted: _message_posted,
+    ev.AttendanceConfirmed: _attendance_confirmed,
+    ev.SessionErased: _session_erased,
+    ev.GroupErased: _group_erased,
 }

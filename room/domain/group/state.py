@@ -43,6 +43,23 @@ class ApplicationStatus(StrEnum):
         return self in (ApplicationStatus.NEW, ApplicationStatus.DISCUSSED)
 
 
+class Answer(StrEnum):
+    """A member's answer to a proposed date: the flyer's members commit to every session,
+    so "if needed" says they would move something to come."""
+
+    YES = "yes"
+    IF_NEEDED = "if_needed"
+    NO = "no"
+
+
+class Attendance(StrEnum):
+    """What the facilitator confirms for the funder, from who actually joined."""
+
+    PRESENT = "present"
+    ABSENT = "absent"
+    EXCUSED = "excused"
+
+
 @dataclass(frozen=True, kw_only=True)
 class Cycle:
     sessions: int = DEFAULT_SESSIONS  # how many sessions the group plans to hold
@@ -105,9 +122,10 @@ class Application:
 class PlannedSession:
     id: str  # the session's id in the session store, chosen by the server
     date: str  # local date-time in the group's time zone, "YYYY-MM-DDTHH:MM"
-    narrator: str  # a person id
+    narrator: str  # a person id; "" for a date fixed from the poll, narrator to choose
     planned_at: float
     order: int  # planning order: breaks ties between sessions set at the same date
+    erased_at: float | None = None  # its content was erased from the store; the date stays
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -126,6 +144,37 @@ class Draft:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Slot:
+    """A date the facilitator proposed for the calendar, and everyone's answer."""
+
+    id: str  # t1, t2, … numbered by the fold
+    date: str  # local date-time, "YYYY-MM-DDTHH:MM"
+    answers: dict[str, Answer] = field(default_factory=dict)  # by person
+    session: str | None = None  # the planned session, once the facilitator fixed it
+
+
+@dataclass(frozen=True, kw_only=True)
+class Message:
+    """A message of the group's thread, between sessions: help asked and given."""
+
+    id: str  # m1, m2, … numbered by the fold
+    author: str
+    text: str
+    at: float
+    reply_to: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Confirmation:
+    """A facilitator's word on one person's attendance at one session."""
+
+    status: Attendance
+    note: str = ""
+    at: float
+    by: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class State:
     name: str = ""  # empty until the group is created
     cycle: Cycle = field(default_factory=Cycle)
@@ -137,6 +186,12 @@ class State:
     applications: dict[str, Application] = field(default_factory=dict)
     sessions: dict[str, PlannedSession] = field(default_factory=dict)
     drafts: dict[str, Draft] = field(default_factory=dict)
+    slots: dict[str, Slot] = field(default_factory=dict)  # the calendar poll's dates
+    poll_open: bool = False  # members may answer
+    next_slot: int = 1
+    messages: dict[str, Message] = field(default_factory=dict)  # the thread, oldest first
+    next_message: int = 1
+    attendance: dict[str, dict[str, Confirmation]] = field(default_factory=dict)  # session → person
 
     @property
     def created(self) -> bool:
@@ -206,6 +261,6 @@ def admitted_members(state: State) -> list[Person]:
 def rotation(state: State) -> Rotation:
     """Who has narrated, and who is suggested next. Every planned session counts, past
     or future: a member already down to narrate is not suggested again."""
-    narrated = tuple(dict.fromkeys(s.narrator for s in ordered_sessions(state)))
+    narrated = tuple(dict.fromkeys(s.narrator for s in ordered_sessions(state) if s.narrator))
     waiting_turn = [p.id for p in admitted_members(state) if p.id not in narrated]
     return Rotation(narrated=narrated, suggested_narrator=next(iter(waiting_turn), None))

@@ -1,8 +1,9 @@
 """What each reader may see of a group: the state, cut to the viewer.
 
 Three circles. Facilitators bound by the current charter see the group's records,
-applications and e-mails included. Admitted members bound by it see the group's
-life: its people (no e-mails, no admission notes), its sessions, their own drafts.
+applications, e-mails and attendance included. Admitted members bound by it see the
+group's life: its people (no e-mails, no admission notes), its sessions, the calendar
+poll, the thread, their own drafts.
 Everyone else — invited, waiting, removed, asked to accept a new charter, strangers —
 sees what the public may: the name, the cycle, the charter, the page if published.
 
@@ -28,7 +29,8 @@ def visible_group(state: State, viewer: str) -> State:
         key: replace(p, email="", admission_note="", application=None)
         for key, p in state.people.items()
     }
-    return replace(state, people=people, applications={}, drafts=drafts)
+    # Attendance is the facilitators' record for the funder; the rest is the group's.
+    return replace(state, people=people, applications={}, drafts=drafts, attendance={})
 
 
 def public_page(state: State) -> Presentation | None:

@@ -437,6 +437,7 @@ def test_what_each_person_may_do() -> None:
         ("save_draft",),
         ("delete_draft", "d1"),
         ("use_draft", "d1"),
+        ("post_message",),  # answer_slot waits for a poll to open
     }
     facilitator = allowed(t.state, "nadia")
     assert ("plan_session",) in facilitator and ("edit_charter",) in facilitator
