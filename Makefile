@@ -18,6 +18,12 @@ system:
 	      apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
 	  else echo "chromium is missing: apt-get install chromium (as root)"; fi; \
 	fi
+	@if ! command -v redis-server >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	      apt-get install -y -qq --no-install-recommends redis-server >/dev/null; \
+	  else echo "redis-server is missing: apt-get install redis-server (as root)"; fi; \
+	fi
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)

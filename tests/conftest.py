@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.redisserver import REDIS_SERVER, RedisServer
 from tests.running import ServerProcess
 
 IN_CI = bool(os.environ.get("CI"))
@@ -31,3 +32,29 @@ def server(tmp_path: Path) -> Iterator[ServerProcess]:
         yield process
     finally:
         process.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """A private redis-server for the whole run (flush it for an empty one); removed at
+    the end with its data."""
+    require(REDIS_SERVER is not None, "redis-server (apt-get install redis-server)")
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture(scope="session")
+def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """A private one-node Redis Cluster for the whole run: it serves every slot, and
+    refuses a script or a transaction whose keys are in different slots."""
+    require(REDIS_SERVER is not None, "redis-server (apt-get install redis-server)")
+    server = RedisServer(tmp_path_factory.mktemp("redis-cluster"), cluster=True)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.close()

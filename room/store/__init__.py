@@ -1,7 +1,7 @@
 """Where a session's events and its participants' links live: one interface.
 
-Backends: ``sqlite`` (embedded default: one process, a durable file) and, later,
-``redis`` (scale-out). Every backend passes the one contract suite in
+Backends: ``sqlite`` (embedded default: one process, a durable file) and ``redis``
+(scale-out: every worker on one Redis). Every backend passes the one contract suite in
 tests/store/test_contract.py; none has tests of its own for what the contract says.
 
 Events are stored as opaque bytes (the msgpack encoding of a plain event): the
@@ -174,4 +174,8 @@ def open_store(url: str) -> Store:
         from room.store.sqlite import SQLiteStore
 
         return SQLiteStore(url.removeprefix("sqlite:///"))
-    raise ValueError(f"no store for {url!r}: expected sqlite:///PATH")
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        from room.store.redis import RedisStore
+
+        return RedisStore(url)
+    raise ValueError(f"no store for {url!r}: expected sqlite:///PATH or redis://HOST[:PORT][/DB]")

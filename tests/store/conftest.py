@@ -1,6 +1,6 @@
 """Fixtures for the store tests: every contract test runs once per backend.
 
-To add a backend, add its name to ``BACKENDS`` and a branch to ``_new_store``.
+To add a backend, add its name to ``BACKENDS`` and a branch to ``new_store``.
 """
 
 from __future__ import annotations
@@ -11,18 +11,16 @@ from pathlib import Path
 import pytest
 
 from room.store import Store
+from room.store.redis import RedisStore
 from room.store.sqlite import SQLiteStore
+from tests.redisserver import RedisServer
 
-BACKENDS = ["sqlite"]
+# "redis-cluster" is the same RedisStore on a one-node Redis Cluster, which refuses any
+# command, script or transaction whose keys are in different slots.
+BACKENDS = ["sqlite", "redis", "redis-cluster"]
 
 OpenStore = Callable[[], Awaitable[Store]]
-
-
-def _new_store(backend: str, tmp_path: Path) -> Store:
-    """A store over the test's backing data: the same data every time it is called."""
-    if backend == "sqlite":
-        return SQLiteStore(tmp_path / "data" / "room.db")
-    raise AssertionError(f"expected a backend in {BACKENDS}, got {backend!r}")
+NewStore = Callable[[], Store]
 
 
 @pytest.fixture(params=BACKENDS)
@@ -32,7 +30,23 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-async def open_store(backend: str, tmp_path: Path) -> AsyncIterator[OpenStore]:
+def new_store(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> NewStore:
+    """Makes a store over the test's backing data: the same data every time it is called.
+
+    A Redis backend uses the run's private server, emptied for each test.
+    """
+    if backend == "sqlite":
+        return lambda: SQLiteStore(tmp_path / "data" / "room.db")
+    if backend in ("redis", "redis-cluster"):
+        fixture = "redis_server" if backend == "redis" else "redis_cluster"
+        server: RedisServer = request.getfixturevalue(fixture)
+        server.flush()
+        return lambda: RedisStore(server.url)
+    raise AssertionError(f"expected a backend in {BACKENDS}, got {backend!r}")
+
+
+@pytest.fixture
+async def open_store(new_store: NewStore) -> AsyncIterator[OpenStore]:
     """Opens a new store over the test's backing data, as a restarted server would.
 
     Every store it opened is closed at teardown, even if the test closed it already.
@@ -40,7 +54,7 @@ async def open_store(backend: str, tmp_path: Path) -> AsyncIterator[OpenStore]:
     opened: list[Store] = []
 
     async def open_() -> Store:
-        store = _new_store(backend, tmp_path)
+        store = new_store()
         await store.open()
         opened.append(store)
         return store

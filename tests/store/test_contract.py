@@ -173,6 +173,17 @@ async def test_bytes_round_trip_exactly(store: Store) -> None:
     assert all(type(e.data) is bytes for e in await store.read(S))
 
 
+async def test_a_large_append_numbers_every_event(store: Store) -> None:
+    """One append of 20,000 events numbers them all, in order, and is read back whole."""
+    events = [n.to_bytes(4, "big") for n in range(20_000)]
+    assert await store.append(S, 0, events) == 20_000
+    await assert_log(store, S, events)
+    assert await store.read(S, after_seq=19_998) == [
+        StoredEvent(19_999, events[-2]),
+        StoredEvent(20_000, events[-1]),
+    ]
+
+
 async def test_session_ids_oldest_first(store: Store) -> None:
     """session_ids() lists each session once, in the order they were created."""
     for name in ("zeta", "alpha", "mid"):

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from room.store import Acceptance, CommandKey, Link, StoredEvent, StoreError
+from room.store import Acceptance, CommandKey, Link, Store, StoredEvent, StoreError
 from room.store.sqlite import SQLiteStore
 
 KEPT = ("s-kept", "g-kept")  # logs no erasure names
@@ -75,7 +75,7 @@ def person_in(log_id: str, marker: bytes) -> str:
 
 
 async def fill(
-    store: SQLiteStore, marker: bytes, *, events: int = 30, size: int = 300, batch: int = 10
+    store: Store, marker: bytes, *, events: int = 30, size: int = 300, batch: int = 10
 ) -> None:
     """Write the erased logs, carrying the marker everywhere a log's data can go, in
     batches interleaved with the kept logs' so that their rows share pages."""
@@ -92,7 +92,7 @@ async def fill(
         await store.accept_charter(Acceptance(log_id, person, 1, at=2.0))
 
 
-async def assert_kept_intact(store: SQLiteStore, marker: bytes, events: int = 30) -> None:
+async def assert_kept_intact(store: Store, marker: bytes, events: int = 30) -> None:
     """The kept logs read back exactly as fill() wrote them, and the erased ones are gone."""
     for log_id in KEPT:
         person = person_in(log_id, marker)

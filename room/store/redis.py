@@ -1,0 +1,486 @@
+"""The scale-out store: every worker shares one Redis, through redis-py's asyncio client.
+
+Key layout (``room`` is the prefix; ``{…}`` is a Redis Cluster hash tag):
+
+- ``room:{LOG}:events`` — LIST of the log's events, as written: the event at seq n is at
+  index n - 1, since seqs are gapless from 1. ``LLEN`` is the last seq; ``read`` after
+  seq k is ``LRANGE k -1``, which walks from the nearer end (a reconnecting client asks
+  for the tail) over nodes of packed entries.
+- ``room:{LOG}:commands`` — HASH ``len(participant):participant:key`` → the seq the
+  command was acknowledged at (the length makes the field unambiguous whatever the key).
+- ``room:{LOG}:links`` — LIST of the secret hashes of the links whose scope is LOG, in
+  the order they were added.
+- ``room:{LOG}:charter`` — HASH participant → ``"version at"`` (the charter acceptances).
+- ``room:link:{HASH}`` — HASH of one link: scope, participant, created_at, revoked_at.
+- ``room:logs`` — ZSET of the logs, scored 1, 2, 3… in the order they were created.
+
+Cluster: a command or script touches one slot only. Everything about one log shares its
+hash tag, so ``append`` is one Lua script over the log's events and commands: it refuses
+a known command key, checks the expected seq, pushes the events and records the key,
+all or nothing. Each link record has its own slot (it is found by its hash alone), and
+so has ``room:logs``. What spans slots is ordered so that a crash between two steps
+leaves nothing lost and nothing unsafe:
+
+- A log is registered in ``room:logs`` *before* the append that creates it (a script
+  that gives it the next score unless it has one). A crash in between leaves an id with
+  no events, which ``session_ids()`` skips; the reverse order could lose a log from the
+  listing for good.
+- A link's hash is pushed on its scope's list *before* its record is created (refusing
+  a known hash atomically): ``links(scope)``, which revocation relies on, never misses a
+  link. ``links()`` skips listed hashes with no record, or a record of another scope.
+- ``erase`` deletes link records first (each refused at once: fail closed), then the
+  log's own keys in one transaction per log (watching its list of links, so a link
+  added meanwhile is not orphaned), then the logs' entries in ``room:logs``. Each step is
+  atomic and idempotent, but the whole is not: if erase() raises, a log may be half
+  erased (its links refused, its events still readable) until it is called again. A
+  single Redis would allow one transaction over all of it; a cluster does not, and the
+  store keeps one behaviour for both. (With a cluster, ``erase`` would also have to
+  rewrite every primary's append-only file; this client talks to one node.)
+
+Durability: ``append`` returns once Redis has answered, and Redis answers a write after
+handing it to its append-only file. ``open()`` refuses a Redis with no append-only file
+(``appendonly no``): a restart would lose everything since the last snapshot. With
+``appendfsync always`` (what the deployment must set) each write is fsynced before the
+reply, and an acknowledged append survives a crash of Redis or of the machine. With
+``everysec`` (Redis's default) it survives a crash of redis-server, but a power cut or a
+kernel crash loses up to about a second of acknowledged appends (two, when the disk is
+slow: Redis then delays its writes and may answer before writing). With ``no`` the
+kernel decides when to write (about 30 s on Linux). A replica receives writes
+asynchronously: after a fail-over, what it had not received is lost; Redis 7.0 has no
+WAITAOF to wait for a replica's fsync.
+
+Retries: a command whose connection drops is sent again on a new connection, three
+times within about 0.4 s, so the connections a restart of Redis left stale cost no
+error. If every attempt fails, the
+caller gets ``redis.exceptions.ConnectionError`` (the hub makes it ``Unavailable``). A
+command that was applied but whose reply was lost may so run twice, which is harmless:
+an append run again finds its command key (DuplicateCommand, at the seq it was applied
+at) or a last seq that moved (SeqConflict), as a resend or another writer would; an
+``add_link`` run again finds its own hash (StoreError; the link is recorded, but its
+random secret, never shown, opens nothing); the rest are idempotent.
+
+Erasure: Redis writes every command to its append-only file, so the erased bytes stay in
+it after the keys are deleted. ``erase()`` then rewrites the file (``BGREWRITEAOF``:
+Redis 7 writes a new base file from memory, starts a new incremental file, and deletes
+the old ones), and, when the server also takes RDB snapshots, writes a new snapshot
+(``BGSAVE``) over the old. It waits for a rewrite started after its deletions (one
+already running when they were made may have copied them), up to ``erase_timeout``,
+and raises StoreError if it fails or takes longer. Redis 7.0 unlinks the replaced files
+when it ends the rewrite, before ``INFO`` reports it done; with ``aof-disable-auto-gc
+yes`` it keeps them, so erase() raises then. A replica deletes the keys too, but its
+own files are not rewritten; backups are not erased.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
+
+import redis.asyncio
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import ResponseError, WatchError
+
+from room.store import (
+    Acceptance,
+    CommandKey,
+    DuplicateCommand,
+    Link,
+    SeqConflict,
+    Store,
+    StoredEvent,
+    StoreError,
+)
+
+# ARGV: expected seq, command field ("" for none), the events. Returns {0, new last seq},
+# {1, seq the key was acknowledged at} or {2, actual last seq}. The shebang makes Redis
+# refuse the whole script up front when out of memory, rather than fail midway. Events
+# are pushed 1,000 at a time: Lua's unpack() takes at most about 8,000 values.
+_APPEND = """#!lua
+local field = ARGV[2]
+if field ~= "" then
+  local seq = redis.call("HGET", KEYS[2], field)
+  if seq then return {1, tonumber(seq)} end
+end
+local last = redis.call("LLEN", KEYS[1])
+if last ~= tonumber(ARGV[1]) then return {2, last} end
+for i = 3, #ARGV, 1000 do
+  redis.call("RPUSH", KEYS[1], unpack(ARGV, i, math.min(i + 999, #ARGV)))
+end
+last = last + #ARGV - 2
+if field ~= "" then redis.call("HSET", KEYS[2], field, last) end
+return {0, last}
+"""
+
+# KEYS[1] the logs' ZSET, ARGV[1] a log id: give it the next score, unless it has one.
+_REGISTER = """#!lua
+if redis.call("ZSCORE", KEYS[1], ARGV[1]) then return 0 end
+local top = redis.call("ZRANGE", KEYS[1], -1, -1, "WITHSCORES")
+redis.call("ZADD", KEYS[1], (tonumber(top[2]) or 0) + 1, ARGV[1])
+return 1
+"""
+
+# KEYS[1] a link's record; ARGV scope, participant, created_at, revoked_at ("" for none).
+# Returns 0, writing nothing, if the record exists.
+_ADD_LINK = """#!lua
+if redis.call("EXISTS", KEYS[1]) == 1 then return 0 end
+redis.call("HSET", KEYS[1], "scope", ARGV[1], "participant", ARGV[2], "created_at", ARGV[3])
+if ARGV[4] ~= "" then redis.call("HSET", KEYS[1], "revoked_at", ARGV[4]) end
+return 1
+"""
+
+# KEYS[1] a link's record, ARGV[1] a date: the record, revoked at its first date; nil.
+_REVOKE_LINK = """#!lua
+if redis.call("EXISTS", KEYS[1]) == 0 then return false end
+redis.call("HSETNX", KEYS[1], "revoked_at", ARGV[1])
+return redis.call("HGETALL", KEYS[1])
+"""
+
+# KEYS[1] a link's record, ARGV[1] a scope: delete the record if it is of that scope.
+_DROP_LINK = """#!lua
+if redis.call("HGET", KEYS[1], "scope") == ARGV[1] then return redis.call("DEL", KEYS[1]) end
+return 0
+"""
+
+_SCRIPTS = (_APPEND, _REGISTER, _ADD_LINK, _REVOKE_LINK, _DROP_LINK)
+
+
+class _Scripts(NamedTuple):
+    """The scripts, registered with a client (in the order of ``_SCRIPTS``)."""
+
+    append: Any
+    register: Any
+    add_link: Any
+    revoke_link: Any
+    drop_link: Any
+
+
+# How many times erase() retries a log whose list of links changed while it erased it.
+_WATCH_RETRIES = 10
+
+
+class RedisStore(Store):
+    """The ``Store`` over a Redis server; ``prefix`` starts every key it writes."""
+
+    def __init__(self, url: str, *, prefix: str = "room", erase_timeout: float = 60.0) -> None:
+        if not prefix or "{" in prefix or "}" in prefix:
+            raise ValueError(f"expected a non-empty key prefix without braces, got {prefix!r}")
+        self.url = url  # redis://[[user]:password@]host[:port][/db], or rediss://…
+        self.prefix = prefix  # every key is prefix:…, so stores can share a database
+        self.erase_timeout = erase_timeout  # seconds erase() waits for Redis's rewrites
+        # The client and its pool; None until open(), again after close().
+        self._redis: redis.asyncio.Redis | None = None
+        # The Lua scripts, run by their SHA1 (and loaded again if Redis lost them).
+        self._lua: _Scripts | None = None
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    async def open(self) -> None:
+        if self._redis is not None:
+            raise RuntimeError(f"Redis store {self._where} is already open")
+        client = redis.asyncio.Redis.from_url(
+            self.url,
+            decode_responses=False,  # events are bytes, and come back as written
+            # A dropped connection (Redis restarted, a stale pooled socket) is retried on
+            # a new one; a timeout is not: the caller learns at once that Redis is slow.
+            retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 3, (RedisConnectionError,)),
+        )
+        try:
+            await client.ping()
+            persistence = await client.info("persistence")
+            if persistence.get("aof_enabled") != 1:
+                raise StoreError(
+                    f"Redis {self._where}: expected the append-only file on (appendonly yes),"
+                    " but it is off: a restart would lose acknowledged events"
+                )
+            for script in _SCRIPTS:
+                await client.script_load(script)
+            self._lua = _Scripts(*(client.register_script(script) for script in _SCRIPTS))
+        except BaseException:
+            await client.aclose()
+            raise
+        self._redis = client
+
+    async def close(self) -> None:
+        """Close the connections. Closing a closed store does nothing."""
+        client, self._redis, self._lua = self._redis, None, None
+        if client is not None:
+            await client.aclose()
+
+    @property
+    def _client(self) -> redis.asyncio.Redis:
+        if self._redis is None:
+            raise RuntimeError(f"Redis store {self._where} is not open")
+        return self._redis
+
+    @property
+    def _scripts(self) -> _Scripts:
+        if self._lua is None:
+            raise RuntimeError(f"Redis store {self._where} is not open")
+        return self._lua
+
+    @property
+    def _where(self) -> str:
+        """The server and prefix, for messages: the URL without its password."""
+        return f"{self.url.rpartition('@')[2]} ({self.prefix}:*)"
+
+    def _key(self, log_id: str, what: str) -> str:
+        """A key of one log: all of them hash to the log's slot."""
+        return f"{self.prefix}:{{{log_id}}}:{what}"
+
+    def _link_key(self, secret_hash: str) -> str:
+        return f"{self.prefix}:link:{{{secret_hash}}}"
+
+    @property
+    def _logs_key(self) -> str:
+        return f"{self.prefix}:logs"
+
+    # --- session logs ---------------------------------------------------------------------
+
+    async def append(
+        self,
+        session_id: str,
+        expected_seq: int,
+        events: Sequence[bytes],
+        command: CommandKey | None = None,
+    ) -> int:
+        if not events:
+            raise ValueError(f"session {session_id}: expected events to append, but got none")
+        if expected_seq < 0:
+            raise ValueError(f"session {session_id}: expected a seq >= 0, got {expected_seq}")
+        for data in events:
+            if not isinstance(data, bytes):
+                raise TypeError(f"expected event data as bytes, got {type(data).__name__}")
+        client = self._client
+        if expected_seq == 0:
+            await self._scripts.register(keys=[self._logs_key], args=[session_id], client=client)
+        field = _command_field(command) if command is not None else ""
+        status, seq = await self._scripts.append(
+            keys=[self._key(session_id, "events"), self._key(session_id, "commands")],
+            args=[expected_seq, field, *events],
+            client=client,
+        )
+        if status == 1:
+            raise DuplicateCommand(int(seq))
+        if status == 2:
+            raise SeqConflict(session_id, expected_seq, int(seq))
+        return int(seq)
+
+    async def read(self, session_id: str, after_seq: int = 0) -> list[StoredEvent]:
+        start = max(after_seq, 0)
+        datas = await self._client.lrange(self._key(session_id, "events"), start, -1)
+        return [StoredEvent(seq, _bytes(data)) for seq, data in enumerate(datas, start + 1)]
+
+    async def last_seq(self, session_id: str) -> int:
+        return int(await self._client.llen(self._key(session_id, "events")))
+
+    async def command_seq(self, session_id: str, command: CommandKey) -> int | None:
+        seq = await self._client.hget(self._key(session_id, "commands"), _command_field(command))
+        return int(seq) if seq is not None else None
+
+    async def session_ids(self) -> list[str]:
+        client = self._client
+        ids = [_text(x) for x in await client.zrange(self._logs_key, 0, -1)]
+        # Skip ids registered by an append that never completed.
+        async with client.pipeline(transaction=False) as pipe:
+            for log_id in ids:
+                pipe.exists(self._key(log_id, "events"))
+            exists = await pipe.execute()
+        return [log_id for log_id, found in zip(ids, exists, strict=True) if found]
+
+    async def erase(self, log_ids: Sequence[str]) -> None:
+        if isinstance(log_ids, str):
+            raise TypeError(f"expected a sequence of log ids, but got the string {log_ids!r}")
+        ids = list(dict.fromkeys(log_ids))
+        if not ids:
+            return
+        client = self._client
+        for log_id in ids:
+            await self._erase_log(client, log_id)
+        await client.zrem(self._logs_key, *ids)
+        # Even if nothing was found: an earlier call may have deleted, then failed here.
+        await self._rewrite_files(client)
+
+    async def _erase_log(self, client: redis.asyncio.Redis, log_id: str) -> None:
+        """Delete the log's link records, then its own keys in one transaction."""
+        index = self._key(log_id, "links")
+        own = [self._key(log_id, what) for what in ("events", "commands", "charter", "links")]
+        for _ in range(_WATCH_RETRIES):
+            try:
+                async with client.pipeline(transaction=True) as pipe:
+                    await pipe.watch(index)
+                    hashes = await pipe.lrange(index, 0, -1)
+                    async with client.pipeline(transaction=False) as drops:
+                        for secret_hash in dict.fromkeys(hashes):
+                            keys = [self._link_key(_text(secret_hash))]
+                            await self._scripts.drop_link(keys=keys, args=[log_id], client=drops)
+                        await drops.execute()
+                    pipe.multi()  # type: ignore[no-untyped-call]
+                    pipe.delete(*own)
+                    await pipe.execute()
+                return
+            except WatchError:
+                continue
+        raise StoreError(
+            f"log {log_id}: expected its links to stop changing, but they changed "
+            f"{_WATCH_RETRIES} times while it was erased; erase it again"
+        )
+
+    async def _rewrite_files(self, client: redis.asyncio.Redis) -> None:
+        """Rewrite the append-only file (and the RDB snapshot, if the server takes any)
+        from memory, so that no file keeps what was deleted before this call."""
+        deadline = asyncio.get_running_loop().time() + self.erase_timeout
+        try:
+            config = await client.config_get("save", "aof-disable-auto-gc")
+        except ResponseError as exc:  # CONFIG renamed away, as some hosted Redis do
+            raise StoreError(self._unscrubbed("aof", f"CONFIG GET failed: {exc}")) from exc
+        settings = {_text_of(name): _text_of(value) for name, value in config.items()}
+        if settings.get("aof-disable-auto-gc") == "yes":
+            # Redis then keeps the files a rewrite replaces, erased bytes and all.
+            raise StoreError(self._unscrubbed("aof", "aof-disable-auto-gc is yes"))
+        await self._fork_and_wait(client, "aof", deadline)
+        if settings.get("save"):
+            await self._fork_and_wait(client, "rdb", deadline)
+
+    async def _fork_and_wait(self, client: redis.asyncio.Redis, kind: str, deadline: float) -> None:
+        """Start a rewrite (``aof``) or a snapshot (``rdb``) and wait until it is done.
+
+        One already running when this is called may have forked before the deletions, so
+        it does not count: wait for it to end, then start one.
+        """
+        while True:
+            try:
+                if kind == "aof":
+                    await client.bgrewriteaof()
+                else:
+                    await client.bgsave(schedule=True)
+                break
+            except ResponseError as exc:
+                if "already in progress" not in str(exc):
+                    raise StoreError(self._unscrubbed(kind, str(exc))) from exc
+            await self._wait_child(client, kind, deadline)
+        await self._wait_child(client, kind, deadline)
+        info = await client.info("persistence")
+        status = info["aof_last_bgrewrite_status" if kind == "aof" else "rdb_last_bgsave_status"]
+        if status != "ok":
+            raise StoreError(self._unscrubbed(kind, f"its status is {status!r}"))
+
+    async def _wait_child(self, client: redis.asyncio.Redis, kind: str, deadline: float) -> None:
+        """Poll until no rewrite (or snapshot) of this kind is running or scheduled."""
+        fields = (
+            ("aof_rewrite_in_progress", "aof_rewrite_scheduled")
+            if kind == "aof"
+            else ("rdb_bgsave_in_progress",)
+        )
+        pause = 0.001
+        loop = asyncio.get_running_loop()
+        while True:
+            info = await client.info("persistence")
+            if not any(info[field] for field in fields):
+                return
+            if loop.time() > deadline:
+                raise StoreError(
+                    self._unscrubbed(kind, f"it was still running after {self.erase_timeout} s")
+                )
+            await asyncio.sleep(pause)  # polling a server, not waiting in a test
+            pause = min(pause * 2, 0.05)
+
+    def _unscrubbed(self, kind: str, why: str) -> str:
+        what = "rewrite of the append-only file" if kind == "aof" else "RDB snapshot"
+        return (
+            f"Redis {self._where}: expected the {what} to succeed, but {why}; the logs "
+            "read as erased, but their bytes may remain: erase them again"
+        )
+
+    # --- links and charter ----------------------------------------------------------------
+
+    async def add_link(self, link: Link) -> None:
+        client = self._client
+        index = self._key(link.scope, "links")
+        await client.rpush(index, link.secret_hash)  # listed before it exists
+        revoked = repr(link.revoked_at) if link.revoked_at is not None else ""
+        added = await self._scripts.add_link(
+            keys=[self._link_key(link.secret_hash)],
+            args=[link.scope, link.participant, repr(link.created_at), revoked],
+            client=client,
+        )
+        if not added:
+            await client.lrem(index, -1, link.secret_hash)
+            raise StoreError(
+                f"link {link.secret_hash[:12]}… of {link.scope}: "
+                "expected a new hash, but it is already recorded"
+            )
+
+    async def link(self, secret_hash: str) -> Link | None:
+        fields = await self._client.hgetall(self._link_key(secret_hash))
+        return _link(secret_hash, fields)
+
+    async def links(self, scope: str) -> list[Link]:
+        client = self._client
+        hashes = list(dict.fromkeys(await client.lrange(self._key(scope, "links"), 0, -1)))
+        async with client.pipeline(transaction=False) as pipe:
+            for secret_hash in hashes:
+                pipe.hgetall(self._link_key(_text(secret_hash)))
+            records = await pipe.execute()
+        found = [_link(_text(h), fields) for h, fields in zip(hashes, records, strict=True)]
+        # Stable: links of the same date stay in the order they were added.
+        return sorted(
+            (x for x in found if x is not None and x.scope == scope), key=lambda x: x.created_at
+        )
+
+    async def revoke_link(self, secret_hash: str, at: float) -> Link | None:
+        flat = await self._scripts.revoke_link(
+            keys=[self._link_key(secret_hash)], args=[repr(at)], client=self._client
+        )
+        if flat is None:
+            return None
+        return _link(secret_hash, dict(zip(flat[::2], flat[1::2], strict=True)))
+
+    async def accept_charter(self, acceptance: Acceptance) -> None:
+        value = f"{acceptance.charter_version} {acceptance.at!r}"
+        key = self._key(acceptance.session_id, "charter")
+        await self._client.hset(key, acceptance.participant, value)
+
+    async def acceptance(self, session_id: str, participant: str) -> Acceptance | None:
+        value = await self._client.hget(self._key(session_id, "charter"), participant)
+        if value is None:
+            return None
+        version, at = value.split()
+        return Acceptance(session_id, participant, int(version), float(at))
+
+
+def _command_field(command: CommandKey) -> str:
+    return f"{len(command.participant)}:{command.participant}:{command.key}"
+
+
+def _link(secret_hash: str, record: Mapping[Any, Any]) -> Link | None:
+    """A link from its record's fields; None for no record."""
+    if not record:
+        return None
+    fields = {_text(name): _text(value) for name, value in record.items()}
+    revoked = fields.get("revoked_at")
+    return Link(
+        secret_hash=secret_hash,
+        scope=fields["scope"],
+        participant=fields["participant"],
+        created_at=float(fields["created_at"]),
+        revoked_at=float(revoked) if revoked is not None else None,
+    )
+
+
+def _bytes(value: object) -> bytes:
+    """A reply as bytes: what a client with decode_responses=False gives."""
+    if not isinstance(value, bytes):
+        raise TypeError(f"expected bytes from Redis, got {type(value).__name__}")
+    return value
+
+
+def _text(value: object) -> str:
+    return _bytes(value).decode()
+
+
+def _text_of(value: object) -> str:
+    """A reply redis-py may have decoded already (CONFIG GET's), as text."""
+    return value.decode() if isinstance(value, bytes) else str(value)
