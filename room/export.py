@@ -79,7 +79,7 @@ _BLOCK_MARK = re.compile(r"^(\s*)([#+=-])", re.MULTILINE)  # headings, lists, ru
 _NUMBERED = re.compile(r"^(\s*\d+)([.)])", re.MULTILINE)  # ordered lists
 
 
-def _md(text: str) -> str:
+def md_text(text: str) -> str:
     """User text as literal Markdown: nothing in it becomes a link, a tag or a heading,
     and ordinary punctuation stays readable in a text editor."""
     escaped = _INLINE.sub(r"\\\1", text)
@@ -89,9 +89,9 @@ def _md(text: str) -> str:
 
 def markdown(state: State, lang: str) -> str:
     r = record(state)
-    lines = [f"# {_md(r.title)}", "", f"*{_md(state.title)}*", ""]
+    lines = [f"# {md_text(r.title)}", "", f"*{md_text(state.title)}*", ""]
     for key, value in r.situation.items():
-        lines += [f"**{message(lang, f'export.{key}')}** — {_md(value)}", ""]
+        lines += [f"**{message(lang, f'export.{key}')}** — {md_text(value)}", ""]
     for phase, contributions in r.sections:
         lines += [f"## {message(lang, f'phase.{phase}')}", ""]
         for contribution in contributions:
@@ -101,22 +101,24 @@ def markdown(state: State, lang: str) -> str:
 
 
 def _markdown_contribution(c: Contribution, r: Record, lang: str) -> list[str]:
-    author = _md(r.names.get(c.author, c.author))
+    author = md_text(r.names.get(c.author, c.author))
     kind = message(lang, f"kind.{c.kind.value}")
     if c.kind is Kind.STATEMENT or c.kind is Kind.ACTION:
         parts = [
-            f"{message(lang, f'export.{name}')} : {_md(value)}"
+            f"{message(lang, f'export.{name}')} : {md_text(value)}"
             for name, value in c.body.items()
             if value.strip()
         ]
         lines = [f"- **{kind}** ({author}) — " + " ; ".join(parts)]
     else:
-        lines = [f"- **{kind}** ({author}) — {_md(c.body.get('text', ''))}"]
+        lines = [f"- **{kind}** ({author}) — {md_text(c.body.get('text', ''))}"]
     if c.welcome is not None:
         lines[0] += f" — *{message(lang, f'welcome.{c.welcome.value}')}*"
     if c.cites:
-        cited = " ; ".join(f"« {_md(r.excerpt(cite))} »" for cite in c.cites)
+        cited = " ; ".join(f"« {md_text(r.excerpt(cite))} »" for cite in c.cites)
         lines[0] += f" — {message(lang, 'export.from_proposals')} {cited}"
     for answer in r.answers.get(c.id, []):
-        lines.append(f"  - *{message(lang, 'kind.answer')}* — {_md(answer.body.get('text', ''))}")
+        lines.append(
+            f"  - *{message(lang, 'kind.answer')}* — {md_text(answer.body.get('text', ''))}"
+        )
     return lines

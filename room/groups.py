@@ -1,17 +1,20 @@
 """Groups held in memory: each group's state, folded from its log in the store.
 
 A group changes at the pace of people — an invitation, an admission, a planned
-session — so there is no fan-out here, only one command at a time per group under
-its lock, the events appended to the group's log (same store, same ``append`` with
-its expected seq as a session's), then folded. What a command means beyond the group
-— a link, a live session, a closed socket — is the web services' business.
+session, an answer to the calendar poll — so there is no event fan-out here, only one
+command at a time per group under its lock, the events appended to the group's log
+(same store, same ``append`` with its expected seq as a session's), then folded.
+Listeners (the group's sockets) are only told "the group is now at seq N", coalesced:
+each holds the latest seq and one flag, never a queue. What a command means beyond
+the group — a link, a live session, a closed socket — is the web services' business.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import msgpack
@@ -29,6 +32,36 @@ log = logging.getLogger("room.groups")
 APPEND_RETRIES = 5
 
 
+class Watch:
+    """One listener of a group's changes. It keeps only the group's latest seq and
+    whether something happened since it last looked: a burst of commands wakes it once,
+    and a listener slower than the group costs no memory."""
+
+    def __init__(self, seq: int) -> None:
+        self.seq = seq  # the group's seq when last told; the listener reads it after a wake
+        self.gone = False  # the group was erased from this process: nothing more will come
+        self._changed = asyncio.Event()  # set by a change the listener has not taken yet
+
+    @property
+    def pending(self) -> bool:
+        """Whether a change waits to be taken (at most one ever does)."""
+        return self._changed.is_set()
+
+    def tell(self, seq: int) -> None:
+        self.seq = seq
+        self._changed.set()
+
+    def end(self) -> None:
+        self.gone = True
+        self._changed.set()
+
+    async def changed(self) -> int:
+        """Wait until the group moved (or went) since the last call; its latest seq."""
+        await self._changed.wait()
+        self._changed.clear()
+        return self.seq
+
+
 class Group:
     """One group, as this process last read it."""
 
@@ -39,12 +72,35 @@ class Group:
         self.state = State()  # the fold of the log up to ``seq``
         self.seq = 0
         self.lock = asyncio.Lock()
+        self.watches: set[Watch] = set()  # listeners told of each change (the group's sockets)
+
+    @contextmanager
+    def watch(self) -> Iterator[Watch]:
+        """A listener of this group's changes while the block runs, starting at ``seq``."""
+        watch = Watch(self.seq)
+        self.watches.add(watch)
+        try:
+            yield watch
+        finally:
+            self.watches.discard(watch)
+
+    def _changed(self) -> None:
+        for watch in self.watches:
+            watch.tell(self.seq)
+
+    def end(self) -> None:
+        """The group was erased: every listener is told, once, that nothing more comes."""
+        for watch in self.watches:
+            watch.end()
 
     async def catch_up(self) -> None:
         """Fold what the log holds beyond ``seq`` (another worker may have written it)."""
+        before = self.seq
         for stored in await self.store.read(self.id, self.seq):
             self.state = evolve(self.state, decode_group_event(stored.data))
             self.seq = stored.seq
+        if self.seq != before:
+            self._changed()
 
     async def execute(self, actor: str, command: GroupCommand) -> list[GroupEvent]:
         """Decide and append ``command``; return its events. Raises DomainError (nothing
@@ -65,6 +121,7 @@ class Group:
                 for event in events:
                     self.state = evolve(self.state, event)
                 self.seq += len(events)
+                self._changed()
                 return events
             raise Unavailable("the log kept moving under this worker")
 
@@ -94,6 +151,12 @@ class Groups:
         async with group.lock:
             await group.catch_up()
         return group
+
+    def forget(self, group_id: str) -> None:
+        """Drop an erased group from memory; its listeners are told it is gone."""
+        group = self.groups.pop(group_id, None)
+        if group is not None:
+            group.end()
 
     async def create(self, group_id: str, command: CreateGroup) -> Group:
         group = Group(group_id, self.store, self.clock)

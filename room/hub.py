@@ -213,6 +213,10 @@ class Room:
                         CommandKey(actor, key) if key is not None else None,
                     )
                 except DuplicateCommand as duplicate:
+                    if duplicate.seq > self.seq:
+                        # Applied by a first attempt whose answer was lost (or by another
+                        # worker): its events are in the log, not yet in this room.
+                        await self._catch_up()
                     return duplicate.seq, True
                 except SeqConflict:
                     await self._catch_up()
@@ -392,6 +396,16 @@ class Hub:
         await room.execute(SYSTEM, command)
         self.rooms[session_id] = room
         return room
+
+    def forget(self, session_id: str, code: int, reason: str) -> None:
+        """Drop a session from memory and close its sockets (it is being erased)."""
+        room = self.rooms.pop(session_id, None)
+        if room is None:
+            return
+        if room.timer is not None:
+            room.timer.cancel()
+        for connection in list(room.connections):
+            connection.shut(code, reason)
 
     async def close(self) -> None:
         for room in self.rooms.values():

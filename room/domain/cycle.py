@@ -8,8 +8,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from room.domain.attendance import Presence
+from room.domain.group.state import Attendance, GroupRole, Status, ordered_sessions
 from room.domain.group.state import State as GroupState
-from room.domain.group.state import ordered_sessions
 from room.domain.roles import Kind, Role
 from room.domain.state import State
 from room.domain.visibility import visible_state
@@ -23,6 +24,7 @@ class Situation:
     date: str
     narrator: str  # the narrator's name
     opened: bool = False  # whether the session has started (it has a log)
+    erased: bool = False  # a facilitator erased its content: only its date is left
     title: str = ""
     request: str = ""
     actions: tuple[dict[str, str], ...] = ()  # the action plan: what, how, when
@@ -74,9 +76,62 @@ def history(group: GroupState, sessions: Mapping[str, State]) -> History:
         person = group.people.get(planned.narrator)
         name = person.name if person is not None else ""
         state = sessions.get(planned.id)
-        if state is None:
+        if planned.erased_at is not None:
+            entry = Situation(session=planned.id, date=planned.date, narrator=name, erased=True)
+        elif state is None:
             entry = Situation(session=planned.id, date=planned.date, narrator=name)
         else:
             entry = situation(state, planned.id, planned.date, name)
         situations.append(Situation(**{**entry.__dict__, "follow_ups": told.get(planned.id, ())}))
     return History(situations=situations)
+
+
+@dataclass(frozen=True, kw_only=True)
+class AttendanceRow:
+    """One person at one session, for the facilitators and the funder."""
+
+    person: str
+    name: str
+    role: GroupRole
+    arrived: float | None
+    left: float | None
+    seconds: float
+    status: Attendance  # the facilitator's word if given, else what the log says
+    confirmed: bool  # whether a facilitator confirmed it
+    note: str = ""
+
+
+def attendance_rows(
+    group: GroupState, session: str, presences: Mapping[str, Presence]
+) -> list[AttendanceRow]:
+    """The group's people at one session: everyone seated in it, and every admitted
+    person who never came (absent unless excused). Observers are the session's guests,
+    not the group's members: they are not on the group's sheet."""
+    confirmed = group.attendance.get(session, {})
+    rows = []
+    for person in group.people.values():
+        presence = presences.get(person.id)
+        if presence is None and person.status is not Status.ADMITTED:
+            continue  # neither seated nor a member now: not theirs to attend
+        seconds = presence.seconds if presence is not None else 0.0
+        word = confirmed.get(person.id)
+        measured = Attendance.PRESENT if seconds > 0 else Attendance.ABSENT
+        rows.append(
+            AttendanceRow(
+                person=person.id,
+                name=person.name,
+                role=person.role,
+                arrived=presence.arrived if presence is not None else None,
+                left=presence.left if presence is not None else None,
+                seconds=seconds,
+                status=word.status if word is not None else measured,
+                confirmed=word is not None,
+                note=word.note if word is not None else "",
+            )
+        )
+    return rows
+
+
+def journal(history: History) -> list[Situation]:
+    """The group's common culture, session by session: what each one kept."""
+    return [s for s in history.situations if s.takeaways]

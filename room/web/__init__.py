@@ -7,7 +7,7 @@ from pathlib import Path
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
-from room.web import api, group_api, group_pages, pages
+from room.web import api, cycle_pages, group_api, group_pages, group_socket, pages
 from room.web.socket import session_socket
 
 STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
@@ -44,9 +44,24 @@ def routes() -> list[BaseRoute]:
             name="group_session",
         ),
         Route("/g/{group_id}/history", group_pages.history_page, name="group_history"),
+        Route("/g/{group_id}/calendar.ics", cycle_pages.calendar, name="group_calendar"),
+        Route("/g/{group_id}/attendance", cycle_pages.attendance_table, name="group_attendance"),
+        Route(
+            "/g/{group_id}/sessions/{session_id}/attendance",
+            cycle_pages.attendance_sheet,
+            name="group_sheet",
+        ),
+        Route(
+            "/g/{group_id}/sessions/{session_id}/attendance.{format:str}",
+            cycle_pages.attendance_sheet,
+            name="group_sheet_file",
+        ),
+        Route("/g/{group_id}/journal", cycle_pages.journal, name="group_journal"),
+        Route("/g/{group_id}/journal.{format:str}", cycle_pages.journal, name="group_journal_file"),
         Route("/p/{group_id}", group_pages.public, methods=["GET", "POST"], name="public_page"),
         Route("/me", group_pages.my_space, name="my_space"),
         WebSocketRoute("/s/{session_id}/ws", session_socket, name="session_socket"),
+        WebSocketRoute("/g/{group_id}/ws", group_socket.group_socket, name="group_socket"),
         Route("/api/sessions", api.create_session, methods=["POST"]),
         Route("/api/me", api.me),
         Route("/api/sessions/{session_id}", api.session),

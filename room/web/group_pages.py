@@ -169,13 +169,26 @@ async def act(request: Request) -> Response:
     if member is None:
         return page_message(request, "page.forbidden", 403)
     try:
-        if form.get("type") == gcmd.RemovePerson.type and form.get("confirm") != "yes":
-            # Removal revokes access at once, live rooms included: asked twice.
-            raise DomainError(Code.INVALID, field="confirm")
+        _check_confirmed(form, member)
         command = groups.command(group_plain(form))
     except DomainError as error:
         return await _refused(request, member, error)
-    return await _act(request, member, command, form.get("back", ""))
+    response = await _act(request, member, command, form.get("back", ""))
+    if isinstance(command, gcmd.EraseGroup) and response.status_code == 303:
+        return render(request, "message.html", key="page.group_erased")
+    return response
+
+
+# Acts that cannot be undone: the form asks twice, and the server checks it did.
+_CONFIRMED = (gcmd.RemovePerson.type, gcmd.EraseSession.type, gcmd.EraseGroup.type)
+
+
+def _check_confirmed(form: dict[str, str], member: Member) -> None:
+    kind = form.get("type")
+    if kind in _CONFIRMED and form.get("confirm") != "yes":
+        raise DomainError(Code.INVALID, field="confirm")
+    if kind == gcmd.EraseGroup.type and form.get("confirm_name", "").strip() != member.state.name:
+        raise DomainError(Code.INVALID, field="confirm_name")
 
 
 async def _act(request: Request, member: Member, command: Any, back: str = "") -> Response:
@@ -187,6 +200,8 @@ async def _act(request: Request, member: Member, command: Any, back: str = "") -
         person = member.state.people[outcome.new_id or ""]
         return _shown_link(request, member, person.name, outcome.secret)
     target = request.url_for("group_page", group_id=member.group.id)
+    if back.startswith(f"{target.path}/") and ".." not in back:
+        return RedirectResponse(back, status_code=303)  # a page of this group
     anchor = back if back.isidentifier() else ""
     return RedirectResponse(f"{target}#{anchor}" if anchor else str(target), status_code=303)
 

@@ -21,12 +21,21 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from room.domain import SYSTEM, Code, DomainError, Role
 from room.domain import commands as cmd
-from room.domain.cycle import History, Situation, history, situation
+from room.domain.attendance import attendance
+from room.domain.cycle import (
+    AttendanceRow,
+    History,
+    Situation,
+    attendance_rows,
+    history,
+    situation,
+)
 from room.domain.group import (
     GroupCommand,
     GroupRole,
     State,
     Status,
+    decide,
     must_accept,
     previous_session,
     sees_content,
@@ -39,7 +48,7 @@ from room.domain.state import State as SessionState
 from room.domain.templates import DEFAULT_TEMPLATE
 from room.domain.text import TITLE_MAX
 from room.groups import Group, Groups
-from room.hub import Room
+from room.hub import Room, decode_event
 from room.i18n import catalogue
 from room.ids import GROUP, PERSON, SESSION, new_id
 from room.protocol import Close
@@ -54,6 +63,7 @@ _NEW_IDS: dict[str, tuple[str, str]] = {
     gcmd.InviteApplicant.type: ("person", PERSON),
     gcmd.PlanSession.type: ("session", SESSION),
     gcmd.SaveDraft.type: ("draft", "d"),
+    gcmd.FixSlot.type: ("session", SESSION),
 }
 
 
@@ -150,6 +160,8 @@ class GroupServices:
 
     async def execute(self, member: Member, command: GroupCommand) -> Outcome:
         """Apply ``command`` by ``member``, then what it means for links and sessions."""
+        if isinstance(command, gcmd.EraseSession | gcmd.EraseGroup):
+            return await self._erase(member, command)
         if isinstance(command, gcmd.ReplanSession):
             await self._check_replan(member.group, command)
         if isinstance(command, gcmd.EditGroup):
@@ -169,6 +181,22 @@ class GroupServices:
             elif isinstance(event, gev.CharterEdited):
                 self._close_unbound(member.group)
         return outcome
+
+    async def _erase(self, member: Member, command: gcmd.EraseSession | gcmd.EraseGroup) -> Outcome:
+        """Erase first, record after: the store's copy goes before the group says it went,
+        so a failure leaves the content listed (and erasable again), never claimed gone."""
+        group = member.group
+        decide(group.state, member.person, command, group.clock())  # refused: raises, nothing done
+        if isinstance(command, gcmd.EraseSession):
+            self.services.hub.forget(command.session, Close.NOT_FOUND, "erased")
+            await self.services.store.erase([command.session])
+            return Outcome(await group.execute(member.person, command))
+        sessions = list(group.state.sessions)
+        for session_id in sessions:
+            self.services.hub.forget(session_id, Close.NOT_FOUND, "erased")
+        await self.services.store.erase([group.id, *sessions])
+        self.groups.forget(group.id)
+        return Outcome([])
 
     async def reissue(self, member: Member, person: str) -> str:
         """A facilitator's new link for a person of the group (another facilitator who
@@ -198,6 +226,11 @@ class GroupServices:
         planned = member.state.sessions.get(session_id)
         if planned is None:
             raise DomainError(Code.NOT_FOUND, what="session", id=session_id)
+        if planned.erased_at is not None:
+            raise DomainError(Code.INVALID, field="session", reason="erased")
+        if not planned.narrator:
+            # A date fixed from the poll: the room needs its narrator before it opens.
+            raise DomainError(Code.CONFLICT, what="no_narrator")
         async with self._opening.setdefault(session_id, asyncio.Lock()):
             room = await self.services.hub.room(session_id)
             if room is None:
@@ -244,6 +277,12 @@ class GroupServices:
                 opened[session_id] = room.state
         return history(member.state, opened)
 
+    async def attendance(self, member: Member, session_id: str) -> list[AttendanceRow]:
+        """Who of the group came to one of its sessions, from the session's own log."""
+        hub = self.services.hub
+        events = [decode_event(s.data) for s in await self.services.store.read(session_id)]
+        return attendance_rows(member.state, session_id, attendance(events, hub.clock()))
+
     async def cycle_of(self, room: Room, participant: str) -> dict[str, Any]:
         """What a group's session shows of the cycle: the situation it follows (with the
         follow-up posted here), and the draft its narrator handed to it."""
@@ -255,7 +294,11 @@ class GroupServices:
             planned = group.state.sessions[room.state.follows]
             person = group.state.people.get(planned.narrator)
             narrator = person.name if person is not None else ""
-            if before is not None:
+            if planned.erased_at is not None:
+                told = Situation(
+                    session=planned.id, date=planned.date, narrator=narrator, erased=True
+                )
+            elif before is not None:
                 told = situation(before.state, planned.id, planned.date, narrator)
             else:
                 told = Situation(session=planned.id, date=planned.date, narrator=narrator)

@@ -38,7 +38,13 @@ def _when(moment: float | None, time_zone: str = "Europe/Paris") -> str:
     return datetime.fromtimestamp(moment, zone).strftime("%Y-%m-%d %H:%M")
 
 
+def _clock(moment: float | None, time_zone: str = "Europe/Paris") -> str:
+    """Only the time of day, for a sheet of one session: ``14:03``."""
+    return _when(moment, time_zone)[-5:]
+
+
 templates.env.filters["when"] = _when
+templates.env.filters["clock"] = _clock
 MAX_FORM_BYTES = 16 * 1024
 
 

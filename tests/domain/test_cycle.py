@@ -6,8 +6,10 @@ import pytest
 
 from room.domain import SYSTEM, Code
 from room.domain import commands as c
-from room.domain.cycle import Situation, follow_ups, history, situation
+from room.domain.attendance import attendance
+from room.domain.cycle import Situation, attendance_rows, follow_ups, history, situation
 from room.domain.group import commands as g
+from room.domain.group.state import Attendance
 from room.domain.roles import Kind, Role
 from tests.domain.group.table import Table as GroupTable
 from tests.domain.group.table import gathered
@@ -155,3 +157,40 @@ def test_history_of_a_group_without_opened_sessions() -> None:
     assert [(x.session, x.opened) for x in listed] == [("s1", False), ("s2", False), ("s3", False)]
     assert history(gathered().state, {}).situations == []
     assert history(planned().state, {"s9": opened("s9", "sophie").state}).situations == listed
+
+
+def test_an_erased_session_keeps_its_date_and_nothing_else() -> None:
+    """Erased, session 1 reads as erased even if a stale copy of its state is passed."""
+    group = planned()
+    group.do("nadia", g.EraseSession(session="s1"))
+    one, _, _ = history(group.state, {"s1": first_session().state}).situations
+    assert (one.erased, one.opened, one.title, one.actions) == (True, False, "", ())
+    assert one.date == "2025-01-14T09:30"
+
+
+def test_attendance_rows_say_who_came_and_what_the_facilitator_confirmed() -> None:
+    """Claire came for 40 minutes; Karim never came, and Nadia excused him; Sophie never
+    came and is absent until confirmed; an observer is not on the group's sheet."""
+    t = opened("s1", "claire")
+    t.do(SYSTEM, c.AddParticipant(participant="olga", name="Olga", role=Role.OBSERVER))
+    for who in ("claire", "olga"):
+        t.do(SYSTEM, c.Connect(participant=who))
+    t.do(SYSTEM, c.Disconnect(participant="claire"), after=40 * 60)
+    presences = attendance(t.events, t.now)
+    group = planned()
+    group.do(
+        "nadia",
+        g.ConfirmAttendance(session="s1", person="karim", status=Attendance.EXCUSED, note="Malade"),
+    )
+    rows = {row.person: row for row in attendance_rows(group.state, "s1", presences)}
+    assert "olga" not in rows
+    assert (rows["claire"].status, rows["claire"].confirmed) == (Attendance.PRESENT, False)
+    claire = rows["claire"]
+    assert claire.left is not None and claire.arrived is not None
+    assert claire.seconds == claire.left - claire.arrived == 40 * 60 + 1
+    assert (rows["karim"].status, rows["karim"].note, rows["karim"].confirmed) == (
+        Attendance.EXCUSED,
+        "Malade",
+        True,
+    )
+    assert (rows["sophie"].status, rows["sophie"].arrived) == (Attendance.ABSENT, None)

@@ -90,7 +90,7 @@ def person(browser: Browser, contexts: list[BrowserContext], **options: Any) -> 
     return page
 
 
-def live(page: Page, timeout: float = 5000) -> None:
+def live(page: Page, timeout: float = 15000) -> None:
     """The room is rendered and its connection is up."""
     expect(page.locator("#room .conn-connected")).to_be_visible(timeout=timeout)
 
