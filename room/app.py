@@ -8,8 +8,10 @@ from collections.abc import AsyncIterator
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
+from room.fanout import Fanout
 from room.groups import Groups
 from room.hub import Hub
+from room.ids import new_id
 from room.settings import Settings
 from room.store import open_store
 from room.web import redact, routes
@@ -27,9 +29,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         store = open_store(settings.store_url)
         await store.open()
-        hub = Hub(store)
+        fanout = _fanout(settings)
+        hub = Hub(store, fanout=fanout)
+        groups = Groups(store, hub.clock, fanout)
+        hub.others_heard = groups.heard
+        await hub.start()
         services = Services(settings, store, hub)
-        services.groups = GroupServices(services, Groups(store, hub.clock))
+        services.groups = GroupServices(services, groups)
         app.state.services = services
         if settings.demo_url:
             await _announce_demo(app.state.services, settings.demo_url)
@@ -37,6 +43,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             yield
         finally:
             await hub.close()
+            await fanout.close()
             await store.close()
 
     return Starlette(
@@ -51,3 +58,12 @@ async def _announce_demo(services: Services, base_url: str) -> None:
     print("Démonstration / demo session — one link per role:", flush=True)
     for name, role, secret in demo.links:
         print(f"  {role.value:<12} {name:<16} {base_url}/j/{secret}", flush=True)
+
+
+def _fanout(settings: Settings) -> Fanout:
+    """Workers sharing Redis hear each other; one process on SQLite needs no one."""
+    if settings.redis_url is None:
+        return Fanout()
+    from room.redis_fanout import RedisFanout
+
+    return RedisFanout(settings.redis_url, new_id("w"))

@@ -23,6 +23,7 @@ from room.domain.commands import SYSTEM
 from room.domain.group import GroupCommand, GroupEvent, State, decide, evolve
 from room.domain.group.commands import CreateGroup
 from room.domain.state import SCHEMA_VERSION
+from room.fanout import Fanout
 from room.hub import Unavailable
 from room.ids import is_group
 from room.store import SeqConflict, Store
@@ -65,8 +66,11 @@ class Watch:
 class Group:
     """One group, as this process last read it."""
 
-    def __init__(self, group_id: str, store: Store, clock: Callable[[], float]) -> None:
+    def __init__(
+        self, group_id: str, store: Store, clock: Callable[[], float], fanout: Fanout | None = None
+    ) -> None:
         self.id = group_id
+        self.fanout = fanout or Fanout()  # tells the other workers of each append
         self.store = store
         self.clock = clock
         self.state = State()  # the fold of the log up to ``seq``
@@ -122,6 +126,7 @@ class Group:
                     self.state = evolve(self.state, event)
                 self.seq += len(events)
                 self._changed()
+                await self.fanout.announce(self.id, self.seq)
                 return events
             raise Unavailable("the log kept moving under this worker")
 
@@ -129,9 +134,12 @@ class Group:
 class Groups:
     """The groups this process has read, loaded on first use."""
 
-    def __init__(self, store: Store, clock: Callable[[], float]) -> None:
+    def __init__(
+        self, store: Store, clock: Callable[[], float], fanout: Fanout | None = None
+    ) -> None:
         self.store = store
         self.clock = clock
+        self.fanout = fanout or Fanout()
         self.groups: dict[str, Group] = {}
         self._loading: dict[str, asyncio.Lock] = {}
 
@@ -146,7 +154,8 @@ class Groups:
                 if group is None:
                     if await self.store.last_seq(group_id) == 0:
                         return None
-                    group = Group(group_id, self.store, self.clock)
+                    group = Group(group_id, self.store, self.clock, self.fanout)
+                    await self.fanout.follow(group_id)
                     self.groups[group_id] = group
         async with group.lock:
             await group.catch_up()
@@ -158,8 +167,19 @@ class Groups:
         if group is not None:
             group.end()
 
+    async def heard(self, group_id: str, seq: int) -> None:
+        """Another worker appended to a group this one holds: fold it, tell listeners.
+        Seq 0 says the group was erased."""
+        group = self.groups.get(group_id)
+        if group is not None and seq == 0:
+            self.forget(group_id)
+        elif group is not None and seq > group.seq:
+            async with group.lock:
+                await group.catch_up()
+
     async def create(self, group_id: str, command: CreateGroup) -> Group:
-        group = Group(group_id, self.store, self.clock)
+        await self.fanout.follow(group_id)
+        group = Group(group_id, self.store, self.clock, self.fanout)
         await group.execute(SYSTEM, command)
         self.groups[group_id] = group
         return group

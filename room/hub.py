@@ -16,7 +16,7 @@ import functools
 import logging
 import time
 from collections import OrderedDict, deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -33,6 +33,7 @@ from room.domain.evolve import evolve
 from room.domain.plain import to_plain
 from room.domain.upgrade import event_from_plain
 from room.domain.visibility import hidden_ids, visible_event, visible_state
+from room.fanout import Fanout
 from room.ids import is_session
 from room.store import CommandKey, DuplicateCommand, SeqConflict, Store
 
@@ -45,6 +46,7 @@ REPLAY_LIMIT = 2000  # a client further behind than this gets a snapshot instead
 REPLAY_BYTES = 4 * 1024 * 1024  # …as does one whose replay would weigh more than this
 ACKED_KEYS = 4096  # command keys remembered per room before asking the store
 APPEND_RETRIES = 5  # another writer appended first: re-read and decide again
+SWEEP_EVERY = 5.0  # seconds between checks of presence left by a dead worker
 
 
 class Unavailable(Exception):
@@ -150,9 +152,16 @@ class _Recent:
 class Room:
     """One session live in this process."""
 
-    def __init__(self, session_id: str, store: Store, clock: Callable[[], float]) -> None:
+    def __init__(
+        self,
+        session_id: str,
+        store: Store,
+        clock: Callable[[], float],
+        fanout: Fanout | None = None,
+    ) -> None:
         self.session_id = session_id
         self.store = store
+        self.fanout = fanout or Fanout()  # the other workers serving this session
         self.clock = clock  # the server's time, handed to the domain as ``now``
         self.state = State()  # the fold of the log up to ``seq``
         self.seq = 0  # the last seq applied to ``state``
@@ -169,11 +178,20 @@ class Room:
     async def load(self) -> None:
         for stored in await self.store.read(self.session_id):
             self._apply(stored.seq, decode_event(stored.data), stored.data)
-        # Nobody is connected to a room that was just loaded: the previous process may
-        # have died with people present. Say they left, now, so the token can be taken.
-        for participant in list(self.state.participants.values()):
-            if participant.present:
-                await self.execute(SYSTEM, cmd.Disconnect(participant=participant.id))
+        await self.sweep_presence()
+
+    async def sweep_presence(self) -> None:
+        """Say that those the log shows present left, unless a socket of theirs is open
+        here or on a live worker: a process that died with people present leaves them
+        "present" in the log, and the token could never be taken."""
+        shown = [p.id for p in self.state.participants.values() if p.present]
+        if not shown:
+            return
+        here = {c.participant for c in self.connections}
+        here |= await self.fanout.present(self.session_id, shown)
+        for participant in shown:
+            if participant not in here:
+                await self._presence(cmd.Disconnect(participant=participant))
 
     def _apply(self, seq: int, event: Event, data: bytes) -> bytes:
         self.state = evolve(self.state, event)
@@ -190,6 +208,9 @@ class Room:
         """Apply ``command``; return the seq it was acknowledged at and whether it was a
         resend of a command applied before. Raises DomainError or Unavailable."""
         async with self.lock:
+            if not self.fanout.alive:
+                # Deaf to the other workers, this one could fork what clients see.
+                raise Unavailable("not hearing the other workers: reconnecting")
             for _ in range(APPEND_RETRIES):
                 if key is not None and (actor, key) in self.acked:
                     return self.acked[(actor, key)], True
@@ -236,6 +257,7 @@ class Room:
                 if key is not None:
                     self._remember(actor, key, last)
                 self._refresh_moves(now)
+                await self.fanout.announce(self.session_id, last)
                 return last, False
             raise Unavailable("the log kept moving under this worker")
 
@@ -322,6 +344,8 @@ class Room:
             first = all(c.participant != connection.participant for c in self.connections)
             self.connections.add(connection)
             self._send_moves(connection.participant, now, force=True)
+        if first:
+            await self.fanout.arrive(self.session_id, connection.participant)
         if first and not self.state.participants[connection.participant].present:
             await self._presence(cmd.Connect(participant=connection.participant))
         return True
@@ -348,6 +372,9 @@ class Room:
         if any(c.participant == connection.participant for c in self.connections):
             return
         self.sent_moves.pop(connection.participant, None)
+        with contextlib.suppress(Exception):  # Redis away: the sweep will tell later
+            if not await self.fanout.depart(self.session_id, connection.participant):
+                return  # still here through another worker
         record = self.state.participants.get(connection.participant)
         if record is not None and record.present:
             await self._presence(cmd.Disconnect(participant=connection.participant))
@@ -356,6 +383,14 @@ class Room:
         # Presence is best effort: a refusal here means it is already as it should be.
         with contextlib.suppress(DomainError, Unavailable):
             await self.execute(SYSTEM, command)
+
+    async def heard(self, seq: int) -> None:
+        """Another worker appended up to ``seq``: forward what this room misses."""
+        if seq <= self.seq:
+            return
+        async with self.lock:
+            await self._catch_up()
+            self._refresh_moves(self.clock())
 
     def disconnect(self, participant: str, code: int, reason: str) -> None:
         """Close every connection of ``participant`` (their access was revoked)."""
@@ -367,11 +402,59 @@ class Room:
 class Hub:
     """The rooms this process serves, loaded on first use."""
 
-    def __init__(self, store: Store, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        store: Store,
+        clock: Callable[[], float] = time.time,
+        fanout: Fanout | None = None,
+    ) -> None:
         self.store = store
         self.clock = clock
+        self.fanout = fanout or Fanout()
         self.rooms: dict[str, Room] = {}
         self._loading: dict[str, asyncio.Lock] = {}
+        # Told of appends to logs that are not sessions (groups), by another worker.
+        self.others_heard: Callable[[str, int], Awaitable[None]] | None = None
+        self._sweeper: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Listen to the other workers, if there are any."""
+        await self.fanout.start(self._heard, self._changed)
+        if self.fanout.backend != "sqlite":
+            self._sweeper = asyncio.create_task(self._sweep(), name="presence-sweep")
+
+    async def _heard(self, log_id: str, seq: int) -> None:
+        if not is_session(log_id):
+            if self.others_heard is not None:
+                await self.others_heard(log_id, seq)
+            return
+        room = self.rooms.get(log_id)
+        if room is None:
+            return
+        if seq == 0:  # erased by another worker
+            self.forget(log_id, protocol.Close.NOT_FOUND, "erased")
+            return
+        await room.heard(seq)
+
+    async def _changed(self, alive: bool) -> None:
+        """Deaf, every socket is closed so that clients say they are reconnecting;
+        hearing again, every room first reads what it missed from the log."""
+        for room in list(self.rooms.values()):
+            if not alive:
+                for connection in list(room.connections):
+                    connection.shut(protocol.Close.RECONNECTING, "reconnecting")
+                continue
+            with contextlib.suppress(Exception):
+                async with room.lock:
+                    await room._catch_up()
+
+    async def _sweep(self) -> None:
+        """Now and then, mend presence left by a worker that died."""
+        while True:
+            await asyncio.sleep(SWEEP_EVERY)
+            for room in list(self.rooms.values()):
+                with contextlib.suppress(Exception):
+                    await room.sweep_presence()
 
     async def room(self, session_id: str) -> Room | None:
         """The live room of a session, or None if the session does not exist."""
@@ -386,13 +469,15 @@ class Hub:
             if room is None:
                 if await self.store.last_seq(session_id) == 0:
                     return None
-                room = Room(session_id, self.store, self.clock)
+                room = Room(session_id, self.store, self.clock, self.fanout)
+                await self.fanout.follow(session_id)  # before reading: no append missed
                 await room.load()
                 self.rooms[session_id] = room
         return room
 
     async def create(self, session_id: str, command: cmd.CreateSession) -> Room:
-        room = Room(session_id, self.store, self.clock)
+        await self.fanout.follow(session_id)
+        room = Room(session_id, self.store, self.clock, self.fanout)
         await room.execute(SYSTEM, command)
         self.rooms[session_id] = room
         return room
@@ -408,6 +493,8 @@ class Hub:
             connection.shut(code, reason)
 
     async def close(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
         for room in self.rooms.values():
             if room.timer is not None:
                 room.timer.cancel()

@@ -24,6 +24,7 @@ LANGUAGES = ("fr", "en")
 class Close(IntEnum):
     """Close codes the server uses, besides the standard 1000/1001/1009/1011."""
 
+    RECONNECTING = 1012  # this worker lost Redis (or its subscription): reconnect, resume
     UNAUTHORIZED = 4001  # no valid link for this session (forged, revoked, other session)
     CHARTER_REQUIRED = 4003  # the charter was not accepted yet
     FORBIDDEN_ORIGIN = 4004  # the page that opened the socket is not an allowed origin

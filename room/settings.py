@@ -27,12 +27,14 @@ class Settings:
         env = os.environ if env is None else env
         db_path = Path(env.get("ROOM_DB") or "data/room.db")
         redis_url = env.get("REDIS_URL") or None
-        if redis_url is not None:
-            raise SettingsError(
-                "REDIS_URL is set, but this version serves the embedded SQLite store only; "
-                "unset REDIS_URL to run on ROOM_DB."
-            )
         key = env.get("SECRET_KEY")
+        if redis_url is not None and not key:
+            raise SettingsError(
+                "REDIS_URL is set but SECRET_KEY is not: every worker must hash invitation "
+                "links with the same key. Set SECRET_KEY to one long random string, the "
+                "same for all workers and machines (e.g. `python -c 'import secrets; "
+                "print(secrets.token_hex(32))'`)."
+            )
         secret_key = key.encode() if key else _kept_secret_key(db_path.parent)
         origins = frozenset(
             origin.strip().rstrip("/")
@@ -48,7 +50,7 @@ class Settings:
 
     @property
     def store_url(self) -> str:
-        return f"sqlite:///{self.db_path}"
+        return self.redis_url or f"sqlite:///{self.db_path}"
 
 
 def _kept_secret_key(directory: Path) -> bytes:

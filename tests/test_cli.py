@@ -32,10 +32,15 @@ def test_several_workers_without_a_shared_store_are_refused(tmp_path: Path) -> N
     assert "REDIS_URL" in done.stderr and "one process" in done.stderr
 
 
-def test_redis_url_is_refused_clearly_in_this_version(tmp_path: Path) -> None:
-    """Setting REDIS_URL does not silently fall back to SQLite."""
+def test_redis_url_without_a_shared_secret_key_is_refused(tmp_path: Path) -> None:
+    """Workers on Redis must hash links with one key: without SECRET_KEY, no start."""
     done = _room("serve", "--db", str(tmp_path / "r.db"), env={"REDIS_URL": "redis://x"})
-    assert done.returncode == 2 and "REDIS_URL" in done.stderr
+    assert done.returncode == 2 and "SECRET_KEY" in done.stderr
+
+
+def test_redis_url_with_a_secret_key_selects_the_redis_store() -> None:
+    settings = Settings.from_env({"REDIS_URL": "redis://h:6380/1", "SECRET_KEY": "k" * 64})
+    assert settings.store_url == "redis://h:6380/1" and settings.secret_key == b"k" * 64
 
 
 def test_secret_key_is_generated_once_and_kept_private(tmp_path: Path) -> None:

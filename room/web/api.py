@@ -252,7 +252,19 @@ async def cycle(request: Request) -> Response:
 
 
 async def healthz(request: Request) -> Response:
-    return JSONResponse({"status": "ok", "store": "sqlite"})
+    """Which backend serves, and whether this worker hears the others (always, alone)."""
+    fanout = _services(request).hub.fanout
+    body: dict[str, object] = {
+        "status": "ok" if fanout.alive else "degraded",
+        "store": fanout.backend,
+    }
+    if fanout.backend != "sqlite":
+        body |= {
+            "subscription": "alive" if fanout.alive else "dead",
+            "worker": fanout.worker,
+            "resyncs": fanout.resyncs,
+        }
+    return JSONResponse(body, status_code=200 if fanout.alive else 503)
 
 
 def _link(request: Request, secret: str) -> str:

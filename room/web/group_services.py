@@ -187,14 +187,22 @@ class GroupServices:
         so a failure leaves the content listed (and erasable again), never claimed gone."""
         group = member.group
         decide(group.state, member.person, command, group.clock())  # refused: raises, nothing done
+        hub = self.services.hub
+        erased = (
+            [command.session]
+            if isinstance(command, gcmd.EraseSession)
+            else [
+                group.id,
+                *group.state.sessions,
+            ]
+        )
+        for log_id in erased:
+            hub.forget(log_id, Close.NOT_FOUND, "erased")
+        await self.services.store.erase(erased)
+        for log_id in erased:
+            await hub.fanout.announce(log_id, 0)  # other workers forget it too
         if isinstance(command, gcmd.EraseSession):
-            self.services.hub.forget(command.session, Close.NOT_FOUND, "erased")
-            await self.services.store.erase([command.session])
             return Outcome(await group.execute(member.person, command))
-        sessions = list(group.state.sessions)
-        for session_id in sessions:
-            self.services.hub.forget(session_id, Close.NOT_FOUND, "erased")
-        await self.services.store.erase([group.id, *sessions])
         self.groups.forget(group.id)
         return Outcome([])
 

@@ -31,6 +31,9 @@ async def session_socket(websocket: WebSocket) -> None:
     # Refusals are told in a frame, then by a close code, so a browser can say why.
     if not origin_allowed(websocket, services.settings.allowed_origins):
         return await _refuse(websocket, lang, Close.FORBIDDEN_ORIGIN, "forbidden_origin")
+    if not services.hub.fanout.alive:
+        # Deaf to the other workers: come back when this one hears them again.
+        return await _refuse(websocket, lang, Close.RECONNECTING, "unavailable")
     room = await services.hub.room(session_id)
     if room is None:
         return await _refuse(websocket, lang, Close.NOT_FOUND, "not_found")
