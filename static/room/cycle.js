@@ -79,7 +79,7 @@ function Told({ previous, lang }) {
     </dl>
     ${hasText(previous.title)
       ? html`<h3 class="situation-title">${previous.title}</h3>`
-      : html`<p class="empty">${t(previous.opened ? "cycle.no_situation" : "cycle.not_opened")}</p>`}
+      : html`<p class="empty">${t(previous.erased ? "cycle.erased" : previous.opened ? "cycle.no_situation" : "cycle.not_opened")}</p>`}
     ${hasText(previous.request)
       ? html`<div class="request">
           <p class="request-label">${t("situation.request")}</p>
