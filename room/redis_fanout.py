@@ -44,6 +44,7 @@ class RedisFanout(Fanout):
         self._heard_beat = 0.0  # monotonic time this worker last heard its own heartbeat
         self._tasks: list[asyncio.Task[None]] = []
         self._listener: asyncio.Task[None] | None = None  # reads the current subscription
+        self._closing = False
         self._heard: Heard | None = None
         self._changed: Changed | None = None
         self._local: dict[tuple[str, str], int] = {}  # sockets here per (log, participant)
@@ -74,12 +75,13 @@ class RedisFanout(Fanout):
         self._tasks = [asyncio.create_task(self._beat(), name="fanout-beat")]
 
     async def close(self) -> None:
+        self._closing = True  # the loops stop at their next turn, even if a cancel is lost
         tasks = [*self._tasks, *([self._listener] if self._listener else [])]
         for task in tasks:
             task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        if tasks:
+            # Bounded: shutting down must not hang on a task stuck in a Redis call.
+            await asyncio.wait(tasks, timeout=2 * BEAT_EVERY)
         with contextlib.suppress(Exception):
             await self._leave_everywhere()
         with contextlib.suppress(Exception):
@@ -134,7 +136,7 @@ class RedisFanout(Fanout):
 
     async def _listen(self, pubsub: Any) -> None:
         """Read one subscription's messages; replaced, with it, on each resubscription."""
-        while True:
+        while not self._closing:
             try:
                 message = await pubsub.get_message(timeout=1.0)
             except asyncio.CancelledError:
@@ -150,12 +152,20 @@ class RedisFanout(Fanout):
                 continue
             log_id = channel[len(self.prefix) + 2 : -len("}:seq")]
             if self._heard is not None and data.isdigit():
-                await self._heard(log_id, int(data))
+                try:
+                    await self._heard(log_id, int(data))
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    # The catch-up read failed (Redis going away): the listener lives on,
+                    # and the resync after the gap reads that log again.
+                    log.exception("catching %s up failed", log_id)
+                    self._gap = True
 
     async def _beat(self) -> None:
         """Publish a heartbeat, check the last one came back, mend what broke."""
         self._heard_beat = time.monotonic()
-        while True:
+        while not self._closing:
             try:
                 await self.redis.execute_command("SPUBLISH", self._beat_channel, "1")
                 await self.redis.zadd(self._workers, {self.worker: time.time() + WORKER_TTL})
