@@ -165,6 +165,17 @@ class Store(abc.ABC):
     async def acceptance(self, session_id: str, participant: str) -> Acceptance | None: ...
 
 
+def check_append(session_id: str, expected_seq: int, events: Sequence[bytes]) -> None:
+    """The arguments every backend's ``append`` refuses alike, before touching anything."""
+    if not events:
+        raise ValueError(f"session {session_id}: expected events to append, but got none")
+    if expected_seq < 0:
+        raise ValueError(f"session {session_id}: expected a seq >= 0, got {expected_seq}")
+    for data in events:
+        if not isinstance(data, bytes):
+            raise TypeError(f"expected event data as bytes, got {type(data).__name__}")
+
+
 def open_store(url: str) -> Store:
     """The backend for a URL: ``sqlite:///path/to/file.db`` or ``redis://…``.
 

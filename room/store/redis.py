@@ -92,6 +92,7 @@ from room.store import (
     Store,
     StoredEvent,
     StoreError,
+    check_append,
 )
 
 # ARGV: expected seq, command field ("" for none), the events. Returns {0, new last seq},
@@ -246,13 +247,7 @@ class RedisStore(Store):
         events: Sequence[bytes],
         command: CommandKey | None = None,
     ) -> int:
-        if not events:
-            raise ValueError(f"session {session_id}: expected events to append, but got none")
-        if expected_seq < 0:
-            raise ValueError(f"session {session_id}: expected a seq >= 0, got {expected_seq}")
-        for data in events:
-            if not isinstance(data, bytes):
-                raise TypeError(f"expected event data as bytes, got {type(data).__name__}")
+        check_append(session_id, expected_seq, events)
         client = self._client
         if expected_seq == 0:
             await self._scripts.register(keys=[self._logs_key], args=[session_id], client=client)

@@ -36,6 +36,7 @@ from room.store import (
     Store,
     StoredEvent,
     StoreError,
+    check_append,
 )
 
 _P = ParamSpec("_P")
@@ -202,13 +203,7 @@ class SQLiteStore(Store):
         events: Sequence[bytes],
         command: CommandKey | None = None,
     ) -> int:
-        if not events:
-            raise ValueError(f"session {session_id}: expected events to append, but got none")
-        if expected_seq < 0:
-            raise ValueError(f"session {session_id}: expected a seq >= 0, got {expected_seq}")
-        for data in events:
-            if not isinstance(data, bytes):
-                raise TypeError(f"expected event data as bytes, got {type(data).__name__}")
+        check_append(session_id, expected_seq, events)
         return await self._call(_append, session_id, expected_seq, list(events), command)
 
     async def read(self, session_id: str, after_seq: int = 0) -> list[StoredEvent]:
