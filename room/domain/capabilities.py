@@ -12,24 +12,43 @@ from room.domain.decide import GUARDED_TYPES, TOKEN_TAKEOVER_SECONDS, Move, chec
 from room.domain.errors import DomainError
 from room.domain.roles import Kind, Role
 from room.domain.state import State
+from room.domain.templates import TEMPLATES
 
 _TARGETED = ("post", "edit", "withdraw")
 
 
 def candidate_moves(state: State, actor: str) -> list[Move]:
-    """Every move worth asking about: each command type, each kind, each target."""
+    """Every move worth asking about: each command type, each kind the current step lets
+    the author post, each target. The step's table is the post guard's first test, so
+    leaving out the kinds it refuses changes no answer — only the time: this runs for
+    every connected participant after every event."""
     moves: list[Move] = [(kind,) for kind in GUARDED_TYPES if kind not in _TARGETED]
-    moves += [("post", kind.value) for kind in Kind]
+    moves += [("post", kind.value) for kind in _postable(state, actor)]
     if state.role_of(actor) is Role.FACILITATOR:
         for participant in state.participants.values():
             if state.role_of(participant.id) in (Role.MEMBER, Role.NARRATOR):
-                moves += [("post", kind.value, participant.id) for kind in Kind]
+                kinds = _postable(state, participant.id)
+                moves += [("post", kind.value, participant.id) for kind in kinds]
     # Only the actor's own contributions of the current step can be edited or withdrawn;
     # the guards refuse every other one, so asking about them would only cost time.
     for contribution in state.contributions.values():
         if contribution.phase == state.phase and contribution.may_be_changed_by(actor):
             moves += [("edit", contribution.id), ("withdraw", contribution.id)]
     return moves
+
+
+def _postable(state: State, author: str) -> frozenset[Kind]:
+    """The kinds the current step lets ``author``'s role post (the follow-up's teller
+    posts it as a member, as the post guard says)."""
+    role = state.role_of(author)
+    template = TEMPLATES.get(state.template)
+    if role is None or template is None or not template.has_phase(state.phase):
+        return frozenset(Kind)  # let the guard give its refusal
+    posts = template.phase(state.phase).posts
+    kinds = posts.get(role, frozenset())
+    if author == state.follow_up_by:
+        kinds = kinds | (posts.get(Role.MEMBER, frozenset()) & {Kind.FOLLOW_UP})
+    return kinds
 
 
 def allowed(state: State, actor: str, now: float) -> frozenset[Move]:
