@@ -15,11 +15,8 @@
 
 import { decode } from "/static/vendor/msgpack/index.mjs";
 import { t } from "/static/room/i18n.js";
+import { FINAL_CLOSES, backoffDelay } from "/static/room/connection.js";
 
-// Close codes after which reconnecting cannot help (docs/protocol.md, "Close codes").
-const FINAL_CLOSES = new Set([1000, 1009, 4001, 4003, 4004, 4009, 4010, 4040]);
-const BACKOFF_FIRST_MS = 500;
-const BACKOFF_CAP_MS = 15000;
 const STALE_READS = 3; // reads in a row that do not reach the announced seq, before waiting
 const READ_RETRY_MS = 2000; // after a read that could not reach the server
 
@@ -122,10 +119,8 @@ export class GroupLive {
 
   retry() {
     this.setStatus("reconnecting");
-    const delay = Math.min(BACKOFF_CAP_MS, BACKOFF_FIRST_MS * 2 ** this.attempts);
+    this.timer = setTimeout(() => this.connect(), backoffDelay(this.attempts));
     this.attempts += 1;
-    // Jitter, so that a whole group does not come back in the same millisecond.
-    this.timer = setTimeout(() => this.connect(), delay * (0.75 + Math.random() / 2));
   }
 
   setStatus(status) {

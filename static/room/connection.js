@@ -23,6 +23,13 @@ const BACKOFF_CAP_MS = 15000;
 const RETRY_UNAVAILABLE_MS = 2000;
 const CLIENT_GAP = 4000; // we close to resume after a gap in the seqs
 const TEST_DROP = 4999; // dropConnection(), a test hook: handled like a network drop
+
+// The wait before reconnection attempt `attempts` (0 first): capped exponential backoff
+// with jitter, so a restarted server is not stormed by everyone at the same millisecond.
+export function backoffDelay(attempts) {
+  const base = Math.min(BACKOFF_CAP_MS, BACKOFF_FIRST_MS * 2 ** attempts);
+  return base / 2 + (Math.random() * base) / 2;
+}
 const OFFSET_SAMPLES = 8;
 
 export const NO_MOVES = Object.freeze({ do: [], post: [], on_behalf: {}, edit: [], withdraw: [] });
@@ -157,11 +164,10 @@ export class RoomConnection {
   }
 
   scheduleReconnect() {
-    // Capped exponential backoff with jitter, so a restarted server is not stormed.
-    const base = Math.min(BACKOFF_CAP_MS, BACKOFF_FIRST_MS * 2 ** this.attempts);
+    const delay = backoffDelay(this.attempts);
     this.attempts += 1;
     this.setStatus(navigator.onLine === false ? "offline" : "reconnecting");
-    this.connectSoon(base / 2 + (Math.random() * base) / 2);
+    this.connectSoon(delay);
   }
 
   connectSoon(delay) {
