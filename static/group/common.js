@@ -4,12 +4,9 @@
 import { html, useCallback, useEffect, useRef, useState } from "/static/vendor/preact-htm/standalone.module.js";
 import { t } from "/static/room/i18n.js";
 
-// Re-render when the group's view (or the connection) changed.
-export function useLive(live) {
-  const [, setVersion] = useState(0);
-  useEffect(() => live.subscribe(() => setVersion((v) => v + 1)), [live]);
-  return live;
-}
+// Re-render when the group's view (or the connection) changed: the room's hook, since
+// GroupLive has the same `subscribe`.
+export { useRoom as useLive } from "/static/room/hooks.js";
 
 // A command's life in a form: `run(cmd)` resolves true once applied, false when refused
 // (then `error` holds the server's message, in the page's language).

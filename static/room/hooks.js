@@ -4,10 +4,17 @@
 import { useState, useEffect, useCallback, useRef } from "/static/vendor/preact-htm/standalone.module.js";
 import { t, has } from "./i18n.js";
 
-// Re-render when the connection says something changed.
+// Re-render when the connection (the room's, or the group's) says something changed.
+// Effects run after the first paint, and a fast server can answer before that: the
+// render right after subscribing shows whatever changed in between, or a quiet page
+// would keep showing "loading" until its next change.
 export function useRoom(room) {
   const [, setVersion] = useState(0);
-  useEffect(() => room.subscribe(() => setVersion((v) => v + 1)), [room]);
+  useEffect(() => {
+    const unsubscribe = room.subscribe(() => setVersion((v) => v + 1));
+    setVersion((v) => v + 1);
+    return unsubscribe;
+  }, [room]);
   return room;
 }
 

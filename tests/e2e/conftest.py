@@ -75,6 +75,13 @@ def new_person(
     return page
 
 
+def paints_late(page: Page) -> None:
+    """From its next load on, the page paints no frame, as a tab opened in the
+    background: Preact then runs its effects (a view's subscription to its connection)
+    only on its fallback timer, after the server has long answered."""
+    page.context.add_init_script("window.requestAnimationFrame = () => 0;")
+
+
 def _no_dialog(dialog: object) -> None:
     raise AssertionError(f"a dialog opened: user text ran as code ({dialog})")
 

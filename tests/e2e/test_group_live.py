@@ -16,7 +16,7 @@ import httpx
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
 from room.i18n import catalogue
-from tests.e2e.conftest import assert_no_axe_violations, new_person, screenshot
+from tests.e2e.conftest import assert_no_axe_violations, new_person, paints_late, screenshot
 from tests.running import ServerProcess
 
 FR = catalogue("fr")
@@ -204,3 +204,14 @@ def test_a_thread_message_and_its_reply_appear_live(
     )
     assert_no_axe_violations(karim)
     screenshot(karim, "group-live-thread")
+
+
+def test_a_page_that_paints_late_still_shows_the_group(
+    server: ServerProcess, browser: Browser, contexts: list[BrowserContext]
+) -> None:
+    _, links, _ = _group_with_members(server)
+    page = new_person(browser, contexts)
+    paints_late(page)
+    page.goto(links["claire"])
+    expect(page.get_by_text(FR["group.poll.none"])).to_be_visible()
+    expect(page.get_by_role("heading", name=FR["group.thread.title"])).to_be_visible()

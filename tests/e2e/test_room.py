@@ -21,7 +21,7 @@ from playwright.sync_api import Browser, BrowserContext, Locator, Page, WebSocke
 from websockets.sync.client import connect
 
 from room.i18n import catalogue
-from tests.e2e.conftest import assert_no_axe_violations, new_person, screenshot
+from tests.e2e.conftest import assert_no_axe_violations, new_person, paints_late, screenshot
 from tests.running import ServerProcess
 
 FR = catalogue("fr")
@@ -661,3 +661,17 @@ def test_hostile_text_is_shown_as_text_or_refused_on_the_page_and_in_exports(
         expect(printable.locator("body")).to_contain_text(text)
     assert printable.locator("body img, main script").count() == 0
     assert dialogs == []
+
+
+def test_a_room_that_paints_late_still_comes_live(
+    server: ServerProcess, browser: Browser, contexts: list[BrowserContext]
+) -> None:
+    """The snapshot comes before the view subscribes to the connection: the room shows
+    it all the same, not "connecting" until someone posts."""
+    fac = person(browser, contexts)
+    create_session(fac, server, "Séance de mai", "Nadia")
+    link = invite(fac, "member", "Karim")
+    karim = person(browser, contexts)
+    paints_late(karim)
+    join(karim, link)
+    expect(karim.get_by_text("Nadia").first).to_be_visible()
