@@ -2,10 +2,11 @@
 
 A ``Room`` is one session held in memory: its state, its last seq, its
 connections. Commands on a room run one at a time under its lock, so every client
-sees one order. Each event is encoded once; the same bytes go into every
-connection's bounded queue, and each connection's own writer drains its queue, so
-a slow client delays no one: when its queue is full it is closed (Close.TOO_SLOW)
-and resumes on reconnect from its last seq.
+sees one order. Each event is encoded once and the same bytes go to every
+connection: written at once to a connection that is keeping up, queued for one that
+is behind, whose own writer drains its bounded queue. So a slow client delays no
+one: when its queue is full it is closed (Close.TOO_SLOW) and resumes on reconnect
+from its last seq.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import functools
 import logging
 import time
 from collections import OrderedDict, deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -56,20 +57,53 @@ class Unavailable(Exception):
 class Socket(Protocol):
     """What the hub needs of a WebSocket (Starlette's, or a test double)."""
 
-    async def send_bytes(self, data: bytes) -> None: ...
+    def send_bytes(self, data: bytes) -> Coroutine[Any, Any, None]: ...
 
     async def close(self, code: int = 1000, reason: str | None = None) -> None: ...
 
 
+class _Unfinished:
+    """A send begun at once that had to wait (the client's TCP buffer is full): the
+    writer carries it on, in its place in the queue, as a task would have."""
+
+    __slots__ = ("sending", "waiting_on", "size")
+
+    def __init__(self, sending: Coroutine[Any, Any, None], waiting_on: Any, size: int) -> None:
+        self.sending = sending  # the send coroutine, suspended
+        self.waiting_on = waiting_on  # the future it yielded (None for a bare yield)
+        self.size = size  # its frame's length, counted in the queue's bytes
+
+    async def finish(self) -> None:
+        try:
+            while True:
+                if self.waiting_on is None:
+                    await asyncio.sleep(0)
+                else:
+                    self.waiting_on._asyncio_future_blocking = False  # taken, as a task does
+                    # wait() never raises the future's error: the send sees it as it resumes.
+                    await asyncio.wait((self.waiting_on,))
+                self.waiting_on = self.sending.send(None)
+        except StopIteration:
+            pass
+        finally:
+            self.sending.close()  # unwinds a send abandoned by a cancelled writer
+
+
 @dataclass(eq=False)
 class Connection:
-    """One live WebSocket of one participant."""
+    """One live WebSocket of one participant.
+
+    A frame for a connection whose writer is idle is written at once, in the caller's
+    turn: no task switch, no queue. Only a connection that is behind (its socket's buffer
+    full, or frames already waiting) queues, and its own writer drains that queue, so a
+    slow client still delays no one.
+    """
 
     socket: Socket
     participant: str
     lang: str
     # Frames waiting for this connection's writer; bounded so memory is too.
-    queue: asyncio.Queue[bytes | None] = field(
+    queue: asyncio.Queue[bytes | _Unfinished | None] = field(
         default_factory=lambda: asyncio.Queue(maxsize=QUEUE_FRAMES)
     )
     # Bytes waiting in the queue, for its byte bound.
@@ -83,10 +117,15 @@ class Connection:
     close_code: tuple[int, str] | None = None
     # The writer task while it waits on a send, so that closing need not wait behind it.
     blocked_writer: asyncio.Task[None] | None = None
+    # The writer holds a frame it has not finished sending: later frames queue behind it.
+    writing: bool = False
 
     def send(self, frame: bytes) -> None:
-        """Queue ``frame`` without waiting; a full queue means the client is too slow."""
+        """Write ``frame`` now if nothing is ahead of it, else queue it without waiting;
+        a full queue means the client is too slow."""
         if self.closing:
+            return
+        if not self.writing and self.queue.empty() and self._write_now(frame):
             return
         behind = self.queued_bytes - self.catch_up_bytes + len(frame)
         if self.queue.full() or behind > QUEUE_BYTES:
@@ -94,6 +133,22 @@ class Connection:
             return
         self.queue.put_nowait(frame)
         self.queued_bytes += len(frame)
+
+    def _write_now(self, frame: bytes) -> bool:
+        """Run the socket's send until it first waits. True if the frame is written or
+        handed to the writer to finish; False if the send failed at once (the writer
+        then tries it again and meets the same error, ending the connection as usual)."""
+        sending = self.socket.send_bytes(frame)
+        try:
+            waiting_on = sending.send(None)
+        except StopIteration:
+            return True
+        except Exception:
+            sending.close()
+            return False
+        self.queue.put_nowait(_Unfinished(sending, waiting_on, len(frame)))
+        self.queued_bytes += len(frame)
+        return True
 
     def catch_up(self, frames: list[bytes]) -> None:
         """Queue a joining client's snapshot or replay, however large the session is."""
@@ -110,7 +165,9 @@ class Connection:
         self.close_code = (code, reason)
         # Drop what was queued: the client resumes from its last seq anyway.
         while not self.queue.empty():
-            self.queue.get_nowait()
+            item = self.queue.get_nowait()
+            if isinstance(item, _Unfinished):
+                item.sending.close()
         self.queued_bytes = self.catch_up_bytes = 0
         self.queue.put_nowait(None)
         if self.blocked_writer is not None:
@@ -125,14 +182,20 @@ class Connection:
         once it reads again; a client that never does is dropped by the ping timeout.
         """
         try:
-            while (frame := await self.queue.get()) is not None:
-                self.queued_bytes -= len(frame)
-                self.catch_up_bytes = max(0, self.catch_up_bytes - len(frame))
+            while (item := await self.queue.get()) is not None:
+                size = item.size if isinstance(item, _Unfinished) else len(item)
+                self.queued_bytes -= size
+                self.catch_up_bytes = max(0, self.catch_up_bytes - size)
+                self.writing = True
                 self.blocked_writer = asyncio.current_task()
                 try:
-                    await self.socket.send_bytes(frame)
+                    if isinstance(item, _Unfinished):
+                        await item.finish()
+                    else:
+                        await self.socket.send_bytes(item)
                 finally:
                     self.blocked_writer = None
+                    self.writing = False
         except asyncio.CancelledError:
             if not self.closing:
                 raise

@@ -1,0 +1,118 @@
+"""A connection writes at once while it keeps up, and queues, in order, once behind.
+
+The socket here is a stand-in whose buffer fills on demand, so that the moment a send
+has to wait is chosen by the test; the real socket's behaviour is covered end to end
+by tests/integration/test_slow_consumer.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+
+import pytest
+
+from room.hub import QUEUE_FRAMES, Connection
+from room.protocol import Close
+
+
+class FillingSocket:
+    """A socket whose buffer is either open (a send completes without waiting, as
+    uvicorn's does while the transport is writable) or full (a send waits)."""
+
+    def __init__(self) -> None:
+        self.written: list[bytes] = []
+        self.open = asyncio.Event()
+        self.open.set()
+        self.sends_started = 0
+        self.closed: tuple[int, str | None] | None = None
+
+    async def send_bytes(self, data: bytes) -> None:
+        self.sends_started += 1
+        await self.open.wait()
+        self.written.append(data)
+
+    async def close(self, code: int = 1000, reason: str | None = None) -> None:
+        self.closed = (code, reason)
+
+
+@pytest.fixture
+async def socket_and_connection() -> AsyncIterator[tuple[FillingSocket, Connection]]:
+    socket = FillingSocket()
+    connection = Connection(socket, "p1", "fr")
+    writer = asyncio.create_task(connection.write())
+    yield socket, connection
+    writer.cancel()
+    await asyncio.gather(writer, return_exceptions=True)
+
+
+async def _until(condition: Callable[[], bool], *, turns: int = 100) -> None:
+    """Let the loop run until ``condition()`` holds (a bounded number of turns)."""
+    for _ in range(turns):
+        if condition():
+            return
+        await asyncio.sleep(0)
+    raise AssertionError("the condition never held")
+
+
+async def test_a_connection_that_keeps_up_is_written_in_the_callers_turn(
+    socket_and_connection: tuple[FillingSocket, Connection],
+) -> None:
+    """Frames reach the socket before send() returns: no queue, no writer wake-up."""
+    socket, connection = socket_and_connection
+    for n in range(3):
+        connection.send(b"frame %d" % n)
+        assert socket.written[-1] == b"frame %d" % n
+    assert connection.queue.empty() and connection.queued_bytes == 0
+
+
+async def test_frames_sent_while_the_socket_is_full_arrive_in_order_after_it(
+    socket_and_connection: tuple[FillingSocket, Connection],
+) -> None:
+    """The send that had to wait is finished first, then the queued frames, in order."""
+    socket, connection = socket_and_connection
+    connection.send(b"a")
+    socket.open.clear()
+    for frame in (b"b", b"c", b"d"):
+        connection.send(frame)
+    assert socket.written == [b"a"]
+    assert socket.sends_started == 2  # "b" began at once and waits; "c", "d" queue behind
+    assert connection.queued_bytes == 3
+    socket.open.set()
+    await _until(lambda: len(socket.written) == 4)
+    assert socket.written == [b"a", b"b", b"c", b"d"]
+    await _until(lambda: not connection.writing)
+    assert connection.queued_bytes == 0
+    connection.send(b"e")  # caught up: written at once again
+    assert socket.written[-1] == b"e"
+
+
+async def test_closing_a_connection_stuck_on_a_send_drops_it_and_closes(
+    socket_and_connection: tuple[FillingSocket, Connection],
+) -> None:
+    """A client that never reads again: its pending send is abandoned, nothing more is
+    written, and the socket is closed with the code given."""
+    socket, connection = socket_and_connection
+    socket.open.clear()
+    connection.send(b"stuck")
+    connection.send(b"queued")
+    await _until(lambda: connection.writing)
+    connection.shut(Close.TOO_SLOW, "too slow")
+    await _until(lambda: socket.closed is not None)
+    assert socket.closed == (Close.TOO_SLOW, "too slow")
+    socket.open.set()
+    await asyncio.sleep(0)
+    assert socket.written == []
+    connection.send(b"after")
+    assert socket.written == []
+
+
+async def test_a_client_further_behind_than_the_queue_is_closed_as_too_slow(
+    socket_and_connection: tuple[FillingSocket, Connection],
+) -> None:
+    socket, connection = socket_and_connection
+    socket.open.clear()
+    for n in range(QUEUE_FRAMES + 2):
+        connection.send(b"%d" % n)
+    assert connection.close_code == (Close.TOO_SLOW, "too slow: reconnect and resume")
+    await _until(lambda: socket.closed is not None)
