@@ -31,9 +31,8 @@ def candidate_moves(state: State, actor: str) -> list[Move]:
                 moves += [("post", kind.value, participant.id) for kind in kinds]
     # Only the actor's own contributions of the current step can be edited or withdrawn;
     # the guards refuse every other one, so asking about them would only cost time.
-    for contribution in state.contributions.values():
-        if contribution.phase == state.phase and contribution.may_be_changed_by(actor):
-            moves += [("edit", contribution.id), ("withdraw", contribution.id)]
+    for contribution in state.changeable_in_step.get(actor, ()):
+        moves += [("edit", contribution), ("withdraw", contribution)]
     return moves
 
 

@@ -122,6 +122,21 @@ class State:
             {c.answers for c in self.contributions.values() if c.answers is not None}
         ).union(*(c.cites for c in self.contributions.values()))
 
+    @cached_property
+    def changeable_in_step(self) -> dict[str, tuple[str, ...]]:
+        """The current step's contributions, by each participant who may change them
+        (their author, and the facilitator who posted one on the author's behalf), in
+        the order they came. Computed once per state, as ``referred_to``: "what may I
+        do" asks it for every connected participant after every event."""
+        changeable: dict[str, list[str]] = {}
+        for contribution in self.contributions.values():
+            if contribution.phase != self.phase:
+                continue
+            changeable.setdefault(contribution.author, []).append(contribution.id)
+            if contribution.posted_by not in (None, contribution.author):
+                changeable.setdefault(contribution.posted_by, []).append(contribution.id)
+        return {participant: tuple(ids) for participant, ids in changeable.items()}
+
     def is_referred_to(self, contribution: str) -> bool:
         return contribution in self.referred_to
 
