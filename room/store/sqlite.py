@@ -6,6 +6,11 @@ touched from the thread that opened it (``check_same_thread`` stays on to prove 
 Writes run in ``BEGIN IMMEDIATE`` transactions, so another process on the same file
 waits (``busy_timeout``) instead of forking a session's history.
 
+Appends are committed in groups: those made while a commit is on the thread wait for
+it, then go together in the next transaction, each under its own savepoint, so one
+refused (a seq conflict, a known command key) leaves the others whole. Sessions that
+write at once then share one thread hop and one commit; a lone append goes at once.
+
 Durability: in WAL mode, ``synchronous=NORMAL`` makes a committed transaction survive a
 crash of the process (what an ack promises); ``synchronous="full"`` also makes it
 survive a power cut, at the cost of an fsync per commit.
@@ -113,6 +118,10 @@ class SQLiteStore(Store):
         self._executor: ThreadPoolExecutor | None = None
         # Only ever used on the executor's thread; None until open(), again after close().
         self._conn: sqlite3.Connection | None = None
+        # Appends made while a group is being committed: the next group.
+        self._waiting: list[_Append] = []
+        # The task committing groups while there are any; None when idle.
+        self._committer: asyncio.Task[None] | None = None
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -130,6 +139,8 @@ class SQLiteStore(Store):
 
     async def close(self) -> None:
         """Close the connection and stop its thread. Closing a closed store does nothing."""
+        if self._committer is not None:
+            await asyncio.shield(self._committer)  # appends already made are committed
         executor, conn = self._executor, self._conn
         if executor is None:
             return
@@ -204,7 +215,37 @@ class SQLiteStore(Store):
         command: CommandKey | None = None,
     ) -> int:
         check_append(session_id, expected_seq, events)
-        return await self._call(_append, session_id, expected_seq, list(events), command)
+        if self._executor is None:
+            raise RuntimeError(f"SQLite store {self.path} is not open")
+        append = _Append(
+            session_id,
+            expected_seq,
+            list(events),
+            command,
+            asyncio.get_running_loop().create_future(),
+        )
+        self._waiting.append(append)
+        if self._committer is None:
+            self._committer = asyncio.create_task(self._commit_groups(), name="sqlite-appends")
+        # Shielded: a cancelled caller does not cancel the write, only its wait for it.
+        return await asyncio.shield(append.done)
+
+    async def _commit_groups(self) -> None:
+        """Commit what waits, in one transaction, until nothing does."""
+        try:
+            while self._waiting:
+                group, self._waiting = self._waiting, []
+                try:
+                    outcomes = await self._call(_append_group, [a.row for a in group])
+                except Exception as error:  # the transaction failed whole: nothing written
+                    outcomes = [error] * len(group)
+                for append, outcome in zip(group, outcomes, strict=True):
+                    if isinstance(outcome, Exception):
+                        append.done.set_exception(outcome)
+                    else:
+                        append.done.set_result(outcome)
+        finally:
+            self._committer = None
 
     async def read(self, session_id: str, after_seq: int = 0) -> list[StoredEvent]:
         rows = await self._call(
@@ -318,6 +359,42 @@ def _last_seq(conn: sqlite3.Connection, session_id: str) -> int:
     return int(seq)
 
 
+class _Append:
+    """One append waiting for its group's commit."""
+
+    __slots__ = ("row", "done")
+
+    def __init__(
+        self,
+        session_id: str,
+        expected_seq: int,
+        events: list[bytes],
+        command: CommandKey | None,
+        done: asyncio.Future[int],
+    ) -> None:
+        self.row = (session_id, expected_seq, events, command)  # what _append_group writes
+        self.done = done  # the new last seq, or the refusal
+
+
+_AppendRow = tuple[str, int, list[bytes], CommandKey | None]
+
+
+def _append_group(conn: sqlite3.Connection, rows: list[_AppendRow]) -> list[int | Exception]:
+    """Each append in its savepoint, all in one transaction: for each, its new last seq
+    or why it was refused (then only its own rows are undone)."""
+    outcomes: list[int | Exception] = []
+    with _transaction(conn):
+        for row in rows:
+            conn.execute("SAVEPOINT one_append")
+            try:
+                outcomes.append(_append(conn, *row))
+            except (SeqConflict, DuplicateCommand) as refusal:
+                conn.execute("ROLLBACK TO one_append")
+                outcomes.append(refusal)
+            conn.execute("RELEASE one_append")
+    return outcomes
+
+
 def _append(
     conn: sqlite3.Connection,
     session_id: str,
@@ -325,29 +402,29 @@ def _append(
     events: list[bytes],
     command: CommandKey | None,
 ) -> int:
-    with _transaction(conn):
-        if command is not None:
-            row = conn.execute(
-                "SELECT seq FROM commands WHERE session_id = ? AND participant = ? AND key = ?",
-                (session_id, command.participant, command.key),
-            ).fetchone()
-            if row is not None:
-                raise DuplicateCommand(row[0])
-        actual = _last_seq(conn, session_id)
-        if actual != expected_seq:
-            raise SeqConflict(session_id, expected_seq, actual)
-        if expected_seq == 0:
-            conn.execute("INSERT INTO sessions (session_id) VALUES (?)", (session_id,))
-        conn.executemany(
-            "INSERT INTO events (session_id, seq, data) VALUES (?, ?, ?)",
-            [(session_id, seq, data) for seq, data in enumerate(events, expected_seq + 1)],
+    """Write one append inside the caller's transaction."""
+    if command is not None:
+        row = conn.execute(
+            "SELECT seq FROM commands WHERE session_id = ? AND participant = ? AND key = ?",
+            (session_id, command.participant, command.key),
+        ).fetchone()
+        if row is not None:
+            raise DuplicateCommand(row[0])
+    actual = _last_seq(conn, session_id)
+    if actual != expected_seq:
+        raise SeqConflict(session_id, expected_seq, actual)
+    if expected_seq == 0:
+        conn.execute("INSERT INTO sessions (session_id) VALUES (?)", (session_id,))
+    conn.executemany(
+        "INSERT INTO events (session_id, seq, data) VALUES (?, ?, ?)",
+        [(session_id, seq, data) for seq, data in enumerate(events, expected_seq + 1)],
+    )
+    new_last = expected_seq + len(events)
+    if command is not None:
+        conn.execute(
+            "INSERT INTO commands (session_id, participant, key, seq) VALUES (?, ?, ?, ?)",
+            (session_id, command.participant, command.key, new_last),
         )
-        new_last = expected_seq + len(events)
-        if command is not None:
-            conn.execute(
-                "INSERT INTO commands (session_id, participant, key, seq) VALUES (?, ?, ?, ?)",
-                (session_id, command.participant, command.key, new_last),
-            )
     return new_last
 
 

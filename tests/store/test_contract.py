@@ -165,6 +165,28 @@ async def test_concurrent_creations_exactly_one_wins(store: Store) -> None:
     assert await store.session_ids() == [S]
 
 
+async def test_appends_to_many_logs_at_once_each_land_and_a_refusal_spoils_none(
+    store: Store,
+) -> None:
+    """Many sessions writing at once (the embedded store commits them as one group):
+    each append lands in its own log, and the one refused changes nothing of the rest."""
+    await store.append(S, 0, [b"0"])
+    others = [f"s{n:02d}" for n in range(10)]
+    results = await asyncio.gather(
+        *(store.append(log, 0, [log.encode(), b"2"]) for log in others),
+        store.append(S, 0, [b"late"]),  # a conflict, in the middle of the group
+        store.append(S, 1, [b"1"], ALICE_1),
+        return_exceptions=True,
+    )
+    assert results[:10] == [2] * 10
+    assert isinstance(results[10], SeqConflict)
+    assert results[11] == 2
+    for log in others:
+        assert [e.data for e in await store.read(log)] == [log.encode(), b"2"]
+    assert [e.data for e in await store.read(S)] == [b"0", b"1"]
+    assert await store.command_seq(S, ALICE_1) == 2
+
+
 async def test_bytes_round_trip_exactly(store: Store) -> None:
     """Event bytes come back exactly as written: NULs, non-UTF-8, empty, large."""
     payloads = [b"\x00", b"\xff\xfe\x80", b"a\x00b", bytes(range(256)), b"", b"\xc3" * 100_000]

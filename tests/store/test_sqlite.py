@@ -121,3 +121,25 @@ async def test_two_stores_on_one_file_do_not_fork_a_log(opened: Any) -> None:
     assert await first.read("s") == await second.read("s")
     with pytest.raises(SeqConflict):
         await second.append("s", 0, [b"c"])
+
+
+async def test_appends_made_during_a_commit_share_the_next_one(opened: Any) -> None:
+    """While the thread is busy, appends wait and then go in one transaction."""
+    store = await opened()
+    statements: list[str] = []
+    await store._call(lambda conn: conn.set_trace_callback(statements.append))
+    busy, release = threading.Event(), threading.Event()
+
+    def hold(conn: sqlite3.Connection) -> None:
+        busy.set()
+        release.wait(timeout=30)
+
+    holding = asyncio.ensure_future(store._call(hold))
+    await asyncio.to_thread(busy.wait, 30)
+    appends = [asyncio.ensure_future(store.append(f"s{n}", 0, [b"e"])) for n in range(8)]
+    await asyncio.sleep(0)  # the first starts the group's committer, which waits on the thread
+    release.set()
+    await holding
+    assert await asyncio.gather(*appends) == [1] * 8
+    assert statements.count("BEGIN IMMEDIATE") == 1
+    assert statements.count("COMMIT") == 1
