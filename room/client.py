@@ -150,6 +150,23 @@ def backoff_delay(
     return ceiling * (0.5 + 0.5 * float(rand()))
 
 
+def frames_of(message: bytes) -> list[Any]:
+    """The frames a server message carries: one, or several back to back for a client
+    that asked for batches. Raises ProtocolError for bytes that are not whole frames."""
+    unpacker = msgpack.Unpacker(raw=False, max_buffer_size=max(len(message), 1))
+    unpacker.feed(message)
+    frames, end = [], 0
+    try:
+        for frame in unpacker:
+            frames.append(frame)
+            end = unpacker.tell()  # where the last whole frame ends
+    except Exception as error:  # msgpack raises several unrelated types
+        raise ProtocolError(f"undecodable frame: {type(error).__name__}") from None
+    if not frames or end != len(message):
+        raise ProtocolError("undecodable frame: an empty message, or one cut short")
+    return frames
+
+
 def accept_seq(held: int, incoming: int) -> bool:
     """Whether an event numbered ``incoming`` is the next one after ``held``.
 
@@ -493,7 +510,8 @@ class RoomClient:
                 close_timeout=2,
             ) as ws:
                 self.connections += 1
-                await ws.send(_encode({"t": "hello", "seq": self.seq, "lang": self.lang}))
+                hello = {"t": "hello", "seq": self.seq, "lang": self.lang, "batch": True}
+                await ws.send(_encode(hello))
                 while True:
                     raw = await ws.recv()
                     await self._receive(ws, raw)
@@ -507,12 +525,14 @@ class RoomClient:
             return 1006, f"{type(error).__name__}: {error}"
 
     async def _receive(self, ws: ClientConnection, raw: bytes | str) -> None:
+        """Handle one message: the frames it carries, back to back (hello asked for
+        batches, so a message may hold several)."""
         if isinstance(raw, str):
             raise ProtocolError(f"expected binary frames, got a text frame: {raw[:80]!r}")
-        try:
-            frame = msgpack.unpackb(raw, raw=False)
-        except Exception as error:  # msgpack raises several unrelated types
-            raise ProtocolError(f"undecodable frame: {type(error).__name__}") from None
+        for frame in frames_of(raw):
+            await self._handle(ws, frame)
+
+    async def _handle(self, ws: ClientConnection, frame: object) -> None:
         if not isinstance(frame, dict):
             raise ProtocolError(f"expected a map, got {type(frame).__name__}")
         kind = frame.get("t")

@@ -42,6 +42,7 @@ log = logging.getLogger("room.hub")
 
 QUEUE_FRAMES = 4096  # a connection further behind than this is closed, not buffered
 QUEUE_BYTES = 16 * 1024 * 1024  # …or holding more than this, whichever comes first
+BATCH_BYTES = 256 * 1024  # at most this much joined in one message for a batching client
 RECENT_EVENTS = 2048  # kept encoded in memory for replays after short drops
 REPLAY_LIMIT = 2000  # a client further behind than this gets a snapshot instead…
 REPLAY_BYTES = 4 * 1024 * 1024  # …as does one whose replay would weigh more than this
@@ -96,17 +97,21 @@ class Connection:
     A frame for a connection whose writer is idle is written at once, in the caller's
     turn: no task switch, no queue. Only a connection that is behind (its socket's buffer
     full, or frames already waiting) queues, and its own writer drains that queue, so a
-    slow client still delays no one.
+    slow client still delays no one. A client that said it reads batches gets what
+    waits in one message (up to BATCH_BYTES): the further behind, the fewer sends.
     """
 
     socket: Socket
     participant: str
     lang: str
-    # Frames waiting for this connection's writer; bounded so memory is too.
-    queue: asyncio.Queue[bytes | _Unfinished | None] = field(
-        default_factory=lambda: asyncio.Queue(maxsize=QUEUE_FRAMES)
-    )
-    # Bytes waiting in the queue, for its byte bound.
+    # The client reads several frames, back to back, from one message (hello's `batch`).
+    batch: bool = False
+    # Frames (or a send begun at once) waiting for this connection's writer, oldest
+    # first; bounded, so memory is too.
+    pending: deque[bytes | _Unfinished] = field(default_factory=deque)
+    # Set when something is pending or the connection is closing: wakes the writer.
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    # Bytes pending, for the byte bound.
     queued_bytes: int = 0
     # Of those, the snapshot or replay queued at join: first out, and not held against
     # the bound, which is on how far behind the live events a client falls.
@@ -117,7 +122,7 @@ class Connection:
     close_code: tuple[int, str] | None = None
     # The writer task while it waits on a send, so that closing need not wait behind it.
     blocked_writer: asyncio.Task[None] | None = None
-    # The writer holds a frame it has not finished sending: later frames queue behind it.
+    # The writer holds frames it has not finished sending: later ones queue behind them.
     writing: bool = False
 
     def send(self, frame: bytes) -> None:
@@ -125,14 +130,18 @@ class Connection:
         a full queue means the client is too slow."""
         if self.closing:
             return
-        if not self.writing and self.queue.empty() and self._write_now(frame):
+        if not self.writing and not self.pending and self._write_now(frame):
             return
         behind = self.queued_bytes - self.catch_up_bytes + len(frame)
-        if self.queue.full() or behind > QUEUE_BYTES:
+        if len(self.pending) >= QUEUE_FRAMES or behind > QUEUE_BYTES:
             self.shut(protocol.Close.TOO_SLOW, "too slow: reconnect and resume")
             return
-        self.queue.put_nowait(frame)
-        self.queued_bytes += len(frame)
+        self._queue(frame)
+
+    def _queue(self, item: bytes | _Unfinished) -> None:
+        self.pending.append(item)
+        self.queued_bytes += item.size if isinstance(item, _Unfinished) else len(item)
+        self.wake.set()
 
     def _write_now(self, frame: bytes) -> bool:
         """Run the socket's send until it first waits. True if the frame is written or
@@ -146,15 +155,13 @@ class Connection:
         except Exception:
             sending.close()
             return False
-        self.queue.put_nowait(_Unfinished(sending, waiting_on, len(frame)))
-        self.queued_bytes += len(frame)
+        self._queue(_Unfinished(sending, waiting_on, len(frame)))
         return True
 
     def catch_up(self, frames: list[bytes]) -> None:
         """Queue a joining client's snapshot or replay, however large the session is."""
         for frame in frames:
-            self.queue.put_nowait(frame)
-            self.queued_bytes += len(frame)
+            self._queue(frame)
             self.catch_up_bytes += len(frame)
 
     def shut(self, code: int, reason: str) -> None:
@@ -164,35 +171,58 @@ class Connection:
         self.closing = True
         self.close_code = (code, reason)
         # Drop what was queued: the client resumes from its last seq anyway.
-        while not self.queue.empty():
-            item = self.queue.get_nowait()
+        for item in self.pending:
             if isinstance(item, _Unfinished):
                 item.sending.close()
+        self.pending.clear()
         self.queued_bytes = self.catch_up_bytes = 0
-        self.queue.put_nowait(None)
+        self.wake.set()
         if self.blocked_writer is not None:
             # A client that stopped reading keeps the writer waiting for room in its TCP
             # buffer; the server waits before writing, so cancelling loses no half frame.
             self.blocked_writer.cancel()
 
+    def _next_message(self) -> bytes | _Unfinished:
+        """The oldest pending item; for a batching client, with the frames behind it
+        joined into one message (msgpack objects read back to back)."""
+        item = self.pending.popleft()
+        if isinstance(item, _Unfinished) or not self.batch:
+            return item
+        frames, size = [item], len(item)
+        while self.pending and size < BATCH_BYTES:
+            following = self.pending[0]
+            if isinstance(following, _Unfinished) or size + len(following) > BATCH_BYTES:
+                break
+            self.pending.popleft()
+            frames.append(following)
+            size += len(following)
+        return frames[0] if len(frames) == 1 else b"".join(frames)
+
     async def write(self) -> None:
-        """The connection's writer: drains the queue, then closes if asked to.
+        """The connection's writer: drains what is pending, then closes if asked to.
 
         The close frame itself waits for room in the socket: it reaches a slow client
         once it reads again; a client that never does is dropped by the ping timeout.
         """
         try:
-            while (item := await self.queue.get()) is not None:
-                size = item.size if isinstance(item, _Unfinished) else len(item)
+            while True:
+                if not self.pending and not self.closing:
+                    self.wake.clear()
+                    await self.wake.wait()
+                    continue
+                if self.closing:
+                    break
+                message = self._next_message()
+                size = message.size if isinstance(message, _Unfinished) else len(message)
                 self.queued_bytes -= size
                 self.catch_up_bytes = max(0, self.catch_up_bytes - size)
                 self.writing = True
                 self.blocked_writer = asyncio.current_task()
                 try:
-                    if isinstance(item, _Unfinished):
-                        await item.finish()
+                    if isinstance(message, _Unfinished):
+                        await message.finish()
                     else:
-                        await self.socket.send_bytes(item)
+                        await self.socket.send_bytes(message)
                 finally:
                     self.blocked_writer = None
                     self.writing = False

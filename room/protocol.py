@@ -59,6 +59,7 @@ class FrameError(Exception):
 class Hello:
     seq: int  # the last seq the client holds; 0 for none
     lang: str | None
+    batch: bool = False  # the client reads several frames from one message
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +141,10 @@ def _hello(frame: dict[str, Any]) -> Hello:
     lang = frame.get("lang")
     if lang is not None and lang not in LANGUAGES:
         lang = None  # an unknown language falls back to the connection's, quietly
-    return Hello(seq=seq, lang=lang)
+    batch = frame.get("batch", False)
+    if not isinstance(batch, bool):
+        raise FrameError(WireError.BAD_FRAME, "batch: true or false")
+    return Hello(seq=seq, lang=lang, batch=batch)
 
 
 def _command(frame: dict[str, Any]) -> CommandFrame:

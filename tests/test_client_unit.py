@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import functools
 
+import msgpack
 import pytest
 
 from room.client import (
     BACKOFF_BASE,
     BACKOFF_CAP,
+    ProtocolError,
     SeqGap,
     accept_seq,
     backoff_delay,
+    frames_of,
     parse_link,
     should_reconnect,
 )
@@ -121,3 +124,24 @@ class TestCloseCodes:
     def test_final_codes_end_the_client(self, code: int) -> None:
         """A refusal would be refused again: the client stops instead of retrying."""
         assert not should_reconnect(code)
+
+
+class TestFramesOf:
+    def test_one_frame(self) -> None:
+        """A message from a server that does not batch is one frame."""
+        assert frames_of(msgpack.packb({"t": "ev", "seq": 1})) == [{"t": "ev", "seq": 1}]
+
+    def test_frames_back_to_back_come_out_in_order(self) -> None:
+        """A batch is frames joined as they were queued; they come out in that order."""
+        frames = [{"t": "ev", "seq": n} for n in range(1, 4)] + [{"t": "can", "moves": {}}]
+        assert frames_of(b"".join(msgpack.packb(f) for f in frames)) == frames
+
+    @pytest.mark.parametrize(
+        "message",
+        [b"", msgpack.packb({"t": "ev"})[:-1], msgpack.packb({"t": "ev"}) + b"\x82", b"\xc1"],
+        ids=["empty", "cut", "cut-after-a-whole-frame", "not-msgpack"],
+    )
+    def test_bytes_that_are_not_whole_frames_are_refused(self, message: bytes) -> None:
+        """Nothing of a damaged message is used, not even its whole first frame."""
+        with pytest.raises(ProtocolError):
+            frames_of(message)

@@ -10,9 +10,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 
+import msgpack
 import pytest
 
-from room.hub import QUEUE_FRAMES, Connection
+from room.hub import BATCH_BYTES, QUEUE_FRAMES, Connection
 from room.protocol import Close
 
 
@@ -63,7 +64,7 @@ async def test_a_connection_that_keeps_up_is_written_in_the_callers_turn(
     for n in range(3):
         connection.send(b"frame %d" % n)
         assert socket.written[-1] == b"frame %d" % n
-    assert connection.queue.empty() and connection.queued_bytes == 0
+    assert not connection.pending and connection.queued_bytes == 0
 
 
 async def test_frames_sent_while_the_socket_is_full_arrive_in_order_after_it(
@@ -116,3 +117,55 @@ async def test_a_client_further_behind_than_the_queue_is_closed_as_too_slow(
         connection.send(b"%d" % n)
     assert connection.close_code == (Close.TOO_SLOW, "too slow: reconnect and resume")
     await _until(lambda: socket.closed is not None)
+
+
+def _unpack(message: bytes) -> list[object]:
+    unpacker = msgpack.Unpacker(raw=False)
+    unpacker.feed(message)
+    return list(unpacker)
+
+
+async def test_a_batching_client_behind_gets_what_waits_in_one_message(
+    socket_and_connection: tuple[FillingSocket, Connection],
+) -> None:
+    """Once the socket has room again, the frames that waited go as one message, which
+    reads back as the same frames in the same order; a client caught up gets one frame
+    a message again."""
+    socket, connection = socket_and_connection
+    connection.batch = True
+    socket.open.clear()
+    connection.send(msgpack.packb({"n": 0}))  # begun at once; waits for room
+    for n in range(1, 6):
+        connection.send(msgpack.packb({"n": n}))
+    socket.open.set()
+    await _until(lambda: len(socket.written) == 2)
+    assert [_unpack(message) for message in socket.written] == [
+        [{"n": 0}],
+        [{"n": n} for n in range(1, 6)],
+    ]
+    await _until(lambda: not connection.writing)
+    connection.send(msgpack.packb({"n": 6}))
+    assert _unpack(socket.written[-1]) == [{"n": 6}]
+
+
+async def test_a_batch_stays_under_its_size_and_a_client_that_did_not_ask_gets_none(
+    socket_and_connection: tuple[FillingSocket, Connection],
+) -> None:
+    socket, connection = socket_and_connection
+    large = msgpack.packb("x" * (BATCH_BYTES // 3))
+    socket.open.clear()
+    connection.send(b"\xc0")  # waits for room
+    for _ in range(4):
+        connection.send(large)
+    socket.open.set()
+    await _until(lambda: len(socket.written) == 5)  # not batching: one frame a message
+    connection.batch = True
+    socket.open.clear()
+    connection.send(b"\xc0")
+    for _ in range(4):
+        connection.send(large)
+    socket.open.set()
+    await _until(lambda: not connection.pending and not connection.writing)
+    batched = socket.written[6:]
+    assert [len(_unpack(message)) for message in batched] == [2, 2]
+    assert all(len(message) <= BATCH_BYTES for message in batched)

@@ -101,6 +101,7 @@ async def _read(websocket: WebSocket, room: Room, connection: Connection) -> Non
                 _send_error(connection, WireError.BAD_FRAME.value, None, detail="hello once")
                 continue
             connection.lang = frame.lang or connection.lang
+            connection.batch = frame.batch
             if not await room.join(connection, frame.seq):
                 connection.shut(Close.REMOVED, "not in this session")
                 return

@@ -12,7 +12,7 @@
 //   `ping` frames (half the round trip), so countdowns follow the server's time even
 //   when the computer's clock is wrong.
 
-import { encode, decode } from "/static/vendor/msgpack/index.mjs";
+import { encode, decodeMulti } from "/static/vendor/msgpack/index.mjs";
 import { emptyState, evolve, visibleState } from "./fold.js";
 
 // Close codes after which reconnecting cannot help (docs/protocol.md, "Close codes").
@@ -123,17 +123,21 @@ export class RoomConnection {
     this.socket = socket;
     this.live = false;
     socket.addEventListener("open", () => {
-      this.write({ t: "hello", seq: this.seq, lang: this.lang });
+      // batch: when this page falls behind, the server may join the frames waiting for
+      // it into one message, read back to back below.
+      this.write({ t: "hello", seq: this.seq, lang: this.lang, batch: true });
     });
     socket.addEventListener("message", (message) => {
       if (socket !== this.socket || !(message.data instanceof ArrayBuffer)) return;
-      let frame;
+      let frames;
       try {
-        frame = decode(new Uint8Array(message.data));
+        frames = Array.from(decodeMulti(new Uint8Array(message.data)));
       } catch {
-        return;
+        return; // a damaged message: none of it is used
       }
-      if (frame && typeof frame === "object") this.receive(frame);
+      for (const frame of frames) {
+        if (frame && typeof frame === "object") this.receive(frame);
+      }
     });
     socket.addEventListener("close", (event) => {
       if (socket !== this.socket) return;

@@ -10,6 +10,7 @@ import pytest
 import websockets
 from websockets.exceptions import ConnectionClosed
 
+from room.client import frames_of
 from tests.integration.people import Cast, command, pack, receive, receive_news, seat
 from tests.running import ServerProcess
 
@@ -226,3 +227,18 @@ async def test_commands_wait_for_the_hello(server: ServerProcess) -> None:
         await ws.send(pack({"t": "hello", "seq": 0}))
         answer = await asyncio.wait_for(command(ws, "late", GO_TO_EXPOSE), 10)
         assert answer["t"] == "ack"
+
+
+async def test_a_hello_asking_batches_in_a_wrong_form_is_refused(server: ServerProcess) -> None:
+    """`batch` is true or false; anything else is a bad frame, and the hello can be
+    said again, properly, on the same socket: then what waits for the client comes
+    joined in one message."""
+    cast = await seat(server)
+    async with websockets.connect(cast.socket_url, additional_headers=cast.auth("nadia")) as ws:
+        await ws.send(pack({"t": "hello", "seq": 0, "batch": "yes"}))
+        refused = await receive(ws)
+        assert (refused["t"], refused["code"]) == ("error", "bad_frame")
+        await ws.send(pack({"t": "hello", "seq": 0, "batch": True}))
+        # What waited for it at join (snapshot, ready, can) comes as one message.
+        joined = frames_of(await asyncio.wait_for(ws.recv(), 10))
+        assert [frame["t"] for frame in joined] == ["snapshot", "ready", "can"]
