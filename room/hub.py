@@ -42,6 +42,7 @@ log = logging.getLogger("room.hub")
 
 QUEUE_FRAMES = 4096  # a connection further behind than this is closed, not buffered
 QUEUE_BYTES = 16 * 1024 * 1024  # …or holding more than this, whichever comes first
+STALLED_SECONDS = 15.0  # …or taking no byte for this long while frames wait for it
 BATCH_BYTES = 256 * 1024  # at most this much joined in one message for a batching client
 RECENT_EVENTS = 2048  # kept encoded in memory for replays after short drops
 REPLAY_LIMIT = 2000  # a client further behind than this gets a snapshot instead…
@@ -124,6 +125,9 @@ class Connection:
     blocked_writer: asyncio.Task[None] | None = None
     # The writer holds frames it has not finished sending: later ones queue behind them.
     writing: bool = False
+    # When a send last had to wait for room in the socket and has not finished since
+    # (monotonic seconds), or None: how long the client has taken nothing.
+    stalled_since: float | None = None
 
     def send(self, frame: bytes) -> None:
         """Write ``frame`` now if nothing is ahead of it, else queue it without waiting;
@@ -133,7 +137,11 @@ class Connection:
         if not self.writing and not self.pending and self._write_now(frame):
             return
         behind = self.queued_bytes - self.catch_up_bytes + len(frame)
-        if len(self.pending) >= QUEUE_FRAMES or behind > QUEUE_BYTES:
+        stalled = self.stalled_since is not None and (
+            time.monotonic() - self.stalled_since > STALLED_SECONDS
+        )
+        if len(self.pending) >= QUEUE_FRAMES or behind > QUEUE_BYTES or stalled:
+            # A frozen laptop, a dead link: it resumes from its seq when it reads again.
             self.shut(protocol.Close.TOO_SLOW, "too slow: reconnect and resume")
             return
         self._queue(frame)
@@ -155,6 +163,7 @@ class Connection:
         except Exception:
             sending.close()
             return False
+        self.stalled_since = time.monotonic()
         self._queue(_Unfinished(sending, waiting_on, len(frame)))
         return True
 
@@ -222,7 +231,11 @@ class Connection:
                     if isinstance(message, _Unfinished):
                         await message.finish()
                     else:
-                        await self.socket.send_bytes(message)
+                        sending = self.socket.send_bytes(message)
+                        if self.stalled_since is None:
+                            self.stalled_since = time.monotonic()
+                        await sending
+                    self.stalled_since = None
                 finally:
                     self.blocked_writer = None
                     self.writing = False

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Callable
 import msgpack
 import pytest
 
-from room.hub import BATCH_BYTES, QUEUE_FRAMES, Connection
+from room.hub import BATCH_BYTES, QUEUE_FRAMES, STALLED_SECONDS, Connection
 from room.protocol import Close
 
 
@@ -169,3 +169,28 @@ async def test_a_batch_stays_under_its_size_and_a_client_that_did_not_ask_gets_n
     batched = socket.written[6:]
     assert [len(_unpack(message)) for message in batched] == [2, 2]
     assert all(len(message) <= BATCH_BYTES for message in batched)
+
+
+async def test_a_client_that_takes_nothing_for_too_long_is_closed_at_the_next_frame(
+    socket_and_connection: tuple[FillingSocket, Connection],
+) -> None:
+    """A frozen laptop holds little in the queue at a session's pace, so the frame
+    bound would take minutes: past STALLED_SECONDS without taking a byte, it is closed
+    as too slow. A client that takes its frames again is not."""
+    socket, connection = socket_and_connection
+    socket.open.clear()
+    connection.send(b"waits")
+    assert connection.stalled_since is not None
+    connection.send(b"queued")
+    assert connection.close_code is None
+    socket.open.set()
+    await _until(lambda: len(socket.written) == 2 and not connection.writing)
+    assert connection.stalled_since is None  # it took its frames: the clock starts over
+
+    socket.open.clear()
+    connection.send(b"waits again")
+    assert connection.stalled_since is not None
+    connection.stalled_since -= STALLED_SECONDS + 1  # as if that long had passed
+    connection.send(b"one more")
+    assert connection.close_code == (Close.TOO_SLOW, "too slow: reconnect and resume")
+    await _until(lambda: socket.closed is not None)
