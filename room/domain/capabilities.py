@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from room.domain.decide import GUARDED_TYPES, TOKEN_TAKEOVER_SECONDS, Move, check_move
+from room.domain.decide import (
+    GUARDED_TYPES,
+    TOKEN_TAKEOVER_SECONDS,
+    TYPES_FOR_ROLE,
+    Move,
+    check_move,
+)
 from room.domain.errors import DomainError
 from room.domain.roles import Kind, Role
 from room.domain.state import State
@@ -18,13 +24,16 @@ _TARGETED = ("post", "edit", "withdraw")
 
 
 def candidate_moves(state: State, actor: str) -> list[Move]:
-    """Every move worth asking about: each command type, each kind the current step lets
-    the author post, each target. The step's table is the post guard's first test, so
-    leaving out the kinds it refuses changes no answer — only the time: this runs for
-    every connected participant after every event."""
-    moves: list[Move] = [(kind,) for kind in GUARDED_TYPES if kind not in _TARGETED]
+    """Every move worth asking about: each command type the actor's role may issue,
+    each kind the current step lets the author post, each target. The role and step
+    tables are the guards' first tests, so leaving out what they refuse changes no
+    answer — only the time: this runs for every connected participant after every
+    event."""
+    role = state.role_of(actor)
+    types = GUARDED_TYPES if role is None else TYPES_FOR_ROLE[role]  # None: the server
+    moves: list[Move] = [(kind,) for kind in types if kind not in _TARGETED]
     moves += [("post", kind.value) for kind in _postable(state, actor)]
-    if state.role_of(actor) is Role.FACILITATOR:
+    if role is Role.FACILITATOR:
         for participant in state.participants.values():
             if state.role_of(participant.id) in (Role.MEMBER, Role.NARRATOR):
                 kinds = _postable(state, participant.id)

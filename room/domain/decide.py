@@ -639,3 +639,30 @@ _RULES: dict[type[Command], Callable[[State, str, Any, float], list[ev.Event]]] 
 }
 
 GUARDED_TYPES = tuple(_GUARDS)
+
+# Who may ever issue each type: the first test of its guard (the server's own types,
+# connect and disconnect, no participant). "What may I do" asks the guards only about
+# these, as the property test checks (allowed says yes exactly when decide accepts).
+_EVERY_ROLE = frozenset({Role.FACILITATOR, Role.NARRATOR, Role.MEMBER})
+_SPEAKERS = frozenset({Role.NARRATOR, Role.MEMBER})
+_ROLES_OF_TYPE: dict[str, frozenset[Role]] = {
+    cmd.Connect.type: frozenset(),
+    cmd.Disconnect.type: frozenset(),
+    cmd.Rename.type: _EVERY_ROLE,
+    cmd.RaiseHand.type: _SPEAKERS,
+    cmd.LowerHand.type: _SPEAKERS,
+    cmd.PassTurn.type: _SPEAKERS,
+    cmd.WriteSituation.type: frozenset({Role.NARRATOR}),
+    cmd.WelcomeProposal.type: frozenset({Role.NARRATOR}),
+    cmd.Post.type: _EVERY_ROLE,
+    cmd.Edit.type: _EVERY_ROLE,
+    cmd.Withdraw.type: _EVERY_ROLE,
+}
+TYPES_FOR_ROLE: dict[Role, tuple[str, ...]] = {
+    role: tuple(
+        kind
+        for kind in GUARDED_TYPES
+        if role in _ROLES_OF_TYPE.get(kind, frozenset({Role.FACILITATOR}))
+    )
+    for role in Role
+}

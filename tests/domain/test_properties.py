@@ -44,11 +44,12 @@ from room.domain import (
 )
 from room.domain import commands as c
 from room.domain import events as ev
-from room.domain.decide import TOKEN_TAKEOVER_SECONDS, Move
+from room.domain.decide import GUARDED_TYPES, TOKEN_TAKEOVER_SECONDS, Move, check_move
 from room.domain.roles import Kind, Role, Welcome, body_fields
 from room.domain.templates import Template
 
 T = TypeVar("T")
+TARGETED = ("post", "edit", "withdraw")  # moves that name a kind or a contribution
 
 # --- the cast -----------------------------------------------------------------------------
 
@@ -853,7 +854,31 @@ class Session(RuleBasedStateMachine):
         assert fold(self.events) == self.state, "folding the log differs from evolving it"
         plain = self.plain_state()
         assert from_plain(State, plain) == self.state, "state does not survive plain data"
+        self.check_allowed_prunes_only_refusals()
         self.checked = self.state
+
+    def check_allowed_prunes_only_refusals(self) -> None:
+        """``allowed`` asks the guards only about what the actor's role and the current
+        step may ever do, and only about contributions the actor may change: it gives
+        the same answer as asking every guard about every conceivable move."""
+        if not self.state.created:
+            return
+        kinds = [("post", kind.value) for kind in Kind]
+        people = list(self.state.participants)
+        every: list[Move] = [(kind,) for kind in GUARDED_TYPES if kind not in TARGETED]
+        every += kinds + [(*move, person) for move in kinds for person in people]
+        every += [(kind, x) for x in self.state.contributions for kind in ("edit", "withdraw")]
+        for actor in (*people, SYSTEM):
+            expected = set()
+            for move in every:
+                try:
+                    check_move(self.state, actor, move, self.now)
+                except DomainError:
+                    continue
+                expected.add(move)
+            if self.state.role_of(actor) is Role.OBSERVER:
+                expected = set()  # allowed's shortcut: observers only watch
+            assert allowed(self.state, actor, self.now) == expected, actor
 
     def teardown(self) -> None:
         """Checked once per session, being slow: folding the log twice gives equal states,
