@@ -43,6 +43,7 @@ log = logging.getLogger("room.hub")
 QUEUE_FRAMES = 4096  # a connection further behind than this is closed, not buffered
 QUEUE_BYTES = 16 * 1024 * 1024  # …or holding more than this, whichever comes first
 STALLED_SECONDS = 15.0  # …or taking no byte for this long while frames wait for it
+CLOSE_SECONDS = 5.0  # for our close frame to go out once the handler is done reading
 BATCH_BYTES = 256 * 1024  # at most this much joined in one message for a batching client
 RECENT_EVENTS = 2048  # kept encoded in memory for replays after short drops
 REPLAY_LIMIT = 2000  # a client further behind than this gets a snapshot instead…
@@ -110,8 +111,6 @@ class Connection:
     # Frames (or a send begun at once) waiting for this connection's writer, oldest
     # first; bounded, so memory is too.
     pending: deque[bytes | _Unfinished] = field(default_factory=deque)
-    # Set when something is pending or the connection is closing: wakes the writer.
-    wake: asyncio.Event = field(default_factory=asyncio.Event)
     # Bytes pending, for the byte bound.
     queued_bytes: int = 0
     # Of those, the snapshot or replay queued at join: first out, and not held against
@@ -121,20 +120,26 @@ class Connection:
     closing: bool = False
     # Why the server closed it, if it did: a close code and a reason.
     close_code: tuple[int, str] | None = None
-    # The writer task while it waits on a send, so that closing need not wait behind it.
-    blocked_writer: asyncio.Task[None] | None = None
-    # The writer holds frames it has not finished sending: later ones queue behind them.
-    writing: bool = False
+    # The task sending what is pending, while there is any (or closing the socket); a
+    # connection that keeps up has none, so an idle one costs no task.
+    writer: asyncio.Task[None] | None = None
+    # The writer is waiting on a send (cancelling it there loses no half frame).
+    in_send: bool = False
     # When a send last had to wait for room in the socket and has not finished since
     # (monotonic seconds), or None: how long the client has taken nothing.
     stalled_since: float | None = None
+
+    @property
+    def writing(self) -> bool:
+        """Frames are on their way: a new one goes behind them."""
+        return self.writer is not None
 
     def send(self, frame: bytes) -> None:
         """Write ``frame`` now if nothing is ahead of it, else queue it without waiting;
         a full queue means the client is too slow."""
         if self.closing:
             return
-        if not self.writing and not self.pending and self._write_now(frame):
+        if self.writer is None and self._write_now(frame):
             return
         behind = self.queued_bytes - self.catch_up_bytes + len(frame)
         stalled = self.stalled_since is not None and (
@@ -149,12 +154,16 @@ class Connection:
     def _queue(self, item: bytes | _Unfinished) -> None:
         self.pending.append(item)
         self.queued_bytes += item.size if isinstance(item, _Unfinished) else len(item)
-        self.wake.set()
+        self._start_writer()
+
+    def _start_writer(self) -> None:
+        if self.writer is None:
+            self.writer = asyncio.get_running_loop().create_task(self._write())
 
     def _write_now(self, frame: bytes) -> bool:
         """Run the socket's send until it first waits. True if the frame is written or
         handed to the writer to finish; False if the send failed at once (the writer
-        then tries it again and meets the same error, ending the connection as usual)."""
+        then tries it again and meets the same error, ending the connection)."""
         sending = self.socket.send_bytes(frame)
         try:
             waiting_on = sending.send(None)
@@ -174,22 +183,40 @@ class Connection:
             self.catch_up_bytes += len(frame)
 
     def shut(self, code: int, reason: str) -> None:
-        """Ask the writer to close the socket with ``code`` once it is free."""
+        """Close the socket with ``code``, after the send under way if it can finish."""
         if self.closing:
             return
         self.closing = True
         self.close_code = (code, reason)
         # Drop what was queued: the client resumes from its last seq anyway.
+        self._drop_pending()
+        if self.writer is None:
+            self._start_writer()  # to close the socket
+        elif self.in_send:
+            # A client that stopped reading keeps the writer waiting for room in its TCP
+            # buffer; the server waits before writing, so cancelling loses no half frame.
+            self.writer.cancel()
+
+    def _drop_pending(self) -> None:
         for item in self.pending:
             if isinstance(item, _Unfinished):
                 item.sending.close()
         self.pending.clear()
         self.queued_bytes = self.catch_up_bytes = 0
-        self.wake.set()
-        if self.blocked_writer is not None:
-            # A client that stopped reading keeps the writer waiting for room in its TCP
-            # buffer; the server waits before writing, so cancelling loses no half frame.
-            self.blocked_writer.cancel()
+
+    async def stop(self) -> None:
+        """The socket's handler is ending: nothing more is sent; a close we asked for
+        is given a moment to go out, anything else the writer was doing is dropped."""
+        self.closing = True
+        self._drop_pending()
+        writer = self.writer
+        if writer is None:
+            return
+        if self.close_code is not None:
+            await asyncio.wait({writer}, timeout=CLOSE_SECONDS)
+        writer.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await writer
 
     def _next_message(self) -> bytes | _Unfinished:
         """The oldest pending item; for a batching client, with the frames behind it
@@ -207,45 +234,45 @@ class Connection:
             size += len(following)
         return frames[0] if len(frames) == 1 else b"".join(frames)
 
-    async def write(self) -> None:
-        """The connection's writer: drains what is pending, then closes if asked to.
+    async def _write(self) -> None:
+        """Send what is pending, then end (or close the socket, if asked to).
 
         The close frame itself waits for room in the socket: it reaches a slow client
         once it reads again; a client that never does is dropped by the ping timeout.
         """
         try:
-            while True:
-                if not self.pending and not self.closing:
-                    self.wake.clear()
-                    await self.wake.wait()
-                    continue
-                if self.closing:
-                    break
+            while self.pending and not self.closing:
                 message = self._next_message()
                 size = message.size if isinstance(message, _Unfinished) else len(message)
                 self.queued_bytes -= size
                 self.catch_up_bytes = max(0, self.catch_up_bytes - size)
-                self.writing = True
-                self.blocked_writer = asyncio.current_task()
-                try:
-                    if isinstance(message, _Unfinished):
-                        await message.finish()
-                    else:
-                        sending = self.socket.send_bytes(message)
-                        if self.stalled_since is None:
-                            self.stalled_since = time.monotonic()
-                        await sending
-                    self.stalled_since = None
-                finally:
-                    self.blocked_writer = None
-                    self.writing = False
+                self.in_send = True
+                if isinstance(message, _Unfinished):
+                    await message.finish()
+                else:
+                    sending = self.socket.send_bytes(message)
+                    if self.stalled_since is None:
+                        self.stalled_since = time.monotonic()
+                    await sending
+                self.in_send = False
+                self.stalled_since = None
         except asyncio.CancelledError:
             if not self.closing:
                 raise
+        except Exception as error:
+            # The client went away mid-send, or a bug of ours: the reader ends the
+            # connection either way; 1011 tells a client still there to come back.
+            log.warning("send to %s failed: %r", self.participant, error)
+            self.closing = True
+            self._drop_pending()
+            if self.close_code is None:
+                self.close_code = (1011, "send failed")
+        finally:
+            self.writer = None
+            self.in_send = False
         if self.close_code is not None:
-            code, reason = self.close_code
             with contextlib.suppress(Exception):
-                await self.socket.close(code, reason)
+                await self.socket.close(*self.close_code)
 
 
 @dataclass(frozen=True, slots=True)

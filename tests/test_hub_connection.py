@@ -41,10 +41,8 @@ class FillingSocket:
 async def socket_and_connection() -> AsyncIterator[tuple[FillingSocket, Connection]]:
     socket = FillingSocket()
     connection = Connection(socket, "p1", "fr")
-    writer = asyncio.create_task(connection.write())
     yield socket, connection
-    writer.cancel()
-    await asyncio.gather(writer, return_exceptions=True)
+    await connection.stop()
 
 
 async def _until(condition: Callable[[], bool], *, turns: int = 100) -> None:

@@ -4,7 +4,6 @@ the room."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 
@@ -46,23 +45,20 @@ async def session_socket(websocket: WebSocket) -> None:
     if not await services.has_accepted(caller):
         return await _refuse(websocket, lang, Close.CHARTER_REQUIRED, "charter_required")
 
+    # This task reads; the connection sends in the caller's turn, with a writer task of
+    # its own only while frames wait (room.hub.Connection).
     connection = Connection(websocket, caller.participant, lang)
-    writer = asyncio.create_task(connection.write())
-    reader = asyncio.create_task(_read(websocket, room, connection))
     crashed = False
     try:
-        done, _ = await asyncio.wait({reader, writer}, return_when=asyncio.FIRST_COMPLETED)
-        crashed = any(not task.cancelled() and task.exception() is not None for task in done)
-        for task in done:
-            if crashed and not task.cancelled() and task.exception() is not None:
-                log.error("session socket failed", exc_info=task.exception())
+        await _read(websocket, room, connection)
+    except Exception:
+        crashed = True
+        log.exception("session socket failed")
     finally:
-        for task in (reader, writer):
-            task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await asyncio.gather(reader, writer, return_exceptions=True)
+        closed_by_us = connection.close_code is not None
+        await connection.stop()
         await room.leave(connection)
-        if connection.close_code is None:
+        if not closed_by_us:
             # A bug of ours is not the client's cue to stop: 1011 tells it to come back.
             with contextlib.suppress(Exception):
                 await websocket.close(1011 if crashed else 1000)
