@@ -18,7 +18,7 @@ import logging
 import time
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import msgpack
@@ -92,7 +92,7 @@ class _Unfinished:
             self.sending.close()  # unwinds a send abandoned by a cancelled writer
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Connection:
     """One live WebSocket of one participant.
 
@@ -109,8 +109,8 @@ class Connection:
     # The client reads several frames, back to back, from one message (hello's `batch`).
     batch: bool = False
     # Frames (or a send begun at once) waiting for this connection's writer, oldest
-    # first; bounded, so memory is too.
-    pending: deque[bytes | _Unfinished] = field(default_factory=deque)
+    # first; bounded, so memory is too. Made on first need: most connections never wait.
+    pending: deque[bytes | _Unfinished] | None = None
     # Bytes pending, for the byte bound.
     queued_bytes: int = 0
     # Of those, the snapshot or replay queued at join: first out, and not held against
@@ -145,13 +145,16 @@ class Connection:
         stalled = self.stalled_since is not None and (
             time.monotonic() - self.stalled_since > STALLED_SECONDS
         )
-        if len(self.pending) >= QUEUE_FRAMES or behind > QUEUE_BYTES or stalled:
+        waiting = len(self.pending) if self.pending is not None else 0
+        if waiting >= QUEUE_FRAMES or behind > QUEUE_BYTES or stalled:
             # A frozen laptop, a dead link: it resumes from its seq when it reads again.
             self.shut(protocol.Close.TOO_SLOW, "too slow: reconnect and resume")
             return
         self._queue(frame)
 
     def _queue(self, item: bytes | _Unfinished) -> None:
+        if self.pending is None:
+            self.pending = deque()
         self.pending.append(item)
         self.queued_bytes += item.size if isinstance(item, _Unfinished) else len(item)
         self._start_writer()
@@ -198,10 +201,10 @@ class Connection:
             self.writer.cancel()
 
     def _drop_pending(self) -> None:
-        for item in self.pending:
+        for item in self.pending or ():
             if isinstance(item, _Unfinished):
                 item.sending.close()
-        self.pending.clear()
+        self.pending = None
         self.queued_bytes = self.catch_up_bytes = 0
 
     async def stop(self) -> None:
@@ -221,15 +224,17 @@ class Connection:
     def _next_message(self) -> bytes | _Unfinished:
         """The oldest pending item; for a batching client, with the frames behind it
         joined into one message (msgpack objects read back to back)."""
-        item = self.pending.popleft()
+        pending = self.pending
+        assert pending  # the writer asks only while something is pending
+        item = pending.popleft()
         if isinstance(item, _Unfinished) or not self.batch:
             return item
         frames, size = [item], len(item)
-        while self.pending and size < BATCH_BYTES:
-            following = self.pending[0]
+        while pending and size < BATCH_BYTES:
+            following = pending[0]
             if isinstance(following, _Unfinished) or size + len(following) > BATCH_BYTES:
                 break
-            self.pending.popleft()
+            pending.popleft()
             frames.append(following)
             size += len(following)
         return frames[0] if len(frames) == 1 else b"".join(frames)
@@ -270,6 +275,8 @@ class Connection:
         finally:
             self.writer = None
             self.in_send = False
+            if not self.pending:
+                self.pending = None  # an idle connection holds no queue
         if self.close_code is not None:
             with contextlib.suppress(Exception):
                 await self.socket.close(*self.close_code)
