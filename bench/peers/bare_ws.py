@@ -1,8 +1,10 @@
 """The Python ceiling: a bare ``websockets`` relay, no storage, no validation, no framework.
 
-Every binary message a client sends goes, as is, to every connected client (the sender
-too), with ``websockets.broadcast``: one write per connection, no queue, no await, no
-decoding. A text frame is dropped. Nothing is stored, so nothing can be replayed.
+A client names its room in its URL's query string (``ws://HOST:PORT/?room=s3``; "bench"
+when none is named); every binary message it sends goes, as is, to every client of that
+room (the sender too), with ``websockets.broadcast``: one write per connection, no queue,
+no await, no decoding. A text frame is dropped. Nothing is stored, so nothing can be
+replayed. One process only: it has no way to share rooms with another.
 
     python -m bench.peers.bare_ws --port 8765
 """
@@ -14,21 +16,32 @@ import asyncio
 import contextlib
 import signal
 import sys
+from urllib.parse import parse_qs, urlsplit
 
 from websockets import broadcast
 from websockets.asyncio.server import ServerConnection, serve
 
-connections: set[ServerConnection] = set()  # every open connection, for the broadcast
+DEFAULT_ROOM = "bench"
+rooms: dict[str, set[ServerConnection]] = {}  # room -> its open connections
+
+
+def room_of(ws: ServerConnection) -> str:
+    path = ws.request.path if ws.request is not None else "/"
+    return parse_qs(urlsplit(path).query).get("room", [DEFAULT_ROOM])[0]
 
 
 async def relay(ws: ServerConnection) -> None:
-    connections.add(ws)
+    name = room_of(ws)
+    room = rooms.setdefault(name, set())
+    room.add(ws)
     try:
         async for message in ws:
             if isinstance(message, bytes):
-                broadcast(connections, message)
+                broadcast(room, message)
     finally:
-        connections.discard(ws)
+        room.discard(ws)
+        if not room:
+            rooms.pop(name, None)
 
 
 async def main_async(host: str, port: int) -> None:
