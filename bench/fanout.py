@@ -7,8 +7,8 @@ round-robin. Each server runs as its own process, one after the other, on a free
 
 - ``ours``: ``python -m room serve --db <fresh tmp file>`` (the embedded SQLite store);
   clients are ``room.client.RoomClient``s; the members post ``Post(kind=question)`` in
-  the questions phase. ``ours@NAME`` (e.g. ``ours@granian``) is the same with
-  ``room serve --server NAME``: another ASGI server, compared as ``ours@NAME/ours``.
+  the questions phase. ``ours@granian`` and ``ours@hypercorn`` are the same app under
+  another ASGI server, by that server's own command, compared as ``ours@NAME/ours``.
 - ``sio``: ``python -m bench.peers.sio`` (python-socketio ASGI on uvicorn, msgpack);
   clients speak Engine.IO 4 / Socket.IO over a raw WebSocket, WebSocket transport only.
 - ``bare``: ``python -m bench.peers.bare_ws`` (a ``websockets`` relay, the Python ceiling).
@@ -115,13 +115,28 @@ def family(name: str) -> str:
 
 
 def variant(name: str) -> str | None:
-    """The ASGI server of an "ours@NAME" entry, for `room serve --server NAME`."""
+    """The ASGI server of an "ours@NAME" entry (one of OTHER_SERVERS)."""
     return name.partition("@")[2] or None
 
 
 def valid_variant(name: str) -> bool:
-    server = variant(name)
-    return family(name) == "ours" and server is not None and server.isidentifier()
+    return family(name) == "ours" and variant(name) in OTHER_SERVERS
+
+
+# Our app under another ASGI server (``ours@granian``, ``ours@hypercorn``), with what it
+# has of `room serve`'s settings (docs/performance.md says what each lacks); `room serve`
+# itself stays on uvicorn, the more robust (ibid.). They come with the bench extra.
+OTHER_SERVERS = {
+    "granian": [
+        *("-m", "granian", "--interface", "asgi", "--factory", "--loop", "uvloop"),
+        *("--backpressure", "65536", "--host", "{host}", "--port", "{port}"),
+        "room.app:create_app",
+    ],
+    "hypercorn": [
+        *("-m", "hypercorn", "--worker-class", "uvloop", "--bind", "{host}:{port}"),
+        *("--websocket-ping-interval", "10", "room.app:create_app()"),
+    ],
+}
 
 
 def command_for(
@@ -129,10 +144,13 @@ def command_for(
 ) -> list[str]:
     if family(name) == "ours":
         db = str(directory / "bench.db")  # unused on Redis: REDIS_URL names the store
+        server = variant(name)
+        if server:
+            # The same app, under another server's own command; ROOM_DB names its file.
+            address = {"host": HOST, "port": str(port)}
+            return [sys.executable, *(part.format(**address) for part in OTHER_SERVERS[server])]
         command = [sys.executable, "-m", "room", "serve", "--host", HOST, "--port", str(port)]
         command += ["--db", db]
-        if variant(name):
-            command += ["--server", str(variant(name))]
         return command
     module = {"sio": "bench.peers.sio", "bare": "bench.peers.bare_ws"}[name]
     command = [sys.executable, "-m", module, "--host", HOST, "--port", str(port)]
@@ -141,12 +159,20 @@ def command_for(
     return command
 
 
-def environment_for(name: str, redis_url: str | None) -> dict[str, str] | None:
+def environment_for(
+    name: str, redis_url: str | None, directory: Path | None = None
+) -> dict[str, str] | None:
     """Ours reads its store from the environment (docs/deploy.md): REDIS_URL, and the
-    one SECRET_KEY every worker must share. The peers take their options as arguments."""
-    if redis_url is None or family(name) != "ours":
+    one SECRET_KEY every worker must share; under another server, ROOM_DB too (which
+    `room serve --db` sets). The peers take their options as arguments."""
+    if family(name) != "ours" or (redis_url is None and not variant(name)):
         return None
-    return {**os.environ, "REDIS_URL": redis_url, "SECRET_KEY": SHARED_SECRET_KEY}
+    environment = dict(os.environ)
+    if directory is not None:
+        environment["ROOM_DB"] = str(directory / "bench.db")
+    if redis_url is not None:
+        environment |= {"REDIS_URL": redis_url, "SECRET_KEY": SHARED_SECRET_KEY}
+    return environment
 
 
 @contextlib.contextmanager
@@ -162,7 +188,7 @@ def running(
             command_for(name, port, directory, redis_url=redis_url),
             stdout=output,
             stderr=subprocess.STDOUT,
-            env=environment_for(name, redis_url),
+            env=environment_for(name, redis_url, directory),
         )
         try:
             wait_listening(process, port, log_path)
@@ -1125,7 +1151,7 @@ def check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     if not args.servers or not all(s in SERVERS or valid_variant(s) for s in args.servers):
         parser.error(
             f"--servers: a comma-separated subset of {','.join(SERVERS)}, "
-            "and ours@NAME for ours on another ASGI server (room serve --server NAME)"
+            f"and ours@NAME for ours on another ASGI server ({', '.join(OTHER_SERVERS)})"
         )
     if args.backend == "redis" and set(args.servers) & set(NO_REDIS_PAIRING):
         parser.error(f"--backend redis: {','.join(NO_REDIS_PAIRING)} has no Redis pairing")
