@@ -472,6 +472,11 @@ class Session(RuleBasedStateMachine):
             self.attempt(holder, data.draw(args.command(c.PassToken.type)))
             return
         others = [x for x in facilitators(self.state) if x != holder]
+        if others and data.draw(st.booleans()):
+            # The holder's laptop died and the take-over window has passed: the case the
+            # take-over exists for, made sure of rather than left to the dice.
+            self.attempt(SYSTEM, c.Disconnect(participant=holder))
+            self.now += TOKEN_TAKEOVER_SECONDS + 1
         self.attempt(data.draw(mostly(others, [holder, NARRATOR, OBSERVER])), c.TakeToken())
 
     @rule(data=st.data())
