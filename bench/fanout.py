@@ -653,14 +653,24 @@ async def load(spec: dict[str, Any], conn: Connection) -> dict[str, Any]:
 
 def worker(spec: dict[str, Any], conn: Connection) -> None:
     """A load process's entry point (spawned)."""
+    run_load(load, spec, conn)
+
+
+def run_load(
+    load_fn: Callable[[dict[str, Any], Connection], Awaitable[Any]],
+    spec: dict[str, Any],
+    conn: Connection,
+) -> None:
+    """Run a load process's coroutine on uvloop (as the servers; the clients read
+    faster) and send its result, or its traceback, to the main process."""
     try:
-        import uvloop  # as the servers use; the clients read faster
+        import uvloop
     except ImportError:
         runner: Callable[[Any], Any] = asyncio.run
     else:
         runner = uvloop.run
     try:
-        conn.send(("done", runner(load(spec, conn))))
+        conn.send(("done", runner(load_fn(spec, conn))))
     except BaseException:
         conn.send(("error", traceback.format_exc()))
 

@@ -47,12 +47,10 @@ import os
 import platform
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import traceback
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -63,22 +61,19 @@ import msgpack
 from bench.fanout import (
     BENCH_LAG_LIMIT_MS,
     CONCURRENT_SETUP,
-    REDIS_WORKERS,
     SETUP_SECONDS,
-    STOP_SECONDS,
-    Deployment,
     Fleet,
     deployed,
     invitations,
     median_of,
     open_ours,
     redis_running,
+    run_load,
     spread,
     total_cpu_seconds,
     total_peak_rss_mib,
-    wait_listening,
 )
-from bench.smoke import HOST, free_port, loop_lag, percentile, question
+from bench.smoke import HOST, loop_lag, percentile, question
 
 RESULTS = Path(__file__).parent / "results"
 SERVERS = ("ours", "sio", "bare")
@@ -103,50 +98,6 @@ Closer = Callable[[], Awaitable[None]]
 
 
 # --- the servers -----------------------------------------------------------------------------
-
-PEER_MODULES = {"sio": "bench.peers.sio", "bare": "bench.peers.bare_ws"}
-
-
-@contextlib.contextmanager
-def deployment(name: str, directory: Path, redis: Any) -> Iterator[Deployment]:
-    """Ours as bench.fanout deploys it; the peers with rooms, in the same shape: one
-    process, or REDIS_WORKERS workers sharing ``redis`` (flushed first)."""
-    if name == "ours":
-        with deployed(name, directory, redis) as served:
-            yield served
-        return
-    if redis is not None:
-        redis.flush()
-    with contextlib.ExitStack() as workers:
-        ports, processes = [], []
-        for index in range(REDIS_WORKERS if redis is not None else 1):
-            place = directory / f"worker-{index}"
-            place.mkdir()
-            ports.append(free_port())
-            command = [sys.executable, "-m", PEER_MODULES[name], "--host", HOST]
-            command += ["--port", str(ports[-1])]
-            command += ["--redis", redis.url] if redis is not None else []
-            processes.append(workers.enter_context(started(command, ports[-1], place)))
-        yield Deployment(ports, processes, redis)
-
-
-@contextlib.contextmanager
-def started(command: list[str], port: int, directory: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """bench.fanout's ``running`` for a command of our own (it knows its peers only)."""
-    log_path = directory / "server.log"
-    with log_path.open("wb") as output:
-        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
-        try:
-            wait_listening(process, port, log_path)
-            yield process
-        finally:
-            process.terminate()
-            try:
-                process.wait(STOP_SECONDS)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
 
 # --- the sessions, set up by the main process ------------------------------------------------
 
@@ -384,16 +335,7 @@ async def load(spec: dict[str, Any], conn: Connection) -> dict[str, Any]:
 
 def worker(spec: dict[str, Any], conn: Connection) -> None:
     """A load process's entry point (spawned)."""
-    try:
-        import uvloop  # as the servers use; the clients read faster
-    except ImportError:
-        runner: Callable[[Any], Any] = asyncio.run
-    else:
-        runner = uvloop.run
-    try:
-        conn.send(("done", runner(load(spec, conn))))
-    except BaseException:
-        conn.send(("error", traceback.format_exc()))
+    run_load(load, spec, conn)
 
 
 # --- one measurement -------------------------------------------------------------------------
@@ -417,7 +359,7 @@ def measure(
 ) -> dict[str, Any]:
     """One fresh server (or pair of workers), ``sessions`` groups posting for the window."""
     context = multiprocessing.get_context("spawn")
-    with deployment(name, directory, redis) as served:
+    with deployed(name, directory, redis) as served:
         setup_started = time.monotonic()
         specs = load_specs(name, sessions, served.ports, args, seed)
         pipes, processes = [], []
