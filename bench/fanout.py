@@ -507,6 +507,34 @@ async def open_ours_raw(fleet: Fleet) -> None:
     fleet.senders.extend(sender(m) for m in members)
 
 
+async def socketio_handshake(ws: Any) -> None:
+    """Engine.IO's open packet, then Socket.IO's CONNECT to "/" and its answer."""
+    opening = await ws.recv()  # 0{"sid": …}
+    if not isinstance(opening, str) or not opening.startswith("0"):
+        raise RuntimeError(f"expected an Engine.IO open packet, got {opening!r}")
+    await ws.send(msgpack.packb({"type": 0, "nsp": "/", "data": None}))
+    answer = msgpack.unpackb(await ws.recv())
+    if answer.get("type") != 0:
+        raise RuntimeError(f"expected a Socket.IO connect, got {answer!r}")
+
+
+async def read_peer(ws: Any, socketio: bool, on_arrival: Callable[[int], None]) -> None:
+    """Read a peer's messages until the socket ends, noting each post's number (and
+    answering Engine.IO's pings)."""
+    with contextlib.suppress(Exception):
+        async for message in ws:
+            if isinstance(message, str):
+                if message == "2":  # Engine.IO ping
+                    await ws.send("3")
+                continue
+            frame = msgpack.unpackb(message)
+            if socketio:
+                if frame.get("type") != 2:
+                    continue
+                frame = frame["data"][1]
+            on_arrival(frame["n"])
+
+
 async def open_raw(fleet: Fleet, *, socketio: bool) -> None:
     """Raw clients for the peers: a WebSocket each, decoding msgpack, nothing more."""
     from websockets.asyncio.client import ClientConnection, connect
@@ -523,28 +551,11 @@ async def open_raw(fleet: Fleet, *, socketio: bool) -> None:
                 url, compression=None, max_size=None, proxy=None, open_timeout=30, close_timeout=2
             )
             if socketio:
-                opening = await ws.recv()  # Engine.IO "open": 0{"sid": …}
-                if not isinstance(opening, str) or not opening.startswith("0"):
-                    raise RuntimeError(f"expected an Engine.IO open packet, got {opening!r}")
-                await ws.send(msgpack.packb({"type": 0, "nsp": "/", "data": None}))
-                answer = msgpack.unpackb(await ws.recv())  # Socket.IO CONNECT with its sid
-                if answer.get("type") != 0:
-                    raise RuntimeError(f"expected a Socket.IO connect, got {answer!r}")
+                await socketio_handshake(ws)
             return ws
 
     async def read(ws: ClientConnection) -> None:
-        with contextlib.suppress(Exception):
-            async for message in ws:
-                if isinstance(message, str):
-                    if message == "2":  # Engine.IO ping
-                        await ws.send("3")
-                    continue
-                frame = msgpack.unpackb(message)
-                if socketio:
-                    if frame.get("type") != 2:
-                        continue
-                    frame = frame["data"][1]
-                fleet.on_arrival(frame["n"])
+        await read_peer(ws, socketio, fleet.on_arrival)
 
     sockets = await asyncio.gather(*(opened(i) for i in range(fleet.spec["clients"])))
     readers = [asyncio.create_task(read(ws)) for ws in sockets]

@@ -67,8 +67,10 @@ from bench.fanout import (
     invitations,
     median_of,
     open_ours,
+    read_peer,
     redis_running,
     run_load,
+    socketio_handshake,
     spread,
     total_cpu_seconds,
     total_peak_rss_mib,
@@ -200,18 +202,7 @@ async def open_rooms(
             return ws
 
     async def read(ws: ClientConnection) -> None:
-        with contextlib.suppress(Exception):
-            async for message in ws:
-                if isinstance(message, str):
-                    if message == "2":  # Engine.IO ping
-                        await ws.send("3")
-                    continue
-                frame = msgpack.unpackb(message)
-                if socketio:
-                    if frame.get("type") != 2:
-                        continue
-                    frame = frame["data"][1]
-                on_arrival(frame["n"])
+        await read_peer(ws, socketio, on_arrival)
 
     sessions = spec["sessions"]
     sockets = await asyncio.gather(
@@ -238,17 +229,6 @@ async def open_rooms(
         sockets[i * SESSION_CLIENTS + 1 + m] for i in range(len(sessions)) for m in range(MEMBERS)
     ]
     return [sender(ws) for ws in members], [close]
-
-
-async def socketio_handshake(ws: Any) -> None:
-    """Engine.IO's open packet, then Socket.IO's CONNECT to "/" and its answer."""
-    opening = await ws.recv()  # 0{"sid": …}
-    if not isinstance(opening, str) or not opening.startswith("0"):
-        raise RuntimeError(f"expected an Engine.IO open packet, got {opening!r}")
-    await ws.send(msgpack.packb({"type": 0, "nsp": "/", "data": None}))
-    answer = msgpack.unpackb(await ws.recv())
-    if answer.get("type") != 0:
-        raise RuntimeError(f"expected a Socket.IO connect, got {answer!r}")
 
 
 def tally(

@@ -59,7 +59,16 @@ from typing import Any
 
 import msgpack
 
-from bench.fanout import CONCURRENT_SETUP, SERVERS, Fleet, invitations, open_ours, open_raw, running
+from bench.fanout import (
+    CONCURRENT_SETUP,
+    SERVERS,
+    Fleet,
+    invitations,
+    open_ours,
+    open_raw,
+    running,
+    socketio_handshake,
+)
 from bench.idle import collect, load_worker, raise_fd_limit, rss_mib, told, write_record
 from bench.smoke import HOST, free_port, marker_of, percentile
 
@@ -262,11 +271,8 @@ class PeerSide:
         url = f"{base}/socket.io/?EIO=4&transport=websocket" if self.socketio else f"{base}/"
         for number in range(count):
             ws = await connect(url, compression=None, max_size=None, proxy=None, open_timeout=30)
-            if self.socketio:  # the handshake bench/fanout.py's open_raw makes
-                opening = await ws.recv()
-                assert isinstance(opening, str) and opening.startswith("0"), opening
-                await ws.send(msgpack.packb({"type": 0, "nsp": "/", "data": None}))
-                assert msgpack.unpackb(await ws.recv()).get("type") == 0
+            if self.socketio:
+                await socketio_handshake(ws)
             slow = Slow(str(number), ws, ws.local_address[1])
             settled = asyncio.Event()
             self.slow.append(slow)
