@@ -89,7 +89,7 @@ import httpx
 import msgpack
 from websockets.exceptions import ConnectionClosed
 
-from bench.smoke import HOST, free_port, percentile, question
+from bench.smoke import HOST, free_port, loop_lag, percentile, question
 
 RESULTS = Path(__file__).parent / "results"
 SERVERS = ("ours", "sio", "bare")
@@ -100,7 +100,6 @@ DRAIN_SECONDS = 15.0  # after the last post, for the last deliveries
 SWEEP_DRAIN_SECONDS = 3.0  # a sweep's step: later arrivals would fail the p99 limit anyway
 STOP_SECONDS = 10.0  # between SIGTERM and SIGKILL
 CONCURRENT_SETUP = 16  # invitations or connections in flight at once, per process
-LAG_PROBE_SECONDS = 0.02
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 REDIS_WORKERS = 2  # the Redis pairing: each server runs as this many processes
 SHARED_SECRET_KEY = secrets.token_hex(32)  # ours's workers must hash links alike
@@ -582,6 +581,25 @@ async def open_raw(fleet: Fleet, *, socketio: bool) -> None:
     fleet.senders.extend(sender(ws) for ws in sockets[1:])  # the members; [0] facilitates
 
 
+@dataclass
+class Posts:
+    """A poster's posts: when each was sent, which were refused (and why), their tasks."""
+
+    sent: dict[int, float] = field(default_factory=dict)
+    refused: dict[int, str] = field(default_factory=dict)
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    def start(self, number: int, send: Callable[[int], Awaitable[str | None]]) -> None:
+        """Post contribution ``number`` through ``send`` without waiting for it."""
+        self.tasks.append(asyncio.create_task(self._post(number, send)))
+
+    async def _post(self, number: int, send: Callable[[int], Awaitable[str | None]]) -> None:
+        self.sent[number] = time.monotonic()
+        refusal = await send(number)
+        if refusal is not None:
+            self.refused[number] = refusal
+
+
 async def load(spec: dict[str, Any], conn: Connection) -> dict[str, Any]:
     """One load process: connect, say ready, wait for go, post (the poster), collect."""
     ours = family(spec["server"]) == "ours"
@@ -615,44 +633,27 @@ async def load(spec: dict[str, Any], conn: Connection) -> dict[str, Any]:
     assert message == "go", message
 
     lags: list[float] = []
-
-    async def probe() -> None:
-        while True:
-            before = time.perf_counter()
-            await asyncio.sleep(LAG_PROBE_SECONDS)
-            lags.append((time.perf_counter() - before - LAG_PROBE_SECONDS) * 1000)
-
-    lag_probe = asyncio.create_task(probe())
+    lag_probe = asyncio.create_task(loop_lag(lags))
     cpu_before = time.process_time()
-    sent: dict[int, float] = {}
-    refused: dict[int, str] = {}
-    posts: list[asyncio.Task[None]] = []
-
-    async def post(number: int) -> None:
-        send = fleet.senders[number % len(fleet.senders)]
-        sent[number] = time.monotonic()
-        refusal = await send(number)
-        if refusal is not None:
-            refused[number] = refusal
-
+    posts = Posts()
     if spec["poster"]:
         for number in range(count):
             # A steady schedule, not a closed loop: a slow server does not slow the senders.
             await asyncio.sleep(max(0.0, start + number / spec["rate"] - time.monotonic()))
-            posts.append(asyncio.create_task(post(number)))
+            posts.start(number, fleet.senders[number % len(fleet.senders)])
     deadline = start + spec["duration"] + spec.get("drain", DRAIN_SECONDS)
     with contextlib.suppress(TimeoutError):
         async with asyncio.timeout(max(0.0, deadline - time.monotonic())):
             await done.wait()
     with contextlib.suppress(TimeoutError):
         async with asyncio.timeout(5):
-            await asyncio.gather(*posts, return_exceptions=True)
+            await asyncio.gather(*posts.tasks, return_exceptions=True)
     lag_probe.cancel()
     result = {
         "clients": here,
         "arrivals": {n: tuple(a) for n, a in arrivals.items()},
-        "sent": sent,
-        "refused": refused,
+        "sent": posts.sent,
+        "refused": posts.refused,
         "lag_ms": [round(lag, 2) for lag in lags],
         "cpu_s": time.process_time() - cpu_before,
     }

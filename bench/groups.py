@@ -63,6 +63,7 @@ from bench.fanout import (
     CONCURRENT_SETUP,
     SETUP_SECONDS,
     Fleet,
+    Posts,
     deployed,
     invitations,
     median_of,
@@ -280,30 +281,21 @@ async def load(spec: dict[str, Any], conn: Connection) -> dict[str, Any]:
     lags: list[float] = []
     lag_probe = asyncio.create_task(loop_lag(lags))
     cpu_before = time.process_time()
-    sent: dict[int, float] = {}
-    refused: dict[int, str] = {}
-
-    async def post(number: int, send: Sender) -> None:
-        sent[number] = time.monotonic()
-        refusal = await send(number)
-        if refusal is not None:
-            refused[number] = refusal
-
-    posts = []
+    posts = Posts()
     for number, (offset, member) in enumerate(schedule):
         # A steady schedule, not a closed loop: a slow server does not slow the senders.
         await asyncio.sleep(max(0.0, start + offset - time.monotonic()))
-        posts.append(asyncio.create_task(post(number, senders[member])))
+        posts.start(number, senders[member])
     deadline = start + spec["duration"] + DRAIN_SECONDS
     with contextlib.suppress(TimeoutError):
         async with asyncio.timeout(max(0.0, deadline - time.monotonic())):
             await done.wait()
     with contextlib.suppress(TimeoutError):
         async with asyncio.timeout(5):
-            await asyncio.gather(*posts, return_exceptions=True)
+            await asyncio.gather(*posts.tasks, return_exceptions=True)
     lag_probe.cancel()
     result = {
-        **tally(sent, arrivals, refused),
+        **tally(posts.sent, arrivals, posts.refused),
         "lag_ms": [round(lag, 2) for lag in lags],
         "cpu_s": time.process_time() - cpu_before,
     }

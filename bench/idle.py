@@ -43,8 +43,6 @@ import statistics
 import sys
 import tempfile
 import time
-import traceback
-from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -53,7 +51,15 @@ from typing import Any
 import httpx
 import msgpack
 
-from bench.fanout import CONCURRENT_SETUP, SERVERS, Fleet, invitations, open_raw, running
+from bench.fanout import (
+    CONCURRENT_SETUP,
+    SERVERS,
+    Fleet,
+    invitations,
+    open_raw,
+    run_load,
+    running,
+)
 from bench.smoke import HOST, free_port
 
 RESULTS = Path(__file__).parent / "results"
@@ -91,27 +97,6 @@ def settled_rss_mib(pid: int, port: int) -> float:
         for _ in range(2):
             http.get(f"http://{HOST}:{port}/healthz")  # any answer will do, even a 404
     return rss_mib(pid)
-
-
-def uvloop_run(main: Coroutine[Any, Any, Any]) -> Any:
-    """Run ``main`` on uvloop, as the servers and bench/fanout.py's load processes do."""
-    try:
-        import uvloop
-    except ImportError:
-        return asyncio.run(main)
-    return uvloop.run(main)
-
-
-def load_worker(
-    body: Callable[[dict[str, Any], Connection], Coroutine[Any, Any, Any]],
-    spec: dict[str, Any],
-    conn: Connection,
-) -> None:
-    """A load process's entry point (spawned): run ``body``, send what it returns."""
-    try:
-        conn.send(("done", uvloop_run(body(spec, conn))))
-    except BaseException:
-        conn.send(("error", traceback.format_exc()))
 
 
 def collect(pipes: list[Connection], kind: str, timeout: float, what: str) -> list[Any]:
@@ -365,7 +350,7 @@ async def load_peer(spec: dict[str, Any], conn: Connection) -> dict[str, Any]:
 
 
 def worker(spec: dict[str, Any], conn: Connection) -> None:
-    load_worker(load_ours if spec["server"] == "ours" else load_peer, spec, conn)
+    run_load(load_ours if spec["server"] == "ours" else load_peer, spec, conn)
 
 
 # --- one measurement -------------------------------------------------------------------------

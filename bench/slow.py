@@ -63,13 +63,15 @@ from bench.fanout import (
     CONCURRENT_SETUP,
     SERVERS,
     Fleet,
+    Posts,
     invitations,
     open_ours,
     open_raw,
+    run_load,
     running,
     socketio_handshake,
 )
-from bench.idle import collect, load_worker, raise_fd_limit, rss_mib, told, write_record
+from bench.idle import collect, raise_fd_limit, rss_mib, told, write_record
 from bench.smoke import HOST, free_port, marker_of, percentile
 
 SETUP_SECONDS = 180.0  # invitations and connections, every load process
@@ -417,16 +419,7 @@ async def post_and_freeze(
 ) -> tuple[dict[int, float], dict[int, str], list[asyncio.Task[None]]]:
     """The poster posts on a steady schedule, whatever the server does; the slow clients
     stop reading at ``pause_at``; both until ``wake_at``."""
-    sent: dict[int, float] = {}
-    refused: dict[int, str] = {}
-    posts: list[asyncio.Task[None]] = []
-
-    async def post(number: int) -> None:
-        send = fleet.senders[number % len(fleet.senders)]
-        sent[number] = time.monotonic()
-        refusal = await send(number)
-        if refusal is not None:
-            refused[number] = refusal
+    posts = Posts()
 
     async def freeze_at_pause() -> None:
         await asyncio.sleep(max(0.0, pause_at - time.monotonic()))
@@ -439,14 +432,14 @@ async def post_and_freeze(
     if spec["poster"]:
         for number in range(spec["count"]):
             await asyncio.sleep(max(0.0, start + number / spec["rate"] - time.monotonic()))
-            posts.append(asyncio.create_task(post(number)))
+            posts.start(number, fleet.senders[number % len(fleet.senders)])
     await freezing
     await asyncio.sleep(max(0.0, wake_at - time.monotonic()))
-    return sent, refused, posts
+    return posts.sent, posts.refused, posts.tasks
 
 
 def worker(spec: dict[str, Any], conn: Connection) -> None:
-    load_worker(load, spec, conn)
+    run_load(load, spec, conn)
 
 
 # --- the main process: the server's memory and sockets, sampled ------------------------------
