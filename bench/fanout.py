@@ -310,7 +310,7 @@ def deployed(name: str, directory: Path, redis: Any = None) -> Iterator[Deployme
 async def invitations(base_url: str, members: int, observers: int) -> dict[str, Any]:
     """A fresh session: the facilitator's link, then one link per member and observer."""
     from room.client import create_session, invite, parse_link
-    from room.domain import Role
+    from room.domain.session import Role
 
     def local(link: str) -> str:  # the server names its host "localhost"; keep to HOST
         return f"{base_url}/j/{parse_link(link).secret}"
@@ -348,9 +348,9 @@ class Fleet:
 
 async def open_ours(fleet: Fleet) -> None:
     from room.client import ClientError, CommandRefused, RoomClient
-    from room.domain import Event, Kind
-    from room.domain.commands import GoToPhase, Post, SetRoundPosting
-    from room.domain.events import ContributionPosted
+    from room.domain.session import Event, Kind
+    from room.domain.session.commands import GoToPhase, Post, SetRoundPosting
+    from room.domain.session.events import ContributionPosted
 
     def on_event(seq: int, event: Event) -> None:
         if isinstance(event, ContributionPosted):
@@ -454,8 +454,8 @@ async def open_ours_raw(fleet: Fleet) -> None:
     from websockets.asyncio.client import connect
 
     from room.client import parse_link, whoami
-    from room.domain import Kind
-    from room.domain.commands import GoToPhase, Post, SetRoundPosting
+    from room.domain.session import Kind
+    from room.domain.session.commands import GoToPhase, Post, SetRoundPosting
 
     limit = asyncio.Semaphore(CONCURRENT_SETUP)
     http = httpx.AsyncClient(timeout=60.0, trust_env=False)

@@ -212,7 +212,7 @@ async def open_observer(link: str, session: str, observers: Observers) -> None:
 async def load_ours(spec: dict[str, Any], conn: Connection) -> dict[str, Any]:
     """One load process, ours: whole sessions, each a facilitator and its observers."""
     from room.client import RoomClient
-    from room.domain.commands import GoToPhase
+    from room.domain.session.commands import GoToPhase
 
     sessions = spec["sessions"]
     links = [link for session in sessions for link in session["observers"]]

@@ -35,8 +35,8 @@ from websockets.asyncio.client import connect
 from bench.fanout import running
 from bench.smoke import HOST, free_port, question
 from room.client import ClientError, RoomClient, create_session, invite, parse_link, whoami
-from room.domain import Kind, Role
-from room.domain.commands import GoToPhase, Post, SetRoundPosting
+from room.domain.session import Kind, Role
+from room.domain.session.commands import GoToPhase, Post, SetRoundPosting
 
 RESULTS = Path(__file__).parent / "results"
 IN_FLIGHT = 32  # posts awaiting their ack at once

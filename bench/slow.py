@@ -171,7 +171,7 @@ class OursSide:
 
     async def open(self, reference: str, links: list[str]) -> None:
         from room.client import RoomClient
-        from room.domain.events import Disconnected
+        from room.domain.session.events import Disconnected
 
         def on_reference(seq: int, event: Any) -> None:
             number = bench_number(event)

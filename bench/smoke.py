@@ -37,9 +37,9 @@ from typing import Any
 import httpx
 
 from room.client import ClientError, CommandRefused, RoomClient, create_session, invite, parse_link
-from room.domain import Event, Kind, Role
-from room.domain.commands import GoToPhase, Post, SetRoundPosting
-from room.domain.events import ContributionPosted
+from room.domain.session import Event, Kind, Role
+from room.domain.session.commands import GoToPhase, Post, SetRoundPosting
+from room.domain.session.events import ContributionPosted
 
 HOST = "127.0.0.1"  # the bench never listens on, nor connects to, anything else
 RESULTS = Path(__file__).parent / "results"

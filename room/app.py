@@ -8,17 +8,18 @@ from collections.abc import AsyncIterator
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
-from room.fanout import Fanout
-from room.groups import Groups
-from room.hub import Hub
 from room.ids import new_id
+from room.live.fanout import open_fanout
+from room.live.groups import Groups
+from room.live.hub import Hub
 from room.settings import Settings
 from room.store import open_store
-from room.web import redact, routes
-from room.web.demo import create_demo
-from room.web.group_services import GroupServices
+from room.web import redact
+from room.web.group.services import GroupServices
+from room.web.routes import routes
 from room.web.security import SecurityHeaders
 from room.web.services import Services
+from room.web.session.demo import create_demo
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -29,13 +30,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         store = open_store(settings.store_url)
         await store.open()
-        fanout = _fanout(settings)
+        fanout = open_fanout(settings.redis_url, new_id("w"))
         hub = Hub(store, fanout=fanout)
         groups = Groups(store, hub.clock, fanout)
         hub.others_heard = groups.heard
         await hub.start()
         services = Services(settings, store, hub)
-        services.groups = GroupServices(services, groups)
+        app.state.groups = services.groups = GroupServices(services, groups)
         app.state.services = services
         if settings.demo_url:
             await _announce_demo(app.state.services, settings.demo_url)
@@ -58,12 +59,3 @@ async def _announce_demo(services: Services, base_url: str) -> None:
     print("Démonstration / demo session — one link per role:", flush=True)
     for name, role, secret in demo.links:
         print(f"  {role.value:<12} {name:<16} {base_url}/j/{secret}", flush=True)
-
-
-def _fanout(settings: Settings) -> Fanout:
-    """Workers sharing Redis hear each other; one process on SQLite needs no one."""
-    if settings.redis_url is None:
-        return Fanout()
-    from room.redis_fanout import RedisFanout
-
-    return RedisFanout(settings.redis_url, new_id("w"))

@@ -3,7 +3,7 @@
 It holds a session the way a browser does: it reads an invitation link, asks who
 it is (``GET /api/me``), accepts the charter if asked to, then opens the session's
 WebSocket, says hello with the last seq it holds, and folds every event it
-receives into its own ``State`` with ``room.domain.evolve``. When the connection
+receives into its own ``State`` with ``room.domain.session.evolve``. When the connection
 drops it reconnects on its own and resumes from that seq; commands not yet
 acknowledged are sent again under the same key, so each takes effect once.
 
@@ -37,9 +37,10 @@ from websockets.asyncio.client import ClientConnection
 from websockets.asyncio.client import connect as ws_connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
-from room.domain import SCHEMA_VERSION, Command, Event, PlainDataError, Role, State, from_plain
-from room.domain.evolve import evolve
-from room.domain.upgrade import event_from_plain
+from room.domain.plain import PlainDataError, from_plain
+from room.domain.session import SCHEMA_VERSION, Command, Event, Role, State
+from room.domain.session.evolve import evolve
+from room.domain.session.upgrade import event_from_plain
 from room.protocol import Close
 
 log = logging.getLogger("room.client")

@@ -13,7 +13,8 @@ from typing import Any
 
 import msgpack
 
-from room.domain import Command, PlainDataError
+from room.domain.plain import PlainDataError
+from room.domain.session import Command
 
 MAX_FRAME_BYTES = 64 * 1024  # a client frame; the longest command text is 5,000 chars
 MAX_KEY_LENGTH = 64

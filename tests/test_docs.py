@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from room.domain import Code
-from room.domain.commands import Command
+from room.domain.errors import Code
 from room.domain.group import GroupCommand
+from room.domain.session.commands import Command
 from room.i18n import LANGUAGES, catalogue
 from room.protocol import Close, WireError
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from room.domain import Kind, Welcome
-from room.domain import commands as c
-from room.export import markdown, may_export, record
+from room.domain.session import Kind, Welcome
+from room.domain.session import commands as c
+from room.records.session import markdown, may_export, record
 from tests.domain.table import seated
 
 

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Callable
 import msgpack
 import pytest
 
-from room.hub import BATCH_BYTES, QUEUE_FRAMES, STALLED_SECONDS, Connection
+from room.live.connection import BATCH_BYTES, QUEUE_FRAMES, STALLED_SECONDS, Connection
 from room.protocol import Close
 
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 import pytest
 from icalendar import Calendar, Event, Timezone
 
-from room.ical import CalendarSession, cycle_calendar
+from room.records.ical import CalendarSession, cycle_calendar
 
 STAMP = 1_790_000_000.25  # 2026-09-21T14:13:20.25Z, a fixed "now"
 TRICKY = "Codev; Lyon, « pairs »\nséance 1 \\ test"

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 
-from room.sheet import SheetLine, attendance_csv, safe
+from room.records.sheet import SheetLine, attendance_csv, safe
 
 HEADERS = ["Nom", "Rôle", "Arrivée", "Départ", "Minutes", "Statut"]
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from room.domain.attendance import Presence
 from room.domain.group.state import Attendance, GroupRole, Status, ordered_sessions
 from room.domain.group.state import State as GroupState
-from room.domain.roles import Kind, Role
-from room.domain.state import State
-from room.domain.visibility import visible_state
+from room.domain.session.attendance import Presence
+from room.domain.session.roles import Kind, Role
+from room.domain.session.state import State
+from room.domain.session.visibility import visible_state
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import re
 
-from room.domain.commands import SYSTEM
 from room.domain.errors import Code, DomainError
+
+# The server itself, acting for no participant (presence, creation, the public form):
+# an id no person may take.
+SYSTEM = "system"
 
 # Limits, in characters.
 ID_MAX = 64

@@ -83,7 +83,7 @@ from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError, WatchError
 
-from room.store import (
+from room.store.base import (
     Acceptance,
     CommandKey,
     DuplicateCommand,

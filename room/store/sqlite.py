@@ -32,7 +32,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Concatenate, Literal, ParamSpec, TypeVar
 
-from room.store import (
+from room.store.base import (
     Acceptance,
     CommandKey,
     DuplicateCommand,

@@ -4,21 +4,48 @@ pages and API both perform (create a session, invite, revoke)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
-from starlette.requests import HTTPConnection
+from starlette.requests import HTTPConnection, Request
 
-from room.domain import Code, DomainError, Role
-from room.domain import commands as cmd
-from room.hub import Hub, Room
+from room.domain.errors import Code, DomainError
+from room.domain.session import Role
+from room.domain.session import commands as cmd
 from room.i18n import CHARTER_VERSION, negotiate
 from room.ids import PERSON, SESSION, new_id
+from room.live.hub import Hub
+from room.live.room import Room
 from room.settings import Settings
 from room.store import Acceptance, Link, Store
 from room.web.auth import Caller, identify, new_secret, secret_hash
 
-if TYPE_CHECKING:
-    from room.web.group_services import GroupServices
+
+class HeldBack(Protocol):
+    """A person of a session's group whom the group holds back for now."""
+
+    @property
+    def group_id(self) -> str: ...
+
+    @property
+    def must_accept(self) -> bool:
+        """The group's charter changed and waits for their acceptance."""
+        ...
+
+
+class GroupAccess(Protocol):
+    """What a session asks of its group (``room.web.group.services`` answers): whether
+    a caller enters it as a member of the group, and what it shows of the cycle. A
+    protocol, so that sessions never import groups: groups build on sessions."""
+
+    async def session_member(self, connection: Any, room: Room) -> tuple[Link, str] | None: ...
+
+    async def is_person(self, group_id: str, person: str) -> bool: ...
+
+    async def sees_content(self, group_id: str, person: str) -> bool: ...
+
+    async def held_back(self, connection: Any, room: Room) -> HeldBack | None: ...
+
+    async def cycle_of(self, room: Room, participant: str) -> dict[str, Any]: ...
 
 
 @dataclass
@@ -27,7 +54,7 @@ class Services:
     store: Store
     hub: Hub
     # The groups' side, set once both exist: a group's member enters its sessions.
-    groups: GroupServices | None = None
+    groups: GroupAccess | None = None
 
     async def caller(self, connection: HTTPConnection, session_id: str | None) -> Caller | None:
         """The participant behind a request: a live link of someone still in the session,
@@ -142,3 +169,8 @@ def language(connection: HTTPConnection) -> str:
     if chosen in ("fr", "en"):
         return chosen
     return negotiate(connection.headers.get("accept-language"))
+
+
+def services_of(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services

@@ -183,7 +183,7 @@ export class RoomConnection {
     this.reconnectTimer = setTimeout(() => this.connect(), delay);
   }
 
-  // Test hooks (used by tests/e2e/test_room.py): close the socket as a network drop
+  // Test hooks (used by tests/e2e/session/test_room.py): close the socket as a network drop
   // would; the client reconnects and resumes from its seq by itself — or, with
   // `hold`, stays away until resumeConnection(), so a test can act while it is gone.
   dropConnection(hold = false) {
@@ -276,7 +276,7 @@ export class RoomConnection {
 
   // --- commands -------------------------------------------------------------------
 
-  // Send a command map (room/domain/commands.py's fields); resolves on its ack, rejects
+  // Send a command map (room/domain/session/commands.py's fields); resolves on its ack, rejects
   // with {code, message, params} on its refusal. Kept and resent until answered.
   send(cmd) {
     const key = newKey();

@@ -1,4 +1,4 @@
-// events -> state: a small mirror of room/domain/evolve.py. Bookkeeping only: the
+// events -> state: a small mirror of room/domain/session/evolve.py. Bookkeeping only: the
 // server decides, this folds what it decided. The state keeps exactly the shape of
 // the Python plain state (same keys, same nesting, lists for tuples), so that a test
 // can compare it with GET /api/sessions/{id}.
@@ -193,7 +193,7 @@ export function evolve(state, event) {
 }
 
 // What a reader of `role` may see: hidden text is for facilitators only (the mirror of
-// room/domain/visibility.py's visible_state).
+// room/domain/session/visibility.py's visible_state).
 export function visibleState(state, role) {
   if (role === "facilitator") return state;
   const hidden = Object.values(state.contributions).filter(

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from room.domain import SYSTEM, Command, DomainError, Event, State, decide, evolve, fold
-from room.domain import commands as c
-from room.domain import events as ev
-from room.domain.roles import Kind, Role
+from room.domain.errors import DomainError
+from room.domain.session import SYSTEM, Command, Event, State, decide, evolve, fold
+from room.domain.session import commands as c
+from room.domain.session import events as ev
+from room.domain.session.roles import Kind, Role
 
 
 @dataclass

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from room.domain import SYSTEM, Role
-from room.domain import commands as c
-from room.domain import events as ev
-from room.domain.attendance import Presence, attendance
+from room.domain.session import SYSTEM, Role
+from room.domain.session import commands as c
+from room.domain.session import events as ev
+from room.domain.session.attendance import Presence, attendance
 from tests.domain.table import Table, seated
 
 

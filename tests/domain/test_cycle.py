@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from room.domain import SYSTEM, Code
-from room.domain import commands as c
-from room.domain.attendance import attendance
 from room.domain.cycle import Situation, attendance_rows, follow_ups, history, situation
+from room.domain.errors import Code
 from room.domain.group import commands as g
 from room.domain.group.state import Attendance
-from room.domain.roles import Kind, Role
+from room.domain.session import SYSTEM
+from room.domain.session import commands as c
+from room.domain.session.attendance import attendance
+from room.domain.session.roles import Kind, Role
 from tests.domain.group.table import Table as GroupTable
 from tests.domain.group.table import gathered
 from tests.domain.table import Table

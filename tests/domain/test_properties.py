@@ -25,28 +25,26 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from room.domain import (
+from room.domain.errors import Code, DomainError
+from room.domain.plain import from_plain, to_plain
+from room.domain.session import (
     SYSTEM,
     TEMPLATES,
-    Code,
     Command,
     Contribution,
-    DomainError,
     Event,
     State,
     allowed,
     decide,
     evolve,
     fold,
-    from_plain,
     move_of,
-    to_plain,
 )
-from room.domain import commands as c
-from room.domain import events as ev
-from room.domain.decide import GUARDED_TYPES, TOKEN_TAKEOVER_SECONDS, Move, check_move
-from room.domain.roles import Kind, Role, Welcome, body_fields
-from room.domain.templates import Template
+from room.domain.session import commands as c
+from room.domain.session import events as ev
+from room.domain.session.decide import GUARDED_TYPES, TOKEN_TAKEOVER_SECONDS, Move, check_move
+from room.domain.session.roles import Kind, Role, Welcome, body_fields
+from room.domain.session.templates import Template
 
 T = TypeVar("T")
 TARGETED = ("post", "edit", "withdraw")  # moves that name a kind or a contribution

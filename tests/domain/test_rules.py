@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from room.domain import SYSTEM, Code, allowed, next_change
-from room.domain import commands as c
-from room.domain.capabilities import to_plain
-from room.domain.roles import Kind, Role, Welcome
-from room.domain.timing import overrun, remaining
-from room.domain.visibility import visible_event, visible_state
+from room.domain.errors import Code
+from room.domain.session import SYSTEM, allowed, next_change
+from room.domain.session import commands as c
+from room.domain.session.capabilities import to_plain
+from room.domain.session.roles import Kind, Role, Welcome
+from room.domain.session.timing import overrun, remaining
+from room.domain.session.visibility import visible_event, visible_state
 from tests.domain.table import seated
 
 # --- the phase token --------------------------------------------------------------------

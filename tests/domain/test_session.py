@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from room.domain import commands as c
-from room.domain.roles import Kind, Welcome
-from room.domain.templates import FLYER, SIX_STEP
-from room.domain.timing import floor_time
+from room.domain.session import commands as c
+from room.domain.session.roles import Kind, Welcome
+from room.domain.session.templates import FLYER, SIX_STEP
+from room.domain.session.timing import floor_time
 from tests.domain.table import seated
 
 

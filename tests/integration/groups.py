@@ -8,8 +8,8 @@ from typing import Any
 import httpx
 
 from room.client import RoomClient
-from room.domain import Kind
-from room.domain import commands as c
+from room.domain.session import Kind
+from room.domain.session import commands as c
 from tests.running import ServerProcess
 
 MEMBERS = ("claire", "karim", "sophie", "aicha", "lucas")

@@ -12,8 +12,8 @@ import httpx
 from icalendar import Calendar
 
 from room.client import RoomClient
-from room.domain import Kind
-from room.domain import commands as c
+from room.domain.session import Kind
+from room.domain.session import commands as c
 from tests.integration.groups import found
 from tests.running import ServerProcess
 

@@ -20,7 +20,7 @@ from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
 from room.client import RoomClient
-from room.domain import commands as c
+from room.domain.session import commands as c
 from tests.integration.groups import GroupCast, found
 from tests.integration.people import OPEN_SOCKETS, pack, receive
 from tests.running import ServerProcess

@@ -17,9 +17,9 @@ import websockets
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
-from room.domain import SYSTEM
 from room.domain.group import commands as gcmd
-from room.groups import Group
+from room.domain.session import SYSTEM
+from room.live.groups import Group
 from room.store import open_store
 from tests.integration.groups import GroupCast, found
 from tests.integration.people import OPEN_SOCKETS, pack, receive

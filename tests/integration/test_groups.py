@@ -6,8 +6,8 @@ from __future__ import annotations
 import httpx
 
 from room.client import CommandRefused, RoomClient
-from room.domain import Kind
-from room.domain import commands as c
+from room.domain.session import Kind
+from room.domain.session import commands as c
 from tests.integration.groups import found, play_first_session
 from tests.running import ServerProcess
 

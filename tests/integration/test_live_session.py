@@ -11,9 +11,10 @@ import httpx
 import pytest
 
 from room.client import CommandRefused, RoomClient
-from room.domain import Kind, Welcome, to_plain
-from room.domain import commands as c
-from room.hub import decode_event
+from room.domain.plain import to_plain
+from room.domain.session import Kind, Welcome
+from room.domain.session import commands as c
+from room.live.room import decode_event
 from tests.integration.people import Cast, command, seat
 from tests.running import ServerProcess
 

@@ -17,9 +17,10 @@ import httpx
 import pytest
 
 from room.client import CommandRefused
-from room.domain import Event, Kind, Welcome, to_plain
-from room.domain import commands as c
-from room.domain.events import ContributionPosted
+from room.domain.plain import to_plain
+from room.domain.session import Event, Kind, Welcome
+from room.domain.session import commands as c
+from room.domain.session.events import ContributionPosted
 from room.store import CommandKey
 from room.store.redis import RedisStore
 from tests.conftest import require

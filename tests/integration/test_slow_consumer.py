@@ -9,7 +9,7 @@ import pytest
 import websockets
 from websockets.exceptions import ConnectionClosed
 
-from room.hub import QUEUE_BYTES
+from room.live.connection import QUEUE_BYTES
 from tests.integration.people import OPEN_SOCKETS, ROLES, pack, receive, seat
 from tests.running import ServerProcess
 

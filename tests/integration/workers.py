@@ -19,9 +19,9 @@ import websockets
 from websockets.asyncio.client import ClientConnection
 
 from room.client import CommandRefused, RoomClient
-from room.domain import Command, Event
 from room.domain.plain import to_plain
-from room.hub import decode_event
+from room.domain.session import Command, Event
+from room.live.room import decode_event
 from room.store.redis import RedisStore
 from tests.running import ServerProcess
 

@@ -5,7 +5,7 @@ A group lives across a cycle of sessions. Facilitators write its charter (each e
 a new version that everyone accepts again), its public page, invite people (by name,
 or from an application the page received), admit them once their practice was
 discussed, and plan sessions with a narrator each; members draft their situation
-privately and hand it to the session they narrate. Same habits as ``room.domain``:
+privately and hand it to the session they narrate. Same habits as ``room.domain.session``:
 frozen dataclasses, plain data, stable refusal codes, guards shared by ``decide`` and
 ``allowed``; no I/O, no clock, no asyncio. The server stores the log and passes
 ``now``; it also owns what needs the world: links, time zones, rate limits.

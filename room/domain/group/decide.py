@@ -15,7 +15,6 @@ from collections.abc import Callable, Container
 from datetime import datetime
 from typing import Any
 
-from room.domain.commands import SYSTEM
 from room.domain.errors import Code, DomainError
 from room.domain.group import commands as cmd
 from room.domain.group import events as ev
@@ -32,7 +31,7 @@ from room.domain.group.state import (
 )
 
 # One policy for user text and ids in both domains: the session's checks, reused.
-from room.domain.text import NAME_MAX, TEXT_MAX, TITLE_MAX, checked_identifier, checked_text
+from room.domain.text import NAME_MAX, SYSTEM, TEXT_MAX, TITLE_MAX, checked_identifier, checked_text
 
 EMAIL_MAX = 254  # RFC 5321's limit on a forward path
 RULES_MAX = 30  # rules in a charter

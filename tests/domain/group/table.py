@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from room.domain import SYSTEM, Code, DomainError
+from room.domain.errors import Code, DomainError
 from room.domain.group import GroupCommand, GroupEvent, GroupRole, State, decide, evolve, fold
 from room.domain.group import commands as g
+from room.domain.session import SYSTEM
 
 # The codes the group's rules can refuse with; each is met in test_group.py.
 GROUP_CODES = frozenset(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import msgpack
 import pytest
 
-from room.domain import SYSTEM, Code, Command, PlainDataError, from_plain, to_plain
+from room.domain.errors import Code
 from room.domain.group import (
     ApplicationStatus,
     GroupCommand,
@@ -24,6 +24,8 @@ from room.domain.group import (
     visible_group,
 )
 from room.domain.group import commands as g
+from room.domain.plain import PlainDataError, from_plain, to_plain
+from room.domain.session import SYSTEM, Command
 from tests.domain.group.table import GROUP_CODES, MEMBERS, RULES, Table, founded, gathered
 from tests.domain.test_properties import SESSION_CODES
 

@@ -24,7 +24,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from room.domain import SYSTEM, Code, DomainError, from_plain, to_plain
+from room.domain.errors import Code, DomainError
 from room.domain.group import (
     GroupCommand,
     GroupEvent,
@@ -45,6 +45,8 @@ from room.domain.group import commands as g
 from room.domain.group import events as ev
 from room.domain.group.decide import Move
 from room.domain.group.state import Answer, Attendance
+from room.domain.plain import from_plain, to_plain
+from room.domain.session import SYSTEM
 from tests.domain.group.table import GROUP_CODES, RULES
 
 T = TypeVar("T")

@@ -1,0 +1,223 @@
+"""What participants (and the server, as SYSTEM) ask of a session.
+
+A command is a wish; ``decide`` turns it into events or refuses it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from room.domain.messages import Message
+from room.domain.session.roles import Kind, Role, Welcome
+
+
+class Command(Message, family=True):
+    pass
+
+
+@dataclass(frozen=True, kw_only=True)
+class CreateSession(Command):
+    type = "create_session"
+    template: str
+    title: str
+    facilitator: str  # the new facilitator's participant id
+    name: str  # the facilitator's display name
+    group: str = ""  # the group it belongs to; empty for a standalone session
+    follows: str = ""  # the group's previous session, whose situation it opens on
+    follow_up_by: str = ""  # that session's narrator: the one who tells what became of it
+
+
+@dataclass(frozen=True, kw_only=True)
+class AddParticipant(Command):
+    type = "add_participant"
+    participant: str
+    name: str
+    role: Role
+
+
+@dataclass(frozen=True, kw_only=True)
+class RemoveParticipant(Command):
+    type = "remove_participant"
+    participant: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Rename(Command):
+    """A participant chooses how the room shows their name."""
+
+    type = "rename"
+    name: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Connect(Command):
+    """The server saw the participant's first live connection."""
+
+    type = "connect"
+    participant: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Disconnect(Command):
+    """The server saw the participant's last live connection close."""
+
+    type = "disconnect"
+    participant: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class GoToPhase(Command):
+    """Move forward, or back to reopen a step."""
+
+    type = "go_to_phase"
+    phase: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class StartTimer(Command):
+    type = "start_timer"
+
+
+@dataclass(frozen=True, kw_only=True)
+class PauseTimer(Command):
+    type = "pause_timer"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExtendTimer(Command):
+    type = "extend_timer"
+    seconds: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetTimeBox(Command):
+    type = "set_time_box"
+    phase: str
+    minutes: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class PassToken(Command):
+    type = "pass_token"
+    to: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class TakeToken(Command):
+    """A facilitator takes the token from a holder who has been gone too long."""
+
+    type = "take_token"
+
+
+@dataclass(frozen=True, kw_only=True)
+class StartRound(Command):
+    type = "start_round"
+    order: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class NextSpeaker(Command):
+    type = "next_speaker"
+
+
+@dataclass(frozen=True, kw_only=True)
+class PassTurn(Command):
+    """The member who holds the floor in a round passes it on."""
+
+    type = "pass_turn"
+
+
+@dataclass(frozen=True, kw_only=True)
+class GiveFloor(Command):
+    type = "give_floor"
+    to: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class EndRound(Command):
+    type = "end_round"
+
+
+@dataclass(frozen=True, kw_only=True)
+class RaiseHand(Command):
+    type = "raise_hand"
+
+
+@dataclass(frozen=True, kw_only=True)
+class LowerHand(Command):
+    type = "lower_hand"
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetRoundPosting(Command):
+    """During a round: may only the member holding the floor post, or everyone?"""
+
+    type = "set_round_posting"
+    speaker_only: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class WriteSituation(Command):
+    type = "write_situation"
+    title: str
+    context: str = ""
+    problem: str = ""
+    question: str = ""
+    request: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Post(Command):
+    type = "post"
+    kind: Kind
+    body: dict[str, str]
+    answers: str | None = None  # the question an answer answers
+    cites: tuple[str, ...] = ()  # the proposals an action comes from
+    on_behalf_of: str | None = None  # a facilitator posting for a member who dropped
+
+
+@dataclass(frozen=True, kw_only=True)
+class Edit(Command):
+    type = "edit"
+    contribution: str
+    body: dict[str, str]
+    cites: tuple[str, ...] | None = None  # None keeps an action's citations
+
+
+@dataclass(frozen=True, kw_only=True)
+class Withdraw(Command):
+    type = "withdraw"
+    contribution: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class WelcomeProposal(Command):
+    type = "welcome"
+    proposal: str
+    mark: Welcome
+
+
+@dataclass(frozen=True, kw_only=True)
+class Hide(Command):
+    type = "hide"
+    contribution: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Unhide(Command):
+    type = "unhide"
+    contribution: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetVideoLink(Command):
+    """The group's video call, shown beside the room; empty text removes it."""
+
+    type = "set_video_link"
+    url: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class EndSession(Command):
+    type = "end_session"

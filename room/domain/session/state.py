@@ -1,0 +1,147 @@
+"""A session's state: what the fold of its events holds at one seq.
+
+Every class here is frozen; ``evolve`` builds a new state rather than changing one,
+so a state handed to a reader never moves under it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from room.domain.session.roles import Kind, Role, Welcome
+
+SCHEMA_VERSION = 1  # of events and state as plain data; see room.domain.session.upgrade
+
+
+@dataclass(frozen=True, kw_only=True)
+class Participant:
+    id: str
+    name: str
+    role: Role
+    present: bool = False  # has at least one live connection now
+    absent_since: float | None = None  # when they were last seen leaving, or added
+    removed: bool = False  # their access was revoked; their contributions stay
+
+
+@dataclass(frozen=True, kw_only=True)
+class Timer:
+    """The current phase's countdown. Timers never move the phase."""
+
+    running: bool = False
+    deadline: float | None = None  # server time at which the time box ends, when running
+    remaining: float = 0.0  # seconds left when not running; negative is overrun
+
+
+@dataclass(frozen=True, kw_only=True)
+class Floor:
+    order: tuple[str, ...] = ()  # the round table's members, in turn; empty outside a round
+    turn: int | None = None  # index in order of the member whose turn it is
+    speaker: str | None = None  # who holds the floor now, in a round or not
+    speaker_since: float | None = None
+    hands: tuple[str, ...] = ()  # raised hands, first raised first
+    speaker_only: bool = True  # during a round, only the speaker (among members) may post
+    spoken: dict[str, float] = field(default_factory=dict)  # seconds held, finished turns
+
+    @property
+    def in_round(self) -> bool:
+        return self.turn is not None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Situation:
+    title: str
+    context: str = ""
+    problem: str = ""
+    question: str = ""
+    request: str = ""  # the narrator's request to the group, pinned for the whole session
+
+
+@dataclass(frozen=True, kw_only=True)
+class Contribution:
+    id: str
+    kind: Kind
+    phase: str
+    author: str  # the participant it speaks for
+    posted_by: str | None = None  # a facilitator who posted it on the author's behalf
+    body: dict[str, str] = field(default_factory=dict)
+    answers: str | None = None  # for an answer: the question's id
+    cites: tuple[str, ...] = ()  # for an action: the proposals it comes from
+    welcome: Welcome | None = None  # for a proposal: the narrator's mark
+    hidden: str | None = None  # the facilitator's reason, shown to all, when hidden
+    at: float = 0.0
+    edited_at: float | None = None
+
+    def may_be_changed_by(self, participant: str) -> bool:
+        return participant in (self.author, self.posted_by)
+
+
+@dataclass(frozen=True, kw_only=True)
+class State:
+    template: str = ""  # empty until the session is created
+    title: str = ""
+    created_at: float = 0.0
+    phase: str = ""
+    time_boxes: dict[str, int] = field(default_factory=dict)  # minutes, per phase key
+    timer: Timer = field(default_factory=Timer)
+    token_holder: str = ""
+    participants: dict[str, Participant] = field(default_factory=dict)
+    contributions: dict[str, Contribution] = field(default_factory=dict)
+    next_number: int = 1  # contributions are numbered c1, c2, … in the order they came
+    floor: Floor = field(default_factory=Floor)
+    situation: Situation | None = None
+    video_link: str = ""
+    ended_at: float | None = None
+    group: str = ""  # the group whose cycle this session is part of; "" if standalone
+    follows: str = ""  # the session before it in the group: read, never copied, at opening
+    follow_up_by: str = ""  # who alone posts the follow-up (that session's narrator), if set
+
+    @property
+    def created(self) -> bool:
+        return bool(self.template)
+
+    @property
+    def ended(self) -> bool:
+        return self.ended_at is not None
+
+    def role_of(self, participant: str) -> Role | None:
+        record = self.participants.get(participant)
+        return record.role if record is not None and not record.removed else None
+
+    def narrator(self) -> str | None:
+        for participant in self.participants.values():
+            if participant.role is Role.NARRATOR and not participant.removed:
+                return participant.id
+        return None
+
+    @cached_property
+    def referred_to(self) -> frozenset[str]:
+        """Contributions that an answer answers or an action cites. Computed once per
+        state: states never change, and "what may I do" asks for every contribution."""
+        return frozenset(
+            {c.answers for c in self.contributions.values() if c.answers is not None}
+        ).union(*(c.cites for c in self.contributions.values()))
+
+    @cached_property
+    def changeable_in_step(self) -> dict[str, tuple[str, ...]]:
+        """The current step's contributions, by each participant who may change them
+        (their author, and the facilitator who posted one on the author's behalf), in
+        the order they came. Computed once per state, as ``referred_to``: "what may I
+        do" asks it for every connected participant after every event."""
+        changeable: dict[str, list[str]] = {}
+        for contribution in self.contributions.values():
+            if contribution.phase != self.phase:
+                continue
+            changeable.setdefault(contribution.author, []).append(contribution.id)
+            if contribution.posted_by not in (None, contribution.author):
+                changeable.setdefault(contribution.posted_by, []).append(contribution.id)
+        return {participant: tuple(ids) for participant, ids in changeable.items()}
+
+    def is_referred_to(self, contribution: str) -> bool:
+        return contribution in self.referred_to
+
+    def answered_questions(self) -> set[str]:
+        return {c.answers for c in self.contributions.values() if c.answers is not None}
+
+    def cited_proposals(self) -> set[str]:
+        return {cited for c in self.contributions.values() for cited in c.cites}

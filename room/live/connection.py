@@ -1,0 +1,253 @@
+"""One live WebSocket of one participant, and how frames reach it.
+
+A frame for a connection that keeps up is written at once, in the caller's turn; only a
+connection that is behind queues, and its own writer drains that bounded queue. So a
+slow client delays no one: past its bounds it is closed (Close.TOO_SLOW) and resumes
+on reconnect from its last seq.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import deque
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from room import protocol
+
+log = logging.getLogger(__name__)
+
+QUEUE_FRAMES = 4096  # a connection further behind than this is closed, not buffered
+QUEUE_BYTES = 16 * 1024 * 1024  # …or holding more than this, whichever comes first
+STALLED_SECONDS = 15.0  # …or taking no byte for this long while frames wait for it
+CLOSE_SECONDS = 5.0  # for our close frame to go out once the handler is done reading
+BATCH_BYTES = 256 * 1024  # at most this much joined in one message for a batching client
+
+
+class Socket(Protocol):
+    """What the hub needs of a WebSocket (Starlette's, or a test double)."""
+
+    def send_bytes(self, data: bytes) -> Coroutine[Any, Any, None]: ...
+
+    async def close(self, code: int = 1000, reason: str | None = None) -> None: ...
+
+
+class _Unfinished:
+    """A send begun at once that had to wait (the client's TCP buffer is full): the
+    writer carries it on, in its place in the queue, as a task would have."""
+
+    __slots__ = ("sending", "waiting_on", "size")
+
+    def __init__(self, sending: Coroutine[Any, Any, None], waiting_on: Any, size: int) -> None:
+        self.sending = sending  # the send coroutine, suspended
+        self.waiting_on = waiting_on  # the future it yielded (None for a bare yield)
+        self.size = size  # its frame's length, counted in the queue's bytes
+
+    async def finish(self) -> None:
+        try:
+            while True:
+                if self.waiting_on is None:
+                    await asyncio.sleep(0)
+                else:
+                    self.waiting_on._asyncio_future_blocking = False  # taken, as a task does
+                    # wait() never raises the future's error: the send sees it as it resumes.
+                    await asyncio.wait((self.waiting_on,))
+                self.waiting_on = self.sending.send(None)
+        except StopIteration:
+            pass
+        finally:
+            self.sending.close()  # unwinds a send abandoned by a cancelled writer
+
+
+@dataclass(eq=False, slots=True)
+class Connection:
+    """One live WebSocket of one participant.
+
+    A frame for a connection whose writer is idle is written at once, in the caller's
+    turn: no task switch, no queue. Only a connection that is behind (its socket's buffer
+    full, or frames already waiting) queues, and its own writer drains that queue, so a
+    slow client still delays no one. A client that said it reads batches gets what
+    waits in one message (up to BATCH_BYTES): the further behind, the fewer sends.
+    """
+
+    socket: Socket
+    participant: str
+    lang: str
+    # The client reads several frames, back to back, from one message (hello's `batch`).
+    batch: bool = False
+    # Frames (or a send begun at once) waiting for this connection's writer, oldest
+    # first; bounded, so memory is too. Made on first need: most connections never wait.
+    pending: deque[bytes | _Unfinished] | None = None
+    # Bytes pending, for the byte bound.
+    queued_bytes: int = 0
+    # Of those, the snapshot or replay queued at join: first out, and not held against
+    # the bound, which is on how far behind the live events a client falls.
+    catch_up_bytes: int = 0
+    # Set once the connection is being closed, so nothing more is queued to it.
+    closing: bool = False
+    # Why the server closed it, if it did: a close code and a reason.
+    close_code: tuple[int, str] | None = None
+    # The task sending what is pending, while there is any (or closing the socket); a
+    # connection that keeps up has none, so an idle one costs no task.
+    writer: asyncio.Task[None] | None = None
+    # The writer is waiting on a send (cancelling it there loses no half frame).
+    in_send: bool = False
+    # When a send last had to wait for room in the socket and has not finished since
+    # (monotonic seconds), or None: how long the client has taken nothing.
+    stalled_since: float | None = None
+
+    @property
+    def writing(self) -> bool:
+        """Frames are on their way: a new one goes behind them."""
+        return self.writer is not None
+
+    def send(self, frame: bytes) -> None:
+        """Write ``frame`` now if nothing is ahead of it, else queue it without waiting;
+        a full queue means the client is too slow."""
+        if self.closing:
+            return
+        if self.writer is None and self._write_now(frame):
+            return
+        behind = self.queued_bytes - self.catch_up_bytes + len(frame)
+        stalled = self.stalled_since is not None and (
+            time.monotonic() - self.stalled_since > STALLED_SECONDS
+        )
+        waiting = len(self.pending) if self.pending is not None else 0
+        if waiting >= QUEUE_FRAMES or behind > QUEUE_BYTES or stalled:
+            # A frozen laptop, a dead link: it resumes from its seq when it reads again.
+            self.shut(protocol.Close.TOO_SLOW, "too slow: reconnect and resume")
+            return
+        self._queue(frame)
+
+    def _queue(self, item: bytes | _Unfinished) -> None:
+        if self.pending is None:
+            self.pending = deque()
+        self.pending.append(item)
+        self.queued_bytes += item.size if isinstance(item, _Unfinished) else len(item)
+        self._start_writer()
+
+    def _start_writer(self) -> None:
+        if self.writer is None:
+            self.writer = asyncio.get_running_loop().create_task(self._write())
+
+    def _write_now(self, frame: bytes) -> bool:
+        """Run the socket's send until it first waits. True if the frame is written or
+        handed to the writer to finish; False if the send failed at once (the writer
+        then tries it again and meets the same error, ending the connection)."""
+        sending = self.socket.send_bytes(frame)
+        try:
+            waiting_on = sending.send(None)
+        except StopIteration:
+            return True
+        except Exception:
+            sending.close()
+            return False
+        self.stalled_since = time.monotonic()
+        self._queue(_Unfinished(sending, waiting_on, len(frame)))
+        return True
+
+    def catch_up(self, frames: list[bytes]) -> None:
+        """Queue a joining client's snapshot or replay, however large the session is."""
+        for frame in frames:
+            self._queue(frame)
+            self.catch_up_bytes += len(frame)
+
+    def shut(self, code: int, reason: str) -> None:
+        """Close the socket with ``code``, after the send under way if it can finish."""
+        if self.closing:
+            return
+        self.closing = True
+        self.close_code = (code, reason)
+        # Drop what was queued: the client resumes from its last seq anyway.
+        self._drop_pending()
+        if self.writer is None:
+            self._start_writer()  # to close the socket
+        elif self.in_send:
+            # A client that stopped reading keeps the writer waiting for room in its TCP
+            # buffer; the server waits before writing, so cancelling loses no half frame.
+            self.writer.cancel()
+
+    def _drop_pending(self) -> None:
+        for item in self.pending or ():
+            if isinstance(item, _Unfinished):
+                item.sending.close()
+        self.pending = None
+        self.queued_bytes = self.catch_up_bytes = 0
+
+    async def stop(self) -> None:
+        """The socket's handler is ending: nothing more is sent; a close we asked for
+        is given a moment to go out, anything else the writer was doing is dropped."""
+        self.closing = True
+        self._drop_pending()
+        writer = self.writer
+        if writer is None:
+            return
+        if self.close_code is not None:
+            await asyncio.wait({writer}, timeout=CLOSE_SECONDS)
+        writer.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await writer
+
+    def _next_message(self) -> bytes | _Unfinished:
+        """The oldest pending item; for a batching client, with the frames behind it
+        joined into one message (msgpack objects read back to back)."""
+        pending = self.pending
+        assert pending  # the writer asks only while something is pending
+        item = pending.popleft()
+        if isinstance(item, _Unfinished) or not self.batch:
+            return item
+        frames, size = [item], len(item)
+        while pending and size < BATCH_BYTES:
+            following = pending[0]
+            if isinstance(following, _Unfinished) or size + len(following) > BATCH_BYTES:
+                break
+            pending.popleft()
+            frames.append(following)
+            size += len(following)
+        return frames[0] if len(frames) == 1 else b"".join(frames)
+
+    async def _write(self) -> None:
+        """Send what is pending, then end (or close the socket, if asked to).
+
+        The close frame itself waits for room in the socket: it reaches a slow client
+        once it reads again; a client that never does is dropped by the ping timeout.
+        """
+        try:
+            while self.pending and not self.closing:
+                message = self._next_message()
+                size = message.size if isinstance(message, _Unfinished) else len(message)
+                self.queued_bytes -= size
+                self.catch_up_bytes = max(0, self.catch_up_bytes - size)
+                self.in_send = True
+                if isinstance(message, _Unfinished):
+                    await message.finish()
+                else:
+                    sending = self.socket.send_bytes(message)
+                    if self.stalled_since is None:
+                        self.stalled_since = time.monotonic()
+                    await sending
+                self.in_send = False
+                self.stalled_since = None
+        except asyncio.CancelledError:
+            if not self.closing:
+                raise
+        except Exception as error:
+            # The client went away mid-send, or a bug of ours: the reader ends the
+            # connection either way; 1011 tells a client still there to come back.
+            log.warning("send to %s failed: %r", self.participant, error)
+            self.closing = True
+            self._drop_pending()
+            if self.close_code is None:
+                self.close_code = (1011, "send failed")
+        finally:
+            self.writer = None
+            self.in_send = False
+            if not self.pending:
+                self.pending = None  # an idle connection holds no queue
+        if self.close_code is not None:
+            with contextlib.suppress(Exception):
+                await self.socket.close(*self.close_code)

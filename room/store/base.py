@@ -1,0 +1,176 @@
+"""The interface every store backend implements, and what it hands back.
+
+Backends: ``sqlite`` (embedded default: one process, a durable file) and ``redis``
+(scale-out: every worker on one Redis). Every backend passes the one contract suite in
+tests/store/test_contract.py; none has tests of its own for what the contract says.
+
+Events are stored as opaque bytes (the msgpack encoding of a plain event): the
+store never decodes them, so the bytes a client receives on replay are the bytes
+that were written.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class StoreError(Exception):
+    """Base of the refusals a store raises."""
+
+
+class SeqConflict(StoreError):
+    """Another writer appended first: re-read the log and decide again."""
+
+    def __init__(self, session_id: str, expected: int, actual: int) -> None:
+        super().__init__(f"session {session_id}: expected last seq {expected}, found {actual}")
+        self.expected = expected  # the seq the writer believed was last
+        self.actual = actual  # the seq that is last
+
+
+class DuplicateCommand(StoreError):
+    """This command key was already applied; ``seq`` is what it was acknowledged at."""
+
+    def __init__(self, seq: int) -> None:
+        super().__init__(f"command already applied at seq {seq}")
+        self.seq = seq
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    seq: int  # gapless per session, from 1
+    data: bytes  # msgpack of the plain event, as written
+
+
+@dataclass(frozen=True, slots=True)
+class CommandKey:
+    """Who sent a command and the key they chose: resent, it takes effect once."""
+
+    participant: str
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """An invitation link's server record. The secret itself is never stored."""
+
+    secret_hash: str  # hex HMAC-SHA-256 of the link's secret
+    scope: str  # what it opens: a session's id, or a group's (each log's id says which)
+    participant: str  # the participant (of a session) or the person (of a group)
+    created_at: float
+    revoked_at: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Acceptance:
+    """A participant accepted a version of the session's charter, at a date."""
+
+    session_id: str
+    participant: str
+    charter_version: int
+    at: float
+
+
+class Store(abc.ABC):
+    """The one interface every backend implements; all methods are coroutines."""
+
+    @abc.abstractmethod
+    async def open(self) -> None:
+        """Make the store usable (connect, create tables). Called once, in the lifespan."""
+
+    @abc.abstractmethod
+    async def close(self) -> None:
+        """Release the store; closing twice is harmless."""
+
+    # --- session logs -------------------------------------------------------------------
+
+    @abc.abstractmethod
+    async def append(
+        self,
+        session_id: str,
+        expected_seq: int,
+        events: Sequence[bytes],
+        command: CommandKey | None = None,
+    ) -> int:
+        """Append ``events`` after ``expected_seq`` atomically; return the new last seq.
+
+        ``expected_seq`` 0 creates the session. The command key, if any, is recorded in
+        the same transaction, against the new last seq. Raises DuplicateCommand if the
+        key was recorded before (nothing is appended), then SeqConflict if the log's
+        last seq is not ``expected_seq``. Returns only once the events are durable
+        against a crash of this process. An empty ``events`` is a ValueError.
+        """
+
+    @abc.abstractmethod
+    async def read(self, session_id: str, after_seq: int = 0) -> list[StoredEvent]:
+        """The session's events with seq > ``after_seq``, in order; [] if none or unknown."""
+
+    @abc.abstractmethod
+    async def last_seq(self, session_id: str) -> int:
+        """The session's last seq; 0 if it does not exist."""
+
+    @abc.abstractmethod
+    async def command_seq(self, session_id: str, command: CommandKey) -> int | None:
+        """The seq a command key was acknowledged at, or None if it never was."""
+
+    @abc.abstractmethod
+    async def session_ids(self) -> list[str]:
+        """Every session that has at least one event, oldest first."""
+
+    @abc.abstractmethod
+    async def erase(self, log_ids: Sequence[str]) -> None:
+        """Erase everything the store holds about these logs (sessions' or groups').
+
+        Removes their events, their command keys, their entries in ``session_ids()``,
+        every link whose scope is one of them, and the charter acceptances of those
+        sessions, atomically: all of it or none of it. Unknown ids are ignored. A lone
+        ``str`` is a TypeError (it would be read as one-character ids).
+
+        Erasure is real, not hiding: it returns only once the erased bytes are gone from
+        the backend's files (journals, free space and all), so it may rewrite the whole
+        store and is as slow as that. If it raises, the logs may already read as erased
+        while their bytes remain on disk: call it again with the same ids, since erasing
+        is idempotent.
+
+        Afterwards an erased id reads as unknown (``last_seq`` 0, ``read`` []), and could
+        even be appended to again from seq 0: the store keeps no tombstone. Ids are random,
+        so that never happens in practice; the group's own log records what was erased.
+        """
+
+    # --- links and charter ---------------------------------------------------------------
+
+    @abc.abstractmethod
+    async def add_link(self, link: Link) -> None:
+        """Record a new link. Raises StoreError if its hash is already recorded."""
+
+    @abc.abstractmethod
+    async def link(self, secret_hash: str) -> Link | None:
+        """The link with this hash, revoked or not; None if unknown."""
+
+    @abc.abstractmethod
+    async def links(self, scope: str) -> list[Link]:
+        """The links of a session or group, oldest first."""
+
+    @abc.abstractmethod
+    async def revoke_link(self, secret_hash: str, at: float) -> Link | None:
+        """Mark a link revoked at ``at`` (kept revoked at its first date if it already
+        was); return it, or None if unknown."""
+
+    @abc.abstractmethod
+    async def accept_charter(self, acceptance: Acceptance) -> None:
+        """Record an acceptance, replacing the participant's previous one."""
+
+    @abc.abstractmethod
+    async def acceptance(self, session_id: str, participant: str) -> Acceptance | None: ...
+
+
+def check_append(session_id: str, expected_seq: int, events: Sequence[bytes]) -> None:
+    """The arguments every backend's ``append`` refuses alike, before touching anything."""
+    if not events:
+        raise ValueError(f"session {session_id}: expected events to append, but got none")
+    if expected_seq < 0:
+        raise ValueError(f"session {session_id}: expected a seq >= 0, got {expected_seq}")
+    for data in events:
+        if not isinstance(data, bytes):
+            raise TypeError(f"expected event data as bytes, got {type(data).__name__}")

@@ -1,0 +1,84 @@
+"""What every route does with what comes in and what goes wrong: bodies read under a
+cap (JSON for the API, forms for pages), and refusals turned into JSON with a stable
+code and a message in the caller's language."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import parse_qs
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from room.domain.errors import Code, DomainError
+from room.i18n import error_message
+from room.live.room import Unavailable
+from room.web.security import origin_allowed, read_capped
+from room.web.services import language, services_of
+
+MAX_FORM_BYTES = 16 * 1024
+MAX_BODY_BYTES = 16 * 1024
+
+_STATUS = {
+    Code.INVALID: 400,
+    Code.NOT_FOUND: 404,
+    Code.CONFLICT: 409,
+    Code.NOT_PARTICIPANT: 403,
+}
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, **params: Any) -> None:
+        super().__init__(code)
+        self.status = status  # the HTTP status
+        self.code = code  # the stable code, as in docs/protocol.md
+        self.params = params  # quoted by the message
+
+
+def error_response(request: Request, status: int, code: str, **params: Any) -> JSONResponse:
+    text = error_message(language(request), code, params)
+    return JSONResponse({"code": code, "message": text, "params": params}, status_code=status)
+
+
+async def read_body(request: Request) -> dict[str, Any]:
+    if not origin_allowed(request, services_of(request).settings.allowed_origins):
+        raise ApiError(403, "forbidden_origin")
+    raw = await read_capped(request, MAX_BODY_BYTES)
+    if raw is None:
+        raise ApiError(413, "frame_too_large")
+    try:
+        data = json.loads(raw or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(400, "invalid", field="body") from None
+    if not isinstance(data, dict):
+        raise ApiError(400, "invalid", field="body")
+    return data
+
+
+def endpoint(handler: Any) -> Any:
+    """Turn ApiError, DomainError and Unavailable into JSON error responses."""
+
+    async def wrapped(request: Request) -> Response:
+        try:
+            response: Response = await handler(request)
+        except ApiError as error:
+            return error_response(request, error.status, error.code, **error.params)
+        except DomainError as error:
+            status = _STATUS.get(error.code, 403)
+            return error_response(request, status, error.code.value, **error.params)
+        except Unavailable:
+            return error_response(request, 503, "unavailable")
+        return response
+
+    return wrapped
+
+
+async def read_form(request: Request) -> dict[str, str]:
+    """An urlencoded form, size-capped; the last value of a repeated field wins. Line
+    breaks come as CRLF from every browser: the domain keeps them as LF."""
+    raw = await read_capped(request, MAX_FORM_BYTES)
+    if raw is None:
+        return {}
+    fields = parse_qs(raw.decode("utf-8", errors="replace"), keep_blank_values=True)
+    return {name: values[-1].replace("\r\n", "\n") for name, values in fields.items()}

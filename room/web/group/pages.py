@@ -1,0 +1,338 @@
+"""A group's pages: its space (for facilitators and members), its charter, its
+history, its public page with the application form, and each person's space.
+
+Plain HTML forms, posted and redirected: a group changes at the pace of people, and
+a form works on any browser and any network. Every form posts a command type and its
+fields to one route (``/g/{id}/do``), read by ``room.web.group.forms``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from room.domain.errors import Code, DomainError
+from room.domain.group import (
+    GroupRole,
+    Status,
+    ordered_sessions,
+    public_page,
+    rotation,
+    visible_group,
+)
+from room.domain.group import commands as gcmd
+from room.domain.group.state import PlannedSession
+from room.i18n import error_message
+from room.ids import is_group
+from room.records.session import may_export
+from room.web.endpoints import read_form
+from room.web.group.forms import group_plain
+from room.web.group.services import Member, groups_of
+from room.web.security import origin_allowed
+from room.web.services import language, services_of
+from room.web.templating import page_message, render
+
+
+def _no_store(response: Response) -> Response:
+    response.headers["cache-control"] = "no-store"
+    return response
+
+
+# --- creating a group -----------------------------------------------------------------------
+
+
+async def create_group(request: Request) -> Response:
+    """The home page's second form: a group, and its first facilitator's link."""
+    if not origin_allowed(request, services_of(request).settings.allowed_origins):
+        return page_message(request, "page.forbidden", 403)
+    form = await read_form(request)
+    try:
+        _, _, secret = await groups_of(request).create_group(
+            form.get("group_name", ""), form.get("name", ""), language(request)
+        )
+    except DomainError as error:
+        problem = error_message(language(request), error.code.value, error.params)
+        return render(request, "home.html", 400, group_problem=problem, group_form=form)
+    link = str(request.url_for("open_link", secret=secret))
+    return _no_store(
+        render(request, "group_created.html", link=link, name=form.get("group_name", ""))
+    )
+
+
+# --- the group's space ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SessionLine:
+    planned: PlannedSession
+    narrator: str  # the narrator's name
+    past: bool  # its date is before now, in the group's time zone
+    opened: bool  # it has a live room (someone entered it)
+    may_export: bool  # the viewer narrated or facilitated it
+
+
+async def group_page(request: Request) -> Response:
+    member = await groups_of(request).member(request, request.path_params["group_id"])
+    if member is None:
+        return page_message(request, "page.forbidden", 403)
+    return await _space(request, member)
+
+
+async def _space(
+    request: Request, member: Member, status: int = 200, problem: str | None = None
+) -> Response:
+    """What the person may see now: the charter to accept, the wait for admission, or
+    the group's space, cut to their role."""
+    state = member.state
+    if member.must_accept:
+        return _no_store(
+            render(request, "group_charter.html", status, group=state, problem=problem)
+        )
+    if not member.sees_content:
+        return _no_store(render(request, "group_waiting.html", status, group=state))
+    shown = visible_group(state, member.person)
+    turn = rotation(state)
+    context: dict[str, Any] = {
+        "group_id": member.group.id,
+        "group": shown,
+        "me": shown.people[member.person],
+        "facilitator": member.role is GroupRole.FACILITATOR,
+        "sessions": await _session_lines(request, member),
+        "narrated": [shown.people[p].name for p in turn.narrated if p in shown.people],
+        "suggested": turn.suggested_narrator,
+        "members": [
+            p
+            for p in shown.people.values()
+            if p.role is GroupRole.MEMBER and p.status is Status.ADMITTED
+        ],
+        "my_sessions": [s for s in ordered_sessions(state) if s.narrator == member.person],
+        "public_url": str(request.url_for("public_page", group_id=member.group.id)),
+        "problem": problem,
+    }
+    return _no_store(render(request, "group.html", status, **context))
+
+
+async def _session_lines(request: Request, member: Member) -> list[SessionLine]:
+    state = member.state
+    hub = services_of(request).hub
+    try:
+        now = datetime.now(ZoneInfo(state.time_zone)).strftime("%Y-%m-%dT%H:%M")
+    except (ValueError, KeyError):
+        now = datetime.now().strftime("%Y-%m-%dT%H:%M")
+    lines = []
+    for planned in ordered_sessions(state):
+        room = await hub.room(planned.id)
+        narrator = state.people.get(planned.narrator)
+        lines.append(
+            SessionLine(
+                planned=planned,
+                narrator=narrator.name if narrator is not None else "",
+                past=planned.date < now,
+                opened=room is not None,
+                may_export=room is not None and may_export(room.state, member.person),
+            )
+        )
+    return lines
+
+
+async def accept_charter(request: Request) -> Response:
+    if not origin_allowed(request, services_of(request).settings.allowed_origins):
+        return page_message(request, "page.forbidden", 403)
+    form = await read_form(request)
+    member = await groups_of(request).member(request, request.path_params["group_id"])
+    if member is None:
+        return page_message(request, "page.forbidden", 403)
+    try:
+        version = int(form.get("version", ""))
+    except ValueError:
+        version = -1
+    return await _act(request, member, gcmd.AcceptCharter(version=version))
+
+
+async def act(request: Request) -> Response:
+    """Every form of the group's space: a command type and its fields."""
+    if not origin_allowed(request, services_of(request).settings.allowed_origins):
+        return page_message(request, "page.forbidden", 403)
+    form = await read_form(request)
+    groups = groups_of(request)
+    member = await groups.member(request, request.path_params["group_id"])
+    if member is None:
+        return page_message(request, "page.forbidden", 403)
+    try:
+        _check_confirmed(form, member)
+        command = groups.command(group_plain(form))
+    except DomainError as error:
+        return await _refused(request, member, error)
+    response = await _act(request, member, command, form.get("back", ""))
+    if isinstance(command, gcmd.EraseGroup) and response.status_code == 303:
+        return render(request, "message.html", key="page.group_erased")
+    return response
+
+
+# Acts that cannot be undone: the form asks twice, and the server checks it did.
+_CONFIRMED = (gcmd.RemovePerson.type, gcmd.EraseSession.type, gcmd.EraseGroup.type)
+
+
+def _check_confirmed(form: dict[str, str], member: Member) -> None:
+    kind = form.get("type")
+    if kind in _CONFIRMED and form.get("confirm") != "yes":
+        raise DomainError(Code.INVALID, field="confirm")
+    if kind == gcmd.EraseGroup.type and form.get("confirm_name", "").strip() != member.state.name:
+        raise DomainError(Code.INVALID, field="confirm_name")
+
+
+async def _act(request: Request, member: Member, command: Any, back: str = "") -> Response:
+    try:
+        outcome = await groups_of(request).execute(member, command)
+    except DomainError as error:
+        return await _refused(request, member, error)
+    if outcome.secret is not None:
+        person = member.state.people[outcome.new_id or ""]
+        return _shown_link(request, member, person.name, outcome.secret)
+    target = request.url_for("group_page", group_id=member.group.id)
+    if back.startswith(f"{target.path}/") and ".." not in back:
+        return RedirectResponse(back, status_code=303)  # a page of this group
+    anchor = back if back.isidentifier() else ""
+    return RedirectResponse(f"{target}#{anchor}" if anchor else str(target), status_code=303)
+
+
+async def _refused(request: Request, member: Member, error: DomainError) -> Response:
+    problem = error_message(language(request), error.code.value, error.params)
+    return await _space(request, member, 400, problem)
+
+
+def _shown_link(request: Request, member: Member, name: str, secret: str) -> Response:
+    """A new link, shown once to the facilitator who made it: the server keeps only
+    its hash, so this page is the only place it ever appears."""
+    link = str(request.url_for("open_link", secret=secret))
+    return _no_store(
+        render(
+            request,
+            "group_link.html",
+            group_id=member.group.id,
+            group=member.state,
+            name=name,
+            link=link,
+        )
+    )
+
+
+async def reissue(request: Request) -> Response:
+    if not origin_allowed(request, services_of(request).settings.allowed_origins):
+        return page_message(request, "page.forbidden", 403)
+    await read_form(request)
+    groups = groups_of(request)
+    member = await groups.member(request, request.path_params["group_id"])
+    if member is None:
+        return page_message(request, "page.forbidden", 403)
+    person = request.path_params["person"]
+    try:
+        secret = await groups.reissue(member, person)
+    except DomainError as error:
+        return await _refused(request, member, error)
+    return _shown_link(request, member, member.state.people[person].name, secret)
+
+
+async def enter_session(request: Request) -> Response:
+    """From the group's space to one of its sessions' live room."""
+    groups = groups_of(request)
+    member = await groups.member(request, request.path_params["group_id"])
+    if member is None:
+        return page_message(request, "page.forbidden", 403)
+    session_id = request.path_params["session_id"]
+    try:
+        await groups.open_session(member, session_id)
+    except DomainError as error:
+        return await _refused(request, member, error)
+    return RedirectResponse(request.url_for("session_page", session_id=session_id), status_code=303)
+
+
+async def history_page(request: Request) -> Response:
+    """Each situation of the cycle with its action plan and what became of it."""
+    member = await groups_of(request).member(request, request.path_params["group_id"])
+    if member is None or not member.sees_content:
+        return page_message(request, "page.forbidden", 403)
+    return _no_store(
+        render(
+            request,
+            "group_history.html",
+            group_id=member.group.id,
+            group=member.state,
+            history=await groups_of(request).history(member),
+        )
+    )
+
+
+# --- the public page ------------------------------------------------------------------------
+
+
+async def public(request: Request) -> Response:
+    """The presentation a facilitator published, and its form: nothing else."""
+    group = await groups_of(request).groups.get(request.path_params["group_id"])
+    page = public_page(group.state) if group is not None else None
+    if group is None or page is None:
+        return page_message(request, "page.not_found", 404)
+    if request.method == "GET":
+        return render(request, "public.html", group_id=group.id, name=group.state.name, page=page)
+    services = services_of(request)
+    if not origin_allowed(request, services.settings.allowed_origins):
+        return page_message(request, "page.forbidden", 403)
+    address = request.client.host if request.client else "unknown"
+    wait = groups_of(request).public_form.attempt(address)
+    if wait > 0:
+        response = render(request, "message.html", 429, key="page.too_many")
+        response.headers["retry-after"] = str(int(wait) + 1)
+        return response
+    form = await read_form(request)
+    try:
+        await groups_of(request).receive_application(
+            group, form.get("name", ""), form.get("email", ""), form.get("practice", "")
+        )
+    except DomainError as error:
+        problem = error_message(language(request), error.code.value, error.params)
+        return render(
+            request,
+            "public.html",
+            400,
+            group_id=group.id,
+            name=group.state.name,
+            page=page,
+            problem=problem,
+            form=form,
+        )
+    return render(request, "message.html", key="page.applied")
+
+
+# --- a person's space across groups ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MyGroup:
+    id: str
+    name: str
+    status: str  # "charter", "waiting" or "in"
+    upcoming: list[SessionLine]
+
+
+async def my_space(request: Request) -> Response:
+    """Every group this browser holds a live link to, with its upcoming sessions."""
+    groups = groups_of(request)
+    mine = []
+    for name in request.cookies:
+        scope = name.removeprefix("room_")
+        if not name.startswith("room_") or not is_group(scope):
+            continue
+        member = await groups.member(request, scope)
+        if member is None:
+            continue
+        status = "charter" if member.must_accept else "in" if member.sees_content else "waiting"
+        upcoming = []
+        if member.sees_content:
+            upcoming = [line for line in await _session_lines(request, member) if not line.past]
+        mine.append(MyGroup(scope, member.state.name, status, upcoming))
+    return _no_store(render(request, "me.html", groups=mine))

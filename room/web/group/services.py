@@ -1,0 +1,419 @@
+"""What a group's pages and API do beyond the pure domain: links for the people it
+invites, the live sessions of its cycle, and access revoked everywhere at once.
+
+A group's session is an ordinary session whose log says which group it belongs to,
+which session it follows and who tells the follow-up. It is created the first time
+someone of the group opens it, with the group's admitted people as participants
+(the same ids: one person is one member across the cycle), and its roster is kept in
+step afterwards: a member admitted later is added when they first open it, a removed
+one is removed from every session of the group and their sockets are closed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from starlette.requests import HTTPConnection
+
+from room.domain.cycle import AttendanceRow, History, Situation, attendance_rows, history, situation
+from room.domain.errors import Code, DomainError
+from room.domain.group import (
+    GroupCommand,
+    GroupRole,
+    State,
+    Status,
+    decide,
+    must_accept,
+    previous_session,
+    sees_content,
+)
+from room.domain.group import commands as gcmd
+from room.domain.group import events as gev
+from room.domain.group.state import PlannedSession
+from room.domain.plain import PlainDataError, to_plain
+from room.domain.session import SYSTEM, Role
+from room.domain.session import commands as cmd
+from room.domain.session.attendance import attendance
+from room.domain.session.state import State as SessionState
+from room.domain.session.templates import DEFAULT_TEMPLATE
+from room.domain.text import TITLE_MAX
+from room.i18n import catalogue
+from room.ids import GROUP, PERSON, SESSION, new_id
+from room.live.groups import Group, Groups
+from room.live.room import Room, decode_event
+from room.protocol import Close
+from room.store import Link
+from room.web.auth import live_link
+from room.web.ratelimit import RateLimit
+from room.web.services import Services
+
+# Fields of new things whose ids the server chooses, per command type.
+_NEW_IDS: dict[str, tuple[str, str]] = {
+    gcmd.InvitePerson.type: ("person", PERSON),
+    gcmd.InviteApplicant.type: ("person", PERSON),
+    gcmd.PlanSession.type: ("session", SESSION),
+    gcmd.SaveDraft.type: ("draft", "d"),
+    gcmd.FixSlot.type: ("session", SESSION),
+}
+
+
+@dataclass(frozen=True)
+class Member:
+    """Someone a live group link names, whatever their status (invited, waiting…)."""
+
+    group: Group
+    person: str
+    link: Link
+
+    @property
+    def group_id(self) -> str:
+        return self.group.id
+
+    @property
+    def state(self) -> State:
+        return self.group.state
+
+    @property
+    def role(self) -> GroupRole | None:
+        return self.state.role_of(self.person)
+
+    @property
+    def sees_content(self) -> bool:
+        return sees_content(self.state, self.person)
+
+    @property
+    def must_accept(self) -> bool:
+        return must_accept(self.state, self.person)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a group command did: its events, the new thing's id, a link to hand over."""
+
+    events: list[gev.GroupEvent]
+    new_id: str | None = None
+    secret: str | None = None  # shown once to whoever invited; never stored
+
+
+APPLICATIONS_PER_ADDRESS = 3  # a person applies once; a few tries allow for a typo
+APPLICATION_WINDOW = 600.0  # seconds
+
+
+@dataclass
+class GroupServices:
+    services: Services
+    groups: Groups
+    # Posts to the public forms, per client address.
+    public_form: RateLimit = field(
+        default_factory=lambda: RateLimit(APPLICATIONS_PER_ADDRESS, APPLICATION_WINDOW, time.time)
+    )
+    # One opening at a time per session, so two members arriving together create it once.
+    _opening: dict[str, asyncio.Lock] = field(default_factory=dict)
+
+    # --- who is calling ----------------------------------------------------------------
+
+    async def member(self, connection: Any, group_id: str) -> Member | None:
+        """The person behind a request to a group: a live link to it, not removed."""
+        group = await self.groups.get(group_id)
+        if group is None:
+            return None
+        settings = self.services.settings
+        link = await live_link(self.services.store, settings.secret_key, connection, group_id)
+        if link is None or group.state.person(link.participant) is None:
+            return None
+        return Member(group, link.participant, link)
+
+    # --- acts --------------------------------------------------------------------------
+
+    async def create_group(
+        self, name: str, facilitator_name: str, lang: str
+    ) -> tuple[str, str, str]:
+        """A new group with the flyer's rules as its charter; return (group, person,
+        secret). Raises DomainError when the name or the facilitator's name is refused."""
+        group_id, person = new_id(GROUP), new_id(PERSON)
+        rules = tuple(catalogue(lang)["charter.rules"])
+        await self.groups.create(
+            group_id,
+            gcmd.CreateGroup(
+                name=name, facilitator=person, facilitator_name=facilitator_name, rules=rules
+            ),
+        )
+        return group_id, person, await self.services.new_link(group_id, person)
+
+    def command(self, data: Mapping[str, Any]) -> GroupCommand:
+        """A group command from a client's plain data, with the server's ids for new
+        things. Raises DomainError(INVALID) for data that is no command."""
+        plain = dict(data)
+        chosen = _NEW_IDS.get(str(plain.get("type", "")))
+        if chosen is not None and not (chosen[0] == "draft" and plain.get("draft")):
+            plain[chosen[0]] = new_id(chosen[1])
+        try:
+            return GroupCommand.from_plain(plain)
+        except PlainDataError as error:
+            raise DomainError(Code.INVALID, field=error.path or "body") from None
+
+    async def execute(self, member: Member, command: GroupCommand) -> Outcome:
+        """Apply ``command`` by ``member``, then what it means for links and sessions."""
+        if isinstance(command, gcmd.EraseSession | gcmd.EraseGroup):
+            return await self._erase(member, command)
+        if isinstance(command, gcmd.ReplanSession):
+            await self._check_replan(member.group, command)
+        if isinstance(command, gcmd.EditGroup):
+            _check_time_zone(command.time_zone)
+        events = await member.group.execute(member.person, command)
+        outcome = Outcome(events)
+        for event in events:
+            if isinstance(event, gev.PersonInvited):
+                secret = await self.services.new_link(member.group.id, event.person)
+                outcome = Outcome(events, event.person, secret)
+            elif isinstance(event, gev.SessionPlanned):
+                outcome = Outcome(events, event.session)
+            elif isinstance(event, gev.DraftSaved):
+                outcome = Outcome(events, event.draft)
+            elif isinstance(event, gev.PersonRemoved):
+                await self._remove_everywhere(member.group, event.person)
+            elif isinstance(event, gev.CharterEdited):
+                self._close_unbound(member.group)
+        return outcome
+
+    async def _erase(self, member: Member, command: gcmd.EraseSession | gcmd.EraseGroup) -> Outcome:
+        """Erase first, record after: the store's copy goes before the group says it went,
+        so a failure leaves the content listed (and erasable again), never claimed gone."""
+        group = member.group
+        decide(group.state, member.person, command, group.clock())  # refused: raises, nothing done
+        hub = self.services.hub
+        erased = (
+            [command.session]
+            if isinstance(command, gcmd.EraseSession)
+            else [
+                group.id,
+                *group.state.sessions,
+            ]
+        )
+        for log_id in erased:
+            hub.forget(log_id, Close.NOT_FOUND, "erased")
+        await self.services.store.erase(erased)
+        for log_id in erased:
+            await hub.fanout.announce(log_id, 0)  # other workers forget it too
+        if isinstance(command, gcmd.EraseSession):
+            return Outcome(await group.execute(member.person, command))
+        self.groups.forget(group.id)
+        return Outcome([])
+
+    async def reissue(self, member: Member, person: str) -> str:
+        """A facilitator's new link for a person of the group (another facilitator who
+        lost theirs, a member); the person's old links die."""
+        self._require_facilitator(member)
+        if member.state.person(person) is None:
+            raise DomainError(Code.NOT_FOUND, what="person", id=person)
+        await self.services.revoke_links(member.group.id, person)
+        return await self.services.new_link(member.group.id, person)
+
+    async def receive_application(self, group: Group, name: str, email: str, practice: str) -> None:
+        """An application from the public form (rate-limited by the caller)."""
+        await group.execute(
+            SYSTEM,
+            gcmd.ReceiveApplication(
+                application=new_id("a"), name=name, email=email, practice=practice
+            ),
+        )
+
+    # --- the cycle's live sessions -----------------------------------------------------
+
+    async def open_session(self, member: Member, session_id: str) -> Room:
+        """The live room of one of the group's sessions, created on first opening, with
+        ``member`` in its roster. Only for those who see the group's content."""
+        if not member.sees_content:
+            raise DomainError(Code.CHARTER_REQUIRED if member.must_accept else Code.NOT_ADMITTED)
+        planned = member.state.sessions.get(session_id)
+        if planned is None:
+            raise DomainError(Code.NOT_FOUND, what="session", id=session_id)
+        if planned.erased_at is not None:
+            raise DomainError(Code.INVALID, field="session", reason="erased")
+        if not planned.narrator:
+            # A date fixed from the poll: the room needs its narrator before it opens.
+            raise DomainError(Code.CONFLICT, what="no_narrator")
+        async with self._opening.setdefault(session_id, asyncio.Lock()):
+            room = await self.services.hub.room(session_id)
+            if room is None:
+                room = await self._create_session(member.group, planned)
+        await self.ensure_participant(room, member.state, member.person)
+        return room
+
+    async def is_person(self, group_id: str, person: str) -> bool:
+        """Whether ``person`` was ever invited to the group (removed ones included)."""
+        group = await self.groups.get(group_id)
+        return group is not None and person in group.state.people
+
+    async def sees_content(self, group_id: str, person: str) -> bool:
+        group = await self.groups.get(group_id)
+        return group is not None and sees_content(group.state, person)
+
+    async def held_back(self, connection: Any, room: Room) -> Member | None:
+        """A person of the session's group whom the group holds back for now (a charter
+        to accept, an admission to wait for): told so, rather than turned away."""
+        if not room.state.group:
+            return None
+        member = await self.member(connection, room.state.group)
+        return member if member is not None and not member.sees_content else None
+
+    async def session_member(self, connection: Any, room: Room) -> tuple[Link, str] | None:
+        """For a group's session: the group link and person of a caller who sees the
+        group's content, now in the session's roster."""
+        if not room.state.group:
+            return None
+        member = await self.member(connection, room.state.group)
+        if member is None or not member.sees_content:
+            return None
+        if room.session_id not in member.state.sessions:
+            return None
+        await self.ensure_participant(room, member.state, member.person)
+        return member.link, member.person
+
+    async def history(self, member: Member) -> History:
+        """The cycle so far, read from each opened session of the group."""
+        opened: dict[str, SessionState] = {}
+        for session_id in member.state.sessions:
+            room = await self.services.hub.room(session_id)
+            if room is not None:
+                opened[session_id] = room.state
+        return history(member.state, opened)
+
+    async def attendance(self, member: Member, session_id: str) -> list[AttendanceRow]:
+        """Who of the group came to one of its sessions, from the session's own log."""
+        hub = self.services.hub
+        events = [decode_event(s.data) for s in await self.services.store.read(session_id)]
+        return attendance_rows(member.state, session_id, attendance(events, hub.clock()))
+
+    async def cycle_of(self, room: Room, participant: str) -> dict[str, Any]:
+        """What a group's session shows of the cycle: the situation it follows (with the
+        follow-up posted here), and the draft its narrator handed to it."""
+        group = await self.groups.get(room.state.group)
+        assert group is not None  # a group's session is only created by its group
+        previous = None
+        if room.state.follows:
+            before = await self.services.hub.room(room.state.follows)
+            planned = group.state.sessions[room.state.follows]
+            person = group.state.people.get(planned.narrator)
+            narrator = person.name if person is not None else ""
+            if planned.erased_at is not None:
+                told = Situation(
+                    session=planned.id, date=planned.date, narrator=narrator, erased=True
+                )
+            elif before is not None:
+                told = situation(before.state, planned.id, planned.date, narrator)
+            else:
+                told = Situation(session=planned.id, date=planned.date, narrator=narrator)
+            previous = {**to_plain(told), "follow_up_by": room.state.follow_up_by}
+        draft = None
+        for candidate in group.state.drafts.values():
+            if candidate.used_in == room.session_id and candidate.author == participant:
+                draft = {
+                    "title": candidate.title,
+                    "context": candidate.context,
+                    "problem": candidate.problem,
+                    "question": candidate.question,
+                    "request": candidate.request,
+                }
+        return {"group": group.id, "name": group.state.name, "previous": previous, "draft": draft}
+
+    async def ensure_participant(self, room: Room, state: State, person: str) -> None:
+        """Add a member of the group to one of its sessions, if they are not in it yet."""
+        if person in room.state.participants:
+            return
+        record = state.person(person)
+        if record is None:
+            return
+        role = _session_role(state.sessions[room.session_id], record.role, person)
+        await room.execute(
+            SYSTEM, cmd.AddParticipant(participant=person, name=record.name, role=role)
+        )
+
+    async def _create_session(self, group: Group, planned: PlannedSession) -> Room:
+        state = group.state
+        host = next(
+            p
+            for p in state.people.values()
+            if p.role is GroupRole.FACILITATOR and p.status is Status.ADMITTED
+        )
+        follows = previous_session(state, planned.id) or ""
+        title = f"{state.name} · {planned.date.replace('T', ' ')}"
+        room = await self.services.hub.create(
+            planned.id,
+            cmd.CreateSession(
+                template=DEFAULT_TEMPLATE,
+                title=title[:TITLE_MAX],
+                facilitator=host.id,
+                name=host.name,
+                group=group.id,
+                follows=follows,
+                follow_up_by=state.sessions[follows].narrator if follows else "",
+            ),
+        )
+        for person in state.people.values():
+            if person.status is Status.ADMITTED and person.id != host.id:
+                await self.ensure_participant(room, state, person.id)
+        return room
+
+    async def _check_replan(self, group: Group, command: gcmd.ReplanSession) -> None:
+        """Once a session is open its narrator is who the room says: a new narrator would
+        find someone else's situation on the table."""
+        planned = group.state.sessions.get(command.session)
+        if planned is None or planned.narrator == command.narrator:
+            return
+        if await self.services.hub.room(planned.id) is not None:
+            raise DomainError(Code.CONFLICT, what="session_opened")
+
+    async def _remove_everywhere(self, group: Group, person: str) -> None:
+        """A removed person loses every link to the group and every seat in its sessions,
+        live sockets included, at once."""
+        await self.services.revoke_links(group.id, person)
+        for session_id in group.state.sessions:
+            room = await self.services.hub.room(session_id)
+            if room is None:
+                continue
+            with contextlib.suppress(DomainError):
+                await room.execute(SYSTEM, cmd.RemoveParticipant(participant=person))
+            room.disconnect(person, Close.REMOVED, "removed")
+
+    def _close_unbound(self, group: Group) -> None:
+        """A new charter binds no one until they accept it: their open rooms close, and
+        the page they come back to asks for the new version."""
+        for session_id in group.state.sessions:
+            room = self.services.hub.rooms.get(session_id)
+            if room is None:
+                continue
+            for person in group.state.people:
+                if must_accept(group.state, person):
+                    room.disconnect(person, Close.CHARTER_REQUIRED, "charter changed")
+
+    @staticmethod
+    def _require_facilitator(member: Member) -> None:
+        if member.role is not GroupRole.FACILITATOR or not member.sees_content:
+            raise DomainError(Code.FORBIDDEN_ROLE)
+
+
+def _check_time_zone(name: str) -> None:
+    """The domain checks an IANA name's shape; whether the zone exists is known here."""
+    try:
+        ZoneInfo(name)
+    except (ValueError, ZoneInfoNotFoundError):
+        raise DomainError(Code.INVALID, field="time_zone") from None
+
+
+def _session_role(planned: PlannedSession, role: GroupRole, person: str) -> Role:
+    if role is GroupRole.FACILITATOR:
+        return Role.FACILITATOR
+    return Role.NARRATOR if planned.narrator == person else Role.MEMBER
+
+
+def groups_of(connection: HTTPConnection) -> GroupServices:
+    """The groups' services of the app serving ``connection`` (set by its lifespan)."""
+    groups: GroupServices = connection.app.state.groups
+    return groups

@@ -1,0 +1,1 @@
+"""One session on the web: its pages, its JSON API, its WebSocket, the demonstration."""

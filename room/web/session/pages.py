@@ -1,0 +1,176 @@
+"""HTML pages, French first. Plain here; the live room's views are static/ modules."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from room.domain.errors import DomainError
+from room.domain.session import Role
+from room.domain.session import commands as cmd
+from room.domain.session.templates import DEFAULT_TEMPLATE, TEMPLATES
+from room.i18n import LANGUAGES, error_message
+from room.ids import is_group
+from room.records.session import markdown, may_export, record
+from room.web.auth import cookie_name, secret_hash
+from room.web.endpoints import read_form
+from room.web.security import origin_allowed
+from room.web.services import language, services_of
+from room.web.session.demo import create_demo
+from room.web.templating import page_message, render
+
+
+async def home(request: Request) -> Response:
+    return render(request, "home.html", templates=list(TEMPLATES), default=DEFAULT_TEMPLATE)
+
+
+async def create(request: Request) -> Response:
+    """The home page's form: create a session, then enter it through the new link."""
+    if not origin_allowed(request, services_of(request).settings.allowed_origins):
+        return page_message(request, "page.forbidden", 403)
+    form = await read_form(request)
+    try:
+        _, _, secret = await services_of(request).create_session(
+            title=form.get("title", ""),
+            name=form.get("name", ""),
+            template=form.get("template", DEFAULT_TEMPLATE),
+        )
+    except DomainError as error:
+        problem = error_message(language(request), error.code.value, error.params)
+        return render(
+            request,
+            "home.html",
+            400,
+            templates=list(TEMPLATES),
+            default=DEFAULT_TEMPLATE,
+            problem=problem,
+            form=form,
+        )
+    link = str(request.url_for("open_link", secret=secret))
+    response = render(request, "created.html", link=link, title=form.get("title", ""))
+    response.headers["cache-control"] = "no-store"
+    return response
+
+
+async def demo(request: Request) -> Response:
+    """The home page's button: a session played up to step 3, and a link per role."""
+    services = services_of(request)
+    if not origin_allowed(request, services.settings.allowed_origins):
+        return page_message(request, "page.forbidden", 403)
+    await read_form(request)
+    made = await create_demo(services)
+    links = [
+        (name, role, str(request.url_for("open_link", secret=secret)))
+        for name, role, secret in made.links
+    ]
+    response = render(request, "demo.html", links=links)
+    response.headers["cache-control"] = "no-store"
+    return response
+
+
+async def open_link(request: Request) -> Response:
+    """Swap the link's secret for a cookie, and leave the secret out of the URL."""
+    secret = request.path_params["secret"]
+    services = services_of(request)
+    link = await services.store.link(secret_hash(services.settings.secret_key, secret))
+    if link is None or link.revoked_at is not None:
+        return page_message(request, "page.link_invalid", 404)
+    if is_group(link.scope):
+        target = request.url_for("group_page", group_id=link.scope)
+    else:
+        target = request.url_for("session_page", session_id=link.scope)
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(
+        cookie_name(link.scope),
+        secret,
+        max_age=180 * 24 * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )
+    response.headers["cache-control"] = "no-store"
+    return response
+
+
+async def session_page(request: Request) -> Response:
+    services = services_of(request)
+    session_id = request.path_params["session_id"]
+    caller = await services.caller(request, session_id)
+    room = await services.hub.room(session_id)
+    if caller is None and room is not None and services.groups is not None:
+        held = await services.groups.held_back(request, room)
+        if held is not None:  # the group's page asks for its charter, or says to wait
+            target = request.url_for("group_page", group_id=held.group_id)
+            return RedirectResponse(target, status_code=303)
+    if caller is None or room is None or room.state.role_of(caller.participant) is None:
+        return page_message(request, "page.forbidden", 403)
+    me = room.state.participants[caller.participant]
+    if not await services.has_accepted(caller):
+        return render(request, "charter.html", session_id=session_id, title=room.state.title, me=me)
+    can_export = may_export(room.state, caller.participant)
+    return render(
+        request, "room.html", session_id=session_id, title=room.state.title, can_export=can_export
+    )
+
+
+async def accept_charter(request: Request) -> Response:
+    services = services_of(request)
+    session_id = request.path_params["session_id"]
+    if not origin_allowed(request, services.settings.allowed_origins):
+        return page_message(request, "page.forbidden", 403)
+    form = await read_form(request)
+    caller = await services.caller(request, session_id)
+    room = await services.hub.room(session_id)
+    if caller is None or room is None:
+        return page_message(request, "page.forbidden", 403)
+    me = room.state.participants[caller.participant]
+    name = form.get("name", me.name).strip()
+    if name and name != me.name and me.role is not Role.OBSERVER:  # observers change nothing
+        try:
+            await room.execute(caller.participant, cmd.Rename(name=name))
+        except DomainError as error:
+            problem = error_message(language(request), error.code.value, error.params)
+            return render(
+                request, "charter.html", 400, session_id=session_id, title=room.state.title,
+                me=me, problem=problem, name=name,
+            )  # fmt: skip
+    await services.accept_charter(caller)
+    return RedirectResponse(request.url_for("session_page", session_id=session_id), status_code=303)
+
+
+async def export(request: Request) -> Response:
+    """The session record, for its narrator and facilitators only."""
+    services = services_of(request)
+    session_id = request.path_params["session_id"]
+    caller = await services.caller(request, session_id)
+    room = await services.hub.room(session_id)
+    if caller is None or room is None or not await services.has_accepted(caller):
+        return page_message(request, "page.forbidden", 403)
+    if not may_export(room.state, caller.participant):
+        return page_message(request, "page.export_forbidden", 403)
+    lang = language(request)
+    headers = {"cache-control": "no-store"}
+    if request.path_params["format"] == "md":
+        filename = f"seance-{session_id}.md"
+        headers["content-disposition"] = f'attachment; filename="{filename}"'
+        return Response(markdown(room.state, lang), media_type="text/markdown", headers=headers)
+    response = render(
+        request,
+        "export.html",
+        record=record(room.state),
+        session_title=room.state.title,
+    )
+    response.headers.update(headers)
+    return response
+
+
+async def choose_language(request: Request) -> Response:
+    """Remember the language a person picked; back to where they were (on this site)."""
+    lang = request.path_params["lang"]
+    target = request.query_params.get("next", "/")
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        target = "/"
+    response = RedirectResponse(target, status_code=303)
+    if lang in LANGUAGES:
+        response.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="lax", httponly=True)
+    return response

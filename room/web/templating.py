@@ -1,0 +1,58 @@
+"""The app's Jinja2 pages: one environment, its filters, and the page every refusal
+shows. French first; the catalogue of the reader's language is in every page."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, tzinfo
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.templating import Jinja2Templates
+
+from room.i18n import catalogue
+from room.web.services import language
+
+TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
+templates = Jinja2Templates(directory=str(TEMPLATES_DIR))  # autoescapes by default
+
+
+def _when(moment: float | None, time_zone: str = "Europe/Paris") -> str:
+    """A server timestamp as a reader's wall clock: ``2026-11-25 14:03``."""
+    if moment is None:
+        return ""
+    try:
+        zone: tzinfo = ZoneInfo(time_zone)
+    except (ValueError, ZoneInfoNotFoundError):
+        zone = UTC
+    return datetime.fromtimestamp(moment, zone).strftime("%Y-%m-%d %H:%M")
+
+
+def _clock(moment: float | None, time_zone: str = "Europe/Paris") -> str:
+    """Only the time of day, for a sheet of one session: ``14:03``."""
+    return _when(moment, time_zone)[-5:]
+
+
+templates.env.filters["when"] = _when
+templates.env.filters["clock"] = _clock
+
+
+def render(request: Request, template: str, status: int = 200, **context: Any) -> Response:
+    lang = language(request)
+    strings = catalogue(lang)
+    other = "en" if lang == "fr" else "fr"
+    switch = f"/lang/{other}?{urlencode({'next': request.url.path})}"
+    response: Response = templates.TemplateResponse(
+        request,
+        template,
+        {"lang": lang, "t": strings, "switch_language": switch, **context},
+        status_code=status,
+    )
+    return response
+
+
+def page_message(request: Request, key: str, status: int) -> Response:
+    return render(request, "message.html", status, key=key)
