@@ -14,7 +14,7 @@ from room.domain.session.attendance import attendance
 from room.domain.session.roles import Kind, Role
 from tests.domain.group.table import Table as GroupTable
 from tests.domain.group.table import gathered
-from tests.domain.table import Table
+from tests.domain.session.table import Table
 
 # --- a session created for a group --------------------------------------------------------
 

@@ -27,7 +27,7 @@ from room.domain.group import commands as g
 from room.domain.plain import PlainDataError, from_plain, to_plain
 from room.domain.session import SYSTEM, Command
 from tests.domain.group.table import GROUP_CODES, MEMBERS, RULES, Table, founded, gathered
-from tests.domain.test_properties import SESSION_CODES
+from tests.domain.session.test_properties import SESSION_CODES
 
 DRAFT = g.SaveDraft(
     draft="d1",

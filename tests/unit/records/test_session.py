@@ -5,7 +5,7 @@ from __future__ import annotations
 from room.domain.session import Kind, Welcome
 from room.domain.session import commands as c
 from room.records.session import markdown, may_export, record
-from tests.domain.table import seated
+from tests.domain.session.table import seated
 
 
 def _played():

@@ -6,7 +6,7 @@ from room.domain.session import SYSTEM, Role
 from room.domain.session import commands as c
 from room.domain.session import events as ev
 from room.domain.session.attendance import Presence, attendance
-from tests.domain.table import Table, seated
+from tests.domain.session.table import Table, seated
 
 
 def connect(t: Table, participant: str, after: float = 1.0) -> float:

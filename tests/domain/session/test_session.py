@@ -6,7 +6,7 @@ from room.domain.session import commands as c
 from room.domain.session.roles import Kind, Welcome
 from room.domain.session.templates import FLYER, SIX_STEP
 from room.domain.session.timing import floor_time
-from tests.domain.table import seated
+from tests.domain.session.table import seated
 
 
 def test_flyer_session_from_opening_to_closing() -> None:

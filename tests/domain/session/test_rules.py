@@ -11,7 +11,7 @@ from room.domain.session.capabilities import to_plain
 from room.domain.session.roles import Kind, Role, Welcome
 from room.domain.session.timing import overrun, remaining
 from room.domain.session.visibility import visible_event, visible_state
-from tests.domain.table import seated
+from tests.domain.session.table import seated
 
 # --- the phase token --------------------------------------------------------------------
 
