@@ -20,6 +20,7 @@ class Code(StrEnum):
     PHASE_CLOSED = "phase_closed"  # the contribution's phase is no longer the current one
     HIDDEN = "hidden"  # a hidden contribution cannot be edited (its text would travel)
     IN_USE = "in_use"  # answered question or cited proposal: edit it, do not withdraw it
+    NO_PREVIOUS_SESSION = "no_previous_session"  # a group's first session has no follow-up
     HOLDER_PRESENT = "holder_present"  # the token holder has not been gone long enough
     SESSION_ENDED = "session_ended"
     CONFLICT = "conflict"  # the state already is what the command asks for

@@ -309,7 +309,8 @@ function Invitee({ ctx, p, session, self }) {
     }
     setBusy(false);
   }
-  const removable = canDo(ctx, "remove_participant") && !self;
+  // Offered only for whom the server would remove now (never the token's holder).
+  const removable = (ctx.moves.remove_participant || []).includes(p.id) && !self;
   return html`<li class="invitee" data-pid=${p.id}>
     <span class="person-name">${p.name}</span> <span class="person-role">${t(`role.${p.role}`)}</span>
     ${self

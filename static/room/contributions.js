@@ -426,7 +426,7 @@ export function Steps({ ctx }) {
   return html`
     <section class="step current" aria-labelledby="current-step">
       <h2 id="current-step">
-        <span class="eyebrow">${t("step.current")}</span>
+        <span class="eyebrow">${t(state.ended_at === null ? "step.current" : "step.last")}</span>
         ${t(`phase.${state.phase}`)}
       </h2>
       ${answering ? html`<p class="hint">${t("hint.answer")}</p>` : null}

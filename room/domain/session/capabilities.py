@@ -20,7 +20,7 @@ from room.domain.session.roles import Kind, Role
 from room.domain.session.state import State
 from room.domain.session.templates import TEMPLATES
 
-_TARGETED = ("post", "edit", "withdraw")
+_TARGETED = ("post", "edit", "withdraw", "remove_participant")
 
 
 def candidate_moves(state: State, actor: str) -> list[Move]:
@@ -38,6 +38,10 @@ def candidate_moves(state: State, actor: str) -> list[Move]:
             if state.role_of(participant.id) in (Role.MEMBER, Role.NARRATOR):
                 kinds = _postable(state, participant.id)
                 moves += [("post", kind.value, participant.id) for kind in kinds]
+    if "remove_participant" in types:
+        moves += [
+            ("remove_participant", p) for p in state.participants if state.role_of(p) is not None
+        ]
     # Only the actor's own contributions of the current step can be edited or withdrawn;
     # the guards refuse every other one, so asking about them would only cost time.
     for contribution in state.changeable_in_step.get(actor, ()):
@@ -76,8 +80,16 @@ def allowed(state: State, actor: str, now: float) -> frozenset[Move]:
 
 def to_plain(moves: frozenset[Move]) -> dict[str, Any]:
     """The wire form: {"do": [types], "post": [kinds], "on_behalf": {id: [kinds]},
-    "edit": [ids], "withdraw": [ids]}, each list sorted so equal sets encode equally."""
-    plain: dict[str, Any] = {"do": [], "post": [], "on_behalf": {}, "edit": [], "withdraw": []}
+    "edit": [ids], "withdraw": [ids], "remove_participant": [ids]}, each list sorted so
+    equal sets encode equally."""
+    plain: dict[str, Any] = {
+        "do": [],
+        "post": [],
+        "on_behalf": {},
+        "edit": [],
+        "withdraw": [],
+        "remove_participant": [],
+    }
     for move in moves:
         if move[0] == "post" and len(move) == 3:
             plain["on_behalf"].setdefault(move[2], []).append(move[1])
@@ -85,7 +97,7 @@ def to_plain(moves: frozenset[Move]) -> dict[str, Any]:
             plain[move[0]].append(move[1])
         else:
             plain["do"].append(move[0])
-    for key in ("do", "post", "edit", "withdraw"):
+    for key in ("do", "post", "edit", "withdraw", "remove_participant"):
         plain[key].sort()
     for kinds in plain["on_behalf"].values():
         kinds.sort()

@@ -44,6 +44,8 @@ def move_of(command: Command) -> Move:
         return ("post", command.kind.value)
     if isinstance(command, cmd.Edit | cmd.Withdraw):
         return (command.type, command.contribution)
+    if isinstance(command, cmd.RemoveParticipant):
+        return (command.type, command.participant)
     return (command.type,)
 
 
@@ -212,6 +214,8 @@ def _post(state: State, actor: str, move: Move, now: float) -> None:
         if kind in template.kinds_for(role):
             raise DomainError(Code.WRONG_PHASE, phase=state.phase, kind=kind.value)
         raise DomainError(Code.FORBIDDEN_ROLE, kind=kind.value)
+    if kind is Kind.FOLLOW_UP and state.group and not state.follows:
+        raise DomainError(Code.NO_PREVIOUS_SESSION)  # the cycle begins: nothing to tell
     floor = state.floor
     if floor.in_round and floor.speaker_only and role is Role.MEMBER and author != floor.speaker:
         raise DomainError(Code.NOT_YOUR_TURN, speaker=floor.speaker)
@@ -249,9 +253,18 @@ def _roster(state: State, actor: str, move: Move, now: float) -> None:
         _facilitator(state, actor, move, now)
 
 
+def _remove(state: State, actor: str, move: Move, now: float) -> None:
+    """Who may be removed, not only who removes: the token's holder passes it first,
+    unless the server removes them (from the group) and another facilitator takes it."""
+    _roster(state, actor, move, now)
+    participant = _participant_id(state, move[1])
+    if participant == state.token_holder and (actor != SYSTEM or _heir(state, participant) is None):
+        raise _invalid("participant", reason="token_holder")
+
+
 _GUARDS: dict[str, Callable[[State, str, Move, float], None]] = {
     cmd.AddParticipant.type: _roster,
-    cmd.RemoveParticipant.type: _roster,
+    cmd.RemoveParticipant.type: _remove,
     cmd.Rename.type: _anyone,
     cmd.Connect.type: _system,
     cmd.Disconnect.type: _system,
@@ -394,13 +407,18 @@ def _add_participant(state: State, actor: str, c: cmd.AddParticipant, now: float
 def _remove_participant(
     state: State, actor: str, c: cmd.RemoveParticipant, now: float
 ) -> list[ev.Event]:
-    participant = _participant_id(state, c.participant)
-    removed = ev.ParticipantRemoved(at=now, by=actor, participant=participant)
-    if participant != state.token_holder:
+    removed = ev.ParticipantRemoved(at=now, by=actor, participant=c.participant)
+    heir = _heir(state, c.participant)
+    if c.participant != state.token_holder or heir is None:  # the guard let the server by
         return [removed]
-    # A facilitator passes the token before leaving; the server, removing someone from
-    # a group, hands it to another facilitator so the session is never without one.
-    heir = next(
+    # The server, removing someone from a group, hands the token to another facilitator
+    # so that the session is never without one.
+    return [ev.TokenPassed(at=now, by=actor, to=heir), removed]
+
+
+def _heir(state: State, participant: str) -> str | None:
+    """Another facilitator still in the session, to take the token from ``participant``."""
+    return next(
         (
             p.id
             for p in state.participants.values()
@@ -408,9 +426,6 @@ def _remove_participant(
         ),
         None,
     )
-    if actor != SYSTEM or heir is None:
-        raise _invalid("participant", reason="token_holder")
-    return [ev.TokenPassed(at=now, by=actor, to=heir), removed]
 
 
 def _rename(state: State, actor: str, c: cmd.Rename, now: float) -> list[ev.Event]:

@@ -97,6 +97,12 @@ async def _space(
         return _no_store(render(request, "group_waiting.html", status, group=state))
     shown = visible_group(state, member.person)
     turn = rotation(state)
+    # Who belongs to the group: the admitted, facilitators first; never the invited,
+    # the waiting or the removed, whose presence is the facilitators' business.
+    roster = sorted(
+        (p for p in shown.people.values() if p.status is Status.ADMITTED),
+        key=lambda p: (p.role is not GroupRole.FACILITATOR, p.name.casefold()),
+    )
     context: dict[str, Any] = {
         "group_id": member.group.id,
         "group": shown,
@@ -105,11 +111,8 @@ async def _space(
         "sessions": await _session_lines(request, member),
         "narrated": [shown.people[p].name for p in turn.narrated if p in shown.people],
         "suggested": turn.suggested_narrator,
-        "members": [
-            p
-            for p in shown.people.values()
-            if p.role is GroupRole.MEMBER and p.status is Status.ADMITTED
-        ],
+        "members": [p for p in roster if p.role is GroupRole.MEMBER],
+        "roster": roster,
         "my_sessions": [s for s in ordered_sessions(state) if s.narrator == member.person],
         "public_url": str(request.url_for("public_page", group_id=member.group.id)),
         "problem": problem,

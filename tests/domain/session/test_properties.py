@@ -11,6 +11,7 @@ every command type's acceptance were met along the way.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any, TypeVar
 
 import msgpack
@@ -47,7 +48,7 @@ from room.domain.session.roles import Kind, Role, Welcome, body_fields
 from room.domain.session.templates import Template
 
 T = TypeVar("T")
-TARGETED = ("post", "edit", "withdraw")  # moves that name a kind or a contribution
+TARGETED = ("post", "edit", "withdraw", "remove_participant")  # moves that name a target
 
 # --- the cast -----------------------------------------------------------------------------
 
@@ -86,6 +87,7 @@ SESSION_CODES = frozenset(
         Code.PHASE_CLOSED,
         Code.HIDDEN,
         Code.IN_USE,
+        Code.NO_PREVIOUS_SESSION,
         Code.HOLDER_PRESENT,
         Code.SESSION_ENDED,
         Code.CONFLICT,
@@ -329,7 +331,7 @@ class Arguments:
 
 COMMAND_TYPES = sorted(c.Command.registry)
 # The command types whose move is the type alone (creation is no move: always refused).
-UNTARGETED_TYPES = [kind for kind in COMMAND_TYPES if kind not in ("post", "edit", "withdraw")]
+UNTARGETED_TYPES = [kind for kind in COMMAND_TYPES if kind not in TARGETED]
 
 
 # --- the machine ----------------------------------------------------------------------------
@@ -352,16 +354,19 @@ class Session(RuleBasedStateMachine):
         template=st.sampled_from(sorted(TEMPLATES)),
         start=st.floats(0, 1e9),
         step=st.integers(0, 6),
-        in_group=st.booleans(),
+        in_group=st.sampled_from(["no", "first", "later"]),
     )
     def the_server_opens_a_session_and_seats_the_cast(
-        self, template: str, start: float, step: int, in_group: bool
+        self, template: str, start: float, step: int, in_group: str
     ) -> None:
-        """The session starts at a random step, so that late steps are played too. Half
-        the sessions are a group's, whose follow-up is the first member's alone to post."""
+        """The session starts at a random step, so that late steps are played too. A
+        third of the sessions are a group's first (nothing to follow up), a third a later
+        one, whose follow-up is the first member's alone to post."""
         self.now = start
         opening = c.CreateSession(template=template, title="Tuesday", facilitator=CREATOR, name="A")
-        if in_group:
+        if in_group == "first":
+            opening = replace(opening, group="group_1")
+        if in_group == "later":
             opening = c.CreateSession(
                 template=template,
                 title="Tuesday",
@@ -611,7 +616,8 @@ class Session(RuleBasedStateMachine):
         """Go through the steps before ``start`` by the book, then to step ``start``: the
         narrator writes the situation and welcomes the proposals where the template says;
         a member and the narrator post one contribution of each kind open to them
-        (answering the first question, citing every proposal)."""
+        (answering the first question, citing every proposal), the follow-up of a
+        group's first session excepted: that one is refused."""
         phases = TEMPLATES[self.state.template].phases
         for phase in phases[:start]:
             self.reopen(phase.key)
@@ -620,7 +626,12 @@ class Session(RuleBasedStateMachine):
                 assert self.attempt(NARRATOR, situation), "the situation was refused"
             for author, role in ((MEMBERS[0], Role.MEMBER), (NARRATOR, Role.NARRATOR)):
                 for kind in sorted(phase.posts.get(role, ())):
-                    assert self.attempt(author, self.plain_post(kind)), f"{kind} by {author}"
+                    post = self.plain_post(kind)
+                    if kind is Kind.FOLLOW_UP and self.state.group and not self.state.follows:
+                        # A group's first session has no situation to follow up.
+                        assert not self.attempt(author, post), "a first follow-up was taken"
+                        continue
+                    assert self.attempt(author, post), f"{kind} by {author}"
             for proposal in self.state.contributions.values() if phase.welcome else ():
                 if proposal.kind is Kind.PROPOSAL:
                     welcome = c.WelcomeProposal(proposal=proposal.id, mark=Welcome.KEPT)
@@ -871,6 +882,7 @@ class Session(RuleBasedStateMachine):
         every: list[Move] = [(kind,) for kind in GUARDED_TYPES if kind not in TARGETED]
         every += kinds + [(*move, person) for move in kinds for person in people]
         every += [(kind, x) for x in self.state.contributions for kind in ("edit", "withdraw")]
+        every += [("remove_participant", person) for person in [*people, "p-unknown"]]
         for actor in (*people, SYSTEM):
             expected = set()
             for move in every:

@@ -11,7 +11,7 @@ from room.domain.session.capabilities import to_plain
 from room.domain.session.roles import Kind, Role, Welcome
 from room.domain.session.timing import overrun, remaining
 from room.domain.session.visibility import visible_event, visible_state
-from tests.domain.session.table import seated
+from tests.domain.session.table import Table, seated
 
 # --- the phase token --------------------------------------------------------------------
 
@@ -208,7 +208,9 @@ def test_the_server_adds_and_removes_people_even_after_the_end() -> None:
     assert t.refused("nadia", c.RemoveParticipant(participant="karim")).code is (Code.SESSION_ENDED)
     t.do(SYSTEM, c.RemoveParticipant(participant="karim"))
     assert t.state.role_of("karim") is None
-    assert {("add_participant",), ("remove_participant",)} <= allowed(t.state, SYSTEM, t.now)
+    assert {("add_participant",), ("remove_participant", "sophie")} <= allowed(
+        t.state, SYSTEM, t.now
+    )
     assert ("add_participant",) not in allowed(t.state, "nadia", t.now)
     assert t.refolded() == t.state
 
@@ -312,3 +314,37 @@ def test_the_server_removing_the_token_holder_hands_the_token_on() -> None:
     assert t.state.token_holder == "louis" and t.state.role_of("nadia") is None
     assert t.refused(SYSTEM, c.RemoveParticipant(participant="louis")).code is Code.INVALID
     assert t.refolded() == t.state
+
+
+def test_who_may_be_removed_is_in_the_answer_not_only_who_removes() -> None:
+    """A co-facilitator is offered the removal of everyone in the session but the token's
+    holder, whom the server would refuse; the holder is offered everyone else, and once
+    the token passes, the answers follow it."""
+    t = seated()
+    assert t.state.token_holder == "nadia"
+    offered = to_plain(allowed(t.state, "louis", t.now))["remove_participant"]
+    assert "nadia" not in offered and {"karim", "sophie", "louis"} <= set(offered)
+    assert "louis" in to_plain(allowed(t.state, "nadia", t.now))["remove_participant"]
+    t.do("nadia", c.PassToken(to="louis"))
+    assert "nadia" in to_plain(allowed(t.state, "louis", t.now))["remove_participant"]
+    assert "louis" not in to_plain(allowed(t.state, "nadia", t.now))["remove_participant"]
+    assert to_plain(allowed(t.state, "karim", t.now))["remove_participant"] == []
+
+
+def test_a_groups_first_session_offers_no_follow_up() -> None:
+    """The cycle begins: a group's session that follows none has no situation to follow
+    up, so nobody is offered the follow-up, and a client posting one is told why. A
+    session outside any group keeps its opening follow-up for the members."""
+    first = Table()
+    create = c.CreateSession(
+        template="flyer", title="Séance 1", facilitator="nadia", name="Nadia", group="g1"
+    )
+    first.do(SYSTEM, create)
+    first.do("nadia", c.AddParticipant(participant="karim", name="Karim", role=Role.MEMBER))
+    assert first.state.phase == "opening"
+    assert ("post", Kind.FOLLOW_UP.value) not in allowed(first.state, "karim", first.now)
+    follow_up = c.Post(kind=Kind.FOLLOW_UP, body={"text": "Depuis la dernière fois…"})
+    assert first.refused("karim", follow_up).code is Code.NO_PREVIOUS_SESSION
+
+    standalone = seated()
+    assert ("post", Kind.FOLLOW_UP.value) in allowed(standalone.state, "karim", standalone.now)

@@ -373,6 +373,8 @@ def test_five_people_play_a_whole_session_through_the_ui(
     fac.get_by_role("button", name=FR["console.end_yes"]).click()
     for page in everyone:
         expect(page.get_by_text(FR["room.ended"])).to_be_visible()
+        # The last step is no longer "in progress" once the session has ended.
+        expect(page.locator("#current-step .eyebrow")).to_have_text(FR["step.last"])
     assert obs.evaluate(ENABLED_CONTROLS) == 0
     assert karim.evaluate(ENABLED_CONTROLS) == 0  # nothing left to do once it has ended
 
@@ -675,3 +677,30 @@ def test_a_room_that_paints_late_still_comes_live(
     paints_late(karim)
     join(karim, link)
     expect(karim.get_by_text("Nadia").first).to_be_visible()
+
+
+def test_the_console_offers_removal_only_where_the_server_would_remove(
+    server: ServerProcess, browser: Browser, contexts: list[BrowserContext]
+) -> None:
+    """A co-facilitator is not offered "Retirer" for the facilitator who holds the token
+    (the server refuses it), but is for a member; once the token passes to them, the
+    offer moves with it, live, on both consoles."""
+    nadia = person(browser, contexts)
+    create_session(nadia, server, "Séance de juin", "Nadia")
+    louis = enter(browser, contexts, invite(nadia, "facilitator", "Louis"))
+    invite(nadia, "member", "Karim")
+
+    def revoke(page: Page, name: str) -> Locator:
+        row = page.locator(".invitee", has_text=name)
+        return row.get_by_role("button", name=FR["invite.revoke"].format(name=name))
+
+    expect(revoke(louis, "Karim")).to_be_visible()
+    expect(louis.locator(".invitee", has_text="Nadia")).to_be_visible()
+    expect(revoke(louis, "Nadia")).to_have_count(0)
+    expect(revoke(nadia, "Louis")).to_be_visible()
+
+    nadia.get_by_label(FR["console.token_to"]).select_option(label="Louis")
+    nadia.get_by_role("button", name=FR["console.token_pass"]).click()
+    expect(revoke(louis, "Nadia")).to_be_visible()
+    expect(revoke(nadia, "Louis")).to_have_count(0)
+    expect(revoke(nadia, "Karim")).to_be_visible()

@@ -404,6 +404,37 @@ async def test_invited_and_waiting_people_see_nothing_of_the_groups_content(
             assert drafted.status_code == 403, name
 
 
+async def test_a_member_sees_who_is_in_the_group_and_nothing_more_of_them(
+    server: ServerProcess,
+) -> None:
+    """Claire's space lists the admitted people with their roles, herself marked; never
+    the invited or the waiting, an applicant, an e-mail, an admission note or a link."""
+    cast = await found(server, ("claire", "karim"))
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        await cast.do(http, "nadia", type="edit_presentation", objectives="Progresser.")
+        await cast.do(http, "nadia", type="set_published", published=True)
+        applied = await http.post(
+            f"/p/{cast.group}",
+            data={"name": "Bérénice", "email": "b@example.org", "practice": "Coach."},
+        )
+        assert applied.status_code == 200, applied.text
+        await cast.do(http, "nadia", type="invite_person", name="Inès", email="ines@example.org")
+        await cast.invite(http, "paul")
+        version = (await cast.view(http, "paul"))["state"]["charter"]["version"]
+        await cast.do(http, "paul", type="accept_charter", version=version)
+
+        page = await http.get(f"/g/{cast.group}", headers=cast.auth("claire"))
+        assert page.status_code == 200, page.text
+        roster = re.search(r'<ul class="roster">(.*?)</ul>', page.text, re.S)
+        assert roster is not None, "no roster on a member's page"
+        lines = re.findall(r"<li>(.*?)</li>", roster[1], re.S)
+        items = [re.sub(r"\s+", " ", line).strip() for line in lines]
+        assert items == ["Nadia — animation", "Claire — membre (vous)", "Karim — membre"]
+        secrets = [cast.secret(name) for name in ("nadia", "karim", "paul")]
+        hidden = ["Bérénice", "Inès", "ines@example.org", "Paul", "Échange préalable", *secrets]
+        _assert_none_in([page.text], hidden)
+
+
 # --- 5. a new version of the charter --------------------------------------------------------
 
 

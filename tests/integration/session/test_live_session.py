@@ -116,6 +116,7 @@ async def test_a_whole_session_reaches_every_client_in_the_same_order(
         "on_behalf": {},
         "edit": [],
         "withdraw": [],
+        "remove_participant": [],
     }
 
 
