@@ -99,15 +99,20 @@ class AttendanceRow:
     status: Attendance  # the facilitator's word if given, else what the log says
     confirmed: bool  # whether a facilitator confirmed it
     note: str = ""
+    confirmed_at: float | None = None  # when the facilitator confirmed it
+    confirmed_by: str = ""  # the name of the facilitator who did
+    self_confirmed_at: float | None = None  # when the person confirmed their own presence
 
 
 def attendance_rows(
     group: GroupState, session: str, presences: Mapping[str, Presence]
 ) -> list[AttendanceRow]:
-    """The group's people at one session: everyone seated in it, and every admitted
-    person who never came (absent unless excused). Observers are the session's guests,
-    not the group's members: they are not on the group's sheet."""
+    """The group's people at one session that began: everyone seated in it, and every
+    admitted person who never came (absent unless excused). A session that has not
+    begun has no rows: nobody is absent from what has not happened. Observers are the
+    session's guests, not the group's members: they are not on the group's sheet."""
     confirmed = group.attendance.get(session, {})
+    said = group.presence.get(session, {})
     rows = []
     for person in group.people.values():
         presence = presences.get(person.id)
@@ -127,9 +132,17 @@ def attendance_rows(
                 status=word.status if word is not None else measured,
                 confirmed=word is not None,
                 note=word.note if word is not None else "",
+                confirmed_at=word.at if word is not None else None,
+                confirmed_by=_name(group, word.by) if word is not None else "",
+                self_confirmed_at=said.get(person.id),
             )
         )
     return rows
+
+
+def _name(group: GroupState, person: str) -> str:
+    record = group.people.get(person)
+    return record.name if record is not None else ""
 
 
 def journal(history: History) -> list[Situation]:

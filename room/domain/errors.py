@@ -30,11 +30,12 @@ class Code(StrEnum):
     # What: the command's own arguments are wrong.
     INVALID = "invalid"
     NOT_FOUND = "not_found"
+    DATE_TAKEN = "date_taken"  # another session of the group is planned at that very time
 
 
 # Refusals about the arguments rather than about who acts and when. "What may I do
 # now" answers the second question; the first depends on what is typed.
-ARGUMENT_CODES = frozenset({Code.INVALID, Code.NOT_FOUND})
+ARGUMENT_CODES = frozenset({Code.INVALID, Code.NOT_FOUND, Code.DATE_TAKEN})
 
 
 class DomainError(Exception):

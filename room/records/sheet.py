@@ -14,7 +14,20 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-COLUMNS = ("name", "role", "arrived", "left", "minutes", "status")  # what ``headers`` name
+# What ``headers`` name: one row per person, everything a funder asks of it.
+COLUMNS = (
+    "name",
+    "role",
+    "date",
+    "arrived",
+    "left",
+    "minutes",
+    "status",
+    "note",
+    "confirmed_by",
+    "confirmed_at",
+    "self_confirmed_at",
+)
 
 # A cell starting with one of these is a formula to a spreadsheet (OWASP, "CSV Injection").
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -22,14 +35,20 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 @dataclass(frozen=True, kw_only=True)
 class SheetLine:
-    """One person on the sheet, already translated and formatted by the caller."""
+    """One person on the sheet, already translated and formatted by the caller; moments
+    in ISO 8601 with their offset, empty when they did not happen."""
 
     name: str
     role: str
-    arrived: str  # "HH:MM", local time; empty if they never came
-    left: str  # "HH:MM", local time; empty if they never came
+    date: str  # the session's start
+    arrived: str
+    left: str
     minutes: int
-    status: str  # présent·e, absent·e, excusé·e…
+    status: str  # présent·e, absent·e, excusé·e
+    note: str  # the facilitator's note
+    confirmed_by: str  # the facilitator who confirmed the status, if one did
+    confirmed_at: str
+    self_confirmed_at: str  # when the person confirmed, from their own link
 
 
 def attendance_csv(
@@ -44,16 +63,8 @@ def attendance_csv(
     writer.writerows([[safe(group)], [safe(session)], [safe(date)], []])
     writer.writerow([safe(header) for header in headers])
     for line in lines:
-        writer.writerow(
-            [
-                safe(line.name),
-                safe(line.role),
-                safe(line.arrived),
-                safe(line.left),
-                line.minutes,
-                safe(line.status),
-            ]
-        )
+        cells = [getattr(line, column) for column in COLUMNS]
+        writer.writerow([cell if isinstance(cell, int) else safe(cell) for cell in cells])
     return out.getvalue().encode("utf-8-sig")
 
 

@@ -24,6 +24,7 @@ _STATUS = {
     Code.INVALID: 400,
     Code.NOT_FOUND: 404,
     Code.CONFLICT: 409,
+    Code.DATE_TAKEN: 409,
     Code.NOT_PARTICIPANT: 403,
 }
 

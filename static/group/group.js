@@ -192,8 +192,10 @@ export class GroupLive {
 
   // --- commands --------------------------------------------------------------------
 
-  can(type) {
-    return Boolean(this.view && this.view.moves.some((move) => move[0] === type));
+  // Whether the server lists this move: a type, or a type and its target (a slot…).
+  can(type, target) {
+    const listed = (move) => move[0] === type && (target === undefined || move[1] === target);
+    return Boolean(this.view && this.view.moves.some(listed));
   }
 
   // POST a command; resolves with the server's answer, or rejects with a Refusal.

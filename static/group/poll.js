@@ -1,7 +1,8 @@
 // The cycle's calendar, built with the group: the dates a facilitator proposed, each
 // person's answer (yes / if needed / no) as it comes, and the facilitator's moves —
-// propose dates, fix one (a session of the cycle), close the poll. Controls show only
-// when the server lists the move for this person.
+// propose dates, fix one (planning that session, with its narrator: the rotation's
+// suggestion preselected), close the poll. Controls show only when the server lists
+// the move for this person (for fixing, per date).
 
 import { html, useState } from "/static/vendor/preact-htm/standalone.module.js";
 import { t } from "/static/room/i18n.js";
@@ -27,7 +28,7 @@ function Slot({ live, slot, people, lang }) {
   }
   const mine = slot.answers[me];
   const canAnswer = live.can("answer_slot");
-  const canFix = live.can("fix_slot") && !slot.session;
+  const canFix = live.can("fix_slot", slot.id);
   return html`<article class="panel slot" data-slot=${slot.id} aria-labelledby=${heading}>
     <h4 id=${heading}>
       ${date}${slot.session ? html` <span class="badge">${t("group.poll.fixed")}</span>` : null}
@@ -61,15 +62,32 @@ function Slot({ live, slot, people, lang }) {
           )}
         </div>`
       : null}
-    ${canFix
-      ? html`<p class="tools">
-          <button type="button" class="quiet" disabled=${busy} onClick=${() => run({ type: "fix_slot", slot: slot.id })}>
-            ${t("group.poll.fix")}
-          </button>
-        </p>`
-      : null}
+    ${canFix ? html`<${FixForm} live=${live} slot=${slot} date=${date} run=${run} busy=${busy} />` : null}
     <${ErrorNote} error=${error} />
   </article>`;
+}
+
+// Fixing a date plans its session: who narrates it is chosen here, the rotation's
+// suggestion first; two sessions at one time only when the facilitator ticks it.
+function FixForm({ live, slot, date, run, busy }) {
+  const members = admitted(live.view.state).filter((p) => p.role === "member");
+  const [narrator, setNarrator] = useState(live.view.suggested_narrator || (members[0] && members[0].id) || "");
+  const [same, setSame] = useState(false);
+  const id = useId("fix");
+  if (!members.length) return null;
+  function submit(event) {
+    event.preventDefault();
+    run({ type: "fix_slot", slot: slot.id, narrator, same_date: same });
+  }
+  return html`<form class="tools" onSubmit=${submit}>
+    <label for=${`${id}-narrator`}>${t("group.poll.fix_narrator", { date })}</label>
+    <select id=${`${id}-narrator`} value=${narrator} onChange=${(e) => setNarrator(e.currentTarget.value)}>
+      ${members.map((p) => html`<option key=${p.id} value=${p.id}>${p.name}</option>`)}
+    </select>
+    <input id=${`${id}-same`} type="checkbox" checked=${same} onChange=${(e) => setSame(e.currentTarget.checked)} />
+    <label for=${`${id}-same`}>${t("group.sessions.same_date")}</label>
+    <button type="submit" class="quiet" disabled=${busy}>${t("group.poll.fix")}</button>
+  </form>`;
 }
 
 function ProposeForm({ live }) {

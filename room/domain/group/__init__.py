@@ -28,11 +28,14 @@ from room.domain.group.state import (
     Rotation,
     State,
     Status,
+    counted_sessions,
     must_accept,
     ordered_sessions,
     previous_session,
     rotation,
     sees_content,
+    session_at,
+    session_number,
 )
 from room.domain.group.views import public_page, visible_group
 
@@ -57,8 +60,11 @@ __all__ = [
     "fold",
     "move_of",
     "must_accept",
+    "counted_sessions",
     "ordered_sessions",
     "previous_session",
+    "session_at",
+    "session_number",
     "public_page",
     "rotation",
     "sees_content",

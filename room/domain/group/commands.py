@@ -156,6 +156,7 @@ class PlanSession(GroupCommand):
     session: str
     date: str  # "YYYY-MM-DDTHH:MM", local to the group's time zone
     narrator: str
+    same_date: bool = False  # the facilitator means it: two sessions at one time
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -164,6 +165,16 @@ class ReplanSession(GroupCommand):
     session: str
     date: str
     narrator: str
+    same_date: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class CancelSession(GroupCommand):
+    """A planned session that will not be held: it leaves the cycle (numbering,
+    attendance, history, "the previous session"). One that began cannot be cancelled."""
+
+    type = "cancel_session"
+    session: str
 
 
 # --- a member's drafts ----------------------------------------------------------------------
@@ -217,11 +228,14 @@ class AnswerSlot(GroupCommand):
 
 @dataclass(frozen=True, kw_only=True)
 class FixSlot(GroupCommand):
-    """The facilitator fixes a proposed date: a session of the cycle, narrator to choose."""
+    """The facilitator fixes a proposed date: that is planning the session, with its
+    narrator."""
 
     type = "fix_slot"
     slot: str
     session: str  # the new session's id, chosen by the server
+    narrator: str
+    same_date: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -243,11 +257,22 @@ class PostMessage(GroupCommand):
 
 @dataclass(frozen=True, kw_only=True)
 class ConfirmAttendance(GroupCommand):
+    """A facilitator's word on one person's attendance, for the funder."""
+
     type = "confirm_attendance"
     session: str
     person: str
     status: Attendance
     note: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConfirmPresence(GroupCommand):
+    """A person's own word, from their own link, that they attended a session: the
+    participant's signature funders ask for beside the facilitator's."""
+
+    type = "confirm_presence"
+    session: str
 
 
 # --- erasure ----------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from room.domain.group.state import (
     State,
     Status,
     must_accept,
+    session_at,
 )
 
 # One policy for user text and ids in both domains: the session's checks, reused.
@@ -51,14 +52,20 @@ _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}")
 _MARKUP = re.compile(r"<\s*/?\s*[A-Za-z!?]|&#?[A-Za-z0-9]+;")  # a tag, a comment, an entity
 _TIME_ZONE = re.compile(r"[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)*")
 
-# Moves that name the draft they act on: only its author may make them.
-_TARGETED = (cmd.DeleteDraft.type, cmd.UseDraft.type)
+# Moves that name what they act on: a draft (only its author's), a date of the poll
+# (only one not fixed yet), a session one says one attended (once). ``allowed`` lists
+# them per target.
+_TARGETED = (cmd.DeleteDraft.type, cmd.UseDraft.type, cmd.FixSlot.type, cmd.ConfirmPresence.type)
 
 
 def move_of(command: GroupCommand) -> Move:
     """The part of a command that says what is done, not with which words."""
     if isinstance(command, cmd.DeleteDraft | cmd.UseDraft):
         return (command.type, command.draft)
+    if isinstance(command, cmd.FixSlot):
+        return (command.type, command.slot)
+    if isinstance(command, cmd.ConfirmPresence):
+        return (command.type, command.session)
     return (command.type,)
 
 
@@ -90,9 +97,10 @@ def allowed(state: State, actor: str) -> frozenset[Move]:
     if not state.created:
         return frozenset()
     moves: list[Move] = [(kind,) for kind in GUARDED_TYPES if kind not in _TARGETED]
-    moves += [
-        (kind, d.id) for d in state.drafts.values() if d.author == actor for kind in _TARGETED
-    ]
+    drafts = (cmd.DeleteDraft.type, cmd.UseDraft.type)
+    moves += [(kind, d.id) for d in state.drafts.values() if d.author == actor for kind in drafts]
+    moves += [(cmd.FixSlot.type, slot) for slot in state.slots]
+    moves += [(cmd.ConfirmPresence.type, session) for session in state.sessions]
     open_moves = []
     for move in moves:
         try:
@@ -181,6 +189,23 @@ def _own_draft(state: State, actor: str, move: Move) -> None:
         raise DomainError(Code.NOT_AUTHOR)
 
 
+def _fixing(state: State, actor: str, move: Move) -> None:
+    """A date of the poll becomes a session once: again only if that one was cancelled."""
+    _facilitator(state, actor, move)
+    slot = _slot(state, move[1])
+    if slot.session is not None and not state.sessions[slot.session].cancelled:
+        raise DomainError(Code.CONFLICT, what="slot_fixed")
+
+
+def _confirming(state: State, actor: str, move: Move) -> None:
+    """One's own word that one came, once per session. That one was seated in it is
+    the session's log's to say: the server checks it."""
+    _inside(state, actor, move)
+    _planned(state, move[1])
+    if actor in state.presence.get(move[1], {}):
+        raise DomainError(Code.CONFLICT, what="presence_confirmed")
+
+
 def _accept(state: State, actor: str, move: Move) -> None:
     if not must_accept(state, _person(state, actor).id):
         raise DomainError(Code.CONFLICT, what="charter_accepted")
@@ -201,15 +226,17 @@ _GUARDS: dict[str, Callable[[State, str, Move], None]] = {
     cmd.DeclineApplication.type: _facilitator,
     cmd.PlanSession.type: _facilitator,
     cmd.ReplanSession.type: _facilitator,
+    cmd.CancelSession.type: _facilitator,
     cmd.SaveDraft.type: _member,
     cmd.DeleteDraft.type: _own_draft,
     cmd.UseDraft.type: _own_draft,
     cmd.ProposeSlots.type: _facilitator,
     cmd.AnswerSlot.type: _answering,
-    cmd.FixSlot.type: _facilitator,
+    cmd.FixSlot.type: _fixing,
     cmd.ClosePoll.type: _closing_poll,
     cmd.PostMessage.type: _inside,
     cmd.ConfirmAttendance.type: _facilitator,
+    cmd.ConfirmPresence.type: _confirming,
     cmd.EraseSession.type: _facilitator,
     cmd.EraseGroup.type: _facilitator,
 }
@@ -484,9 +511,19 @@ def _decline_application(
     return [ev.ApplicationDeclined(at=now, by=actor, application=record.id)]
 
 
+def _free_date(state: State, date: str, *, besides: str = "", same_date: bool) -> str:
+    """A date no other session of the cycle is planned at, unless the facilitator says
+    two at one time is what they mean: one click twice must not make two sessions."""
+    other = session_at(state, _date(date), besides)
+    if other is not None and not same_date:
+        raise DomainError(Code.DATE_TAKEN, date=date, session=other.id)
+    return date
+
+
 def _plan_session(state: State, actor: str, c: cmd.PlanSession, now: float) -> list[ev.GroupEvent]:
     session = _new_id("session", c.session, state.sessions)
-    date, narrator = _date(c.date), _narrator(state, c.narrator)
+    narrator = _narrator(state, c.narrator)
+    date = _free_date(state, c.date, same_date=c.same_date)
     return [ev.SessionPlanned(at=now, by=actor, session=session, date=date, narrator=narrator)]
 
 
@@ -494,10 +531,18 @@ def _replan_session(
     state: State, actor: str, c: cmd.ReplanSession, now: float
 ) -> list[ev.GroupEvent]:
     planned = _planned(state, c.session)
-    date, narrator = _date(c.date), _narrator(state, c.narrator)
+    narrator = _narrator(state, c.narrator)
+    date = _free_date(state, c.date, besides=planned.id, same_date=c.same_date)
     if (date, narrator) == (planned.date, planned.narrator):
         raise _invalid("session", reason="unchanged")
     return [ev.SessionReplanned(at=now, by=actor, session=planned.id, date=date, narrator=narrator)]
+
+
+def _cancel_session(
+    state: State, actor: str, c: cmd.CancelSession, now: float
+) -> list[ev.GroupEvent]:
+    # Whether it began is known to the server, which refuses before this (session_opened).
+    return [ev.SessionCancelled(at=now, by=actor, session=_planned(state, c.session).id)]
 
 
 def _save_draft(state: State, actor: str, c: cmd.SaveDraft, now: float) -> list[ev.GroupEvent]:
@@ -539,6 +584,8 @@ def _planned(state: State, session: str) -> PlannedSession:
         raise DomainError(Code.NOT_FOUND, what="session", id=session)
     if planned.erased_at is not None:
         raise _invalid("session", reason="erased")
+    if planned.cancelled:
+        raise _invalid("session", reason="cancelled")
     return planned
 
 
@@ -564,11 +611,11 @@ def _answer_slot(state: State, actor: str, c: cmd.AnswerSlot, now: float) -> lis
 
 def _fix_slot(state: State, actor: str, c: cmd.FixSlot, now: float) -> list[ev.GroupEvent]:
     slot = _slot(state, c.slot)
-    if slot.session is not None:
-        raise _invalid("slot", reason="fixed")
     session = _new_id("session", c.session, state.sessions)
+    narrator = _narrator(state, c.narrator)
+    date = _free_date(state, slot.date, same_date=c.same_date)
     return [
-        ev.SessionPlanned(at=now, by=actor, session=session, date=slot.date, narrator=""),
+        ev.SessionPlanned(at=now, by=actor, session=session, date=date, narrator=narrator),
         ev.SlotFixed(at=now, by=actor, slot=slot.id, session=session),
     ]
 
@@ -595,6 +642,12 @@ def _confirm_attendance(
             at=now, by=actor, session=planned.id, person=person.id, status=c.status, note=note
         )
     ]
+
+
+def _confirm_presence(
+    state: State, actor: str, c: cmd.ConfirmPresence, now: float
+) -> list[ev.GroupEvent]:
+    return [ev.PresenceConfirmed(at=now, by=actor, session=c.session)]
 
 
 def _erase_session(
@@ -624,6 +677,7 @@ _RULES: dict[type[GroupCommand], Callable[[State, str, Any, float], list[ev.Grou
     cmd.DeclineApplication: _decline_application,
     cmd.PlanSession: _plan_session,
     cmd.ReplanSession: _replan_session,
+    cmd.CancelSession: _cancel_session,
     cmd.SaveDraft: _save_draft,
     cmd.DeleteDraft: _delete_draft,
     cmd.UseDraft: _use_draft,
@@ -633,6 +687,7 @@ _RULES: dict[type[GroupCommand], Callable[[State, str, Any, float], list[ev.Grou
     cmd.ClosePoll: _close_poll,
     cmd.PostMessage: _post_message,
     cmd.ConfirmAttendance: _confirm_attendance,
+    cmd.ConfirmPresence: _confirm_presence,
     cmd.EraseSession: _erase_session,
     cmd.EraseGroup: _erase_group,
 }

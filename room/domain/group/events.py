@@ -142,6 +142,12 @@ class SessionReplanned(GroupEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class SessionCancelled(GroupEvent):
+    type = "session_cancelled"
+    session: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class DraftSaved(GroupEvent):
     """The author is ``by``."""
 
@@ -214,6 +220,14 @@ class AttendanceConfirmed(GroupEvent):
     person: str
     status: Attendance
     note: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class PresenceConfirmed(GroupEvent):
+    """``by`` says they attended."""
+
+    type = "presence_confirmed"
+    session: str
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -156,6 +156,11 @@ def _session_replanned(state: State, e: ev.SessionReplanned) -> State:
     return replace(state, sessions={**state.sessions, e.session: record})
 
 
+def _session_cancelled(state: State, e: ev.SessionCancelled) -> State:
+    record = replace(state.sessions[e.session], cancelled_at=e.at)
+    return replace(state, sessions={**state.sessions, e.session: record})
+
+
 def _draft_saved(state: State, e: ev.DraftSaved) -> State:
     previous = state.drafts.get(e.draft)
     record = Draft(
@@ -218,6 +223,11 @@ def _attendance_confirmed(state: State, e: ev.AttendanceConfirmed) -> State:
     return replace(state, attendance={**state.attendance, e.session: confirmed})
 
 
+def _presence_confirmed(state: State, e: ev.PresenceConfirmed) -> State:
+    said = {**state.presence.get(e.session, {}), e.by: e.at}
+    return replace(state, presence={**state.presence, e.session: said})
+
+
 def _session_erased(state: State, e: ev.SessionErased) -> State:
     # A draft handed to it stays its author's, as it was: only they change their drafts.
     record = replace(state.sessions[e.session], erased_at=e.at)
@@ -244,6 +254,7 @@ _APPLY: dict[type[Any], Callable[[State, Any], State]] = {
     ev.ApplicationDeclined: _application_declined,
     ev.SessionPlanned: _session_planned,
     ev.SessionReplanned: _session_replanned,
+    ev.SessionCancelled: _session_cancelled,
     ev.DraftSaved: _draft_saved,
     ev.DraftDeleted: _draft_deleted,
     ev.DraftUsed: _draft_used,
@@ -253,6 +264,7 @@ _APPLY: dict[type[Any], Callable[[State, Any], State]] = {
     ev.PollClosed: _poll_closed,
     ev.MessagePosted: _message_posted,
     ev.AttendanceConfirmed: _attendance_confirmed,
+    ev.PresenceConfirmed: _presence_confirmed,
     ev.SessionErased: _session_erased,
     ev.GroupErased: _group_erased,
 }

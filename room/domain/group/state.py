@@ -7,6 +7,7 @@ each member's private drafts. Every class is frozen, as in the session's state.
 
 from __future__ import annotations
 
+from collections.abc import Container
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -126,6 +127,11 @@ class PlannedSession:
     planned_at: float
     order: int  # planning order: breaks ties between sessions set at the same date
     erased_at: float | None = None  # its content was erased from the store; the date stays
+    cancelled_at: float | None = None  # it will not be held: it counts nowhere any more
+
+    @property
+    def cancelled(self) -> bool:
+        return self.cancelled_at is not None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -192,6 +198,8 @@ class State:
     messages: dict[str, Message] = field(default_factory=dict)  # the thread, oldest first
     next_message: int = 1
     attendance: dict[str, dict[str, Confirmation]] = field(default_factory=dict)  # session → person
+    # Each person's own word that they were there: session → person → when they said so.
+    presence: dict[str, dict[str, float]] = field(default_factory=dict)
 
     @property
     def created(self) -> bool:
@@ -235,17 +243,49 @@ def sees_content(state: State, person: str) -> bool:
 
 
 def ordered_sessions(state: State) -> list[PlannedSession]:
-    """The planned sessions by date, then by planning order."""
-    return sorted(state.sessions.values(), key=lambda s: (s.date, s.order))
+    """The sessions of the cycle by date, then by planning order; cancelled ones are
+    not of the cycle any more."""
+    planned = [s for s in state.sessions.values() if not s.cancelled]
+    return sorted(planned, key=lambda s: (s.date, s.order))
 
 
-def previous_session(state: State, session: str) -> str | None:
-    """The session just before ``session`` by date: whose situation it opens on."""
-    ids = [s.id for s in ordered_sessions(state)]
-    if session not in ids:
+def session_at(state: State, date: str, besides: str = "") -> PlannedSession | None:
+    """A session of the cycle (other than ``besides``) planned at ``date``."""
+    return next((s for s in ordered_sessions(state) if s.date == date and s.id != besides), None)
+
+
+def counted_sessions(state: State, held: Container[str], today: str) -> list[PlannedSession]:
+    """The sessions that count, in date order: those held (``held`` holds the ids of
+    the sessions that began; an erased one was held) and those still to come on
+    ``today``, a local "YYYY-MM-DDTHH:MM". A date gone by without a session counts
+    for nothing."""
+    return [
+        s
+        for s in ordered_sessions(state)
+        if s.id in held or s.erased_at is not None or s.date >= today
+    ]
+
+
+def session_number(state: State, session: str, held: Container[str], today: str) -> int:
+    """The session's number in the cycle: 1 + the sessions that count before it."""
+    planned = state.sessions[session]
+    key = (planned.date, planned.order)
+    return 1 + sum(1 for s in counted_sessions(state, held, today) if (s.date, s.order) < key)
+
+
+def previous_session(state: State, session: str, held: Container[str]) -> str | None:
+    """The held session just before ``session`` by date: whose situation it opens on.
+    One that never began has nothing to follow up."""
+    planned = state.sessions.get(session)
+    if planned is None:
         return None
-    index = ids.index(session)
-    return ids[index - 1] if index > 0 else None
+    earlier = [
+        s.id
+        for s in ordered_sessions(state)
+        if (s.date, s.order) < (planned.date, planned.order)
+        and (s.id in held or s.erased_at is not None)
+    ]
+    return earlier[-1] if earlier else None
 
 
 def admitted_members(state: State) -> list[Person]:

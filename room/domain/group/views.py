@@ -29,8 +29,12 @@ def visible_group(state: State, viewer: str) -> State:
         key: replace(p, email="", admission_note="", application=None)
         for key, p in state.people.items()
     }
-    # Attendance is the facilitators' record for the funder; the rest is the group's.
-    return replace(state, people=people, applications={}, drafts=drafts, attendance={})
+    # Attendance is the facilitators' record for the funder; of it, a member sees their
+    # own word that they came. The rest is the group's.
+    presence = {s: {viewer: said[viewer]} for s, said in state.presence.items() if viewer in said}
+    return replace(
+        state, people=people, applications={}, drafts=drafts, attendance={}, presence=presence
+    )
 
 
 def public_page(state: State) -> Presentation | None:

@@ -15,17 +15,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from room.domain.cycle import AttendanceRow
-from room.domain.group import GroupRole, ordered_sessions
-from room.domain.group.state import PlannedSession
+from room.domain.group import GroupRole, ordered_sessions, session_number
+from room.domain.group.state import PlannedSession, Status
 from room.i18n import message
 from room.records.ical import CalendarSession, cycle_calendar
 from room.records.session import md_text
-from room.records.sheet import SheetLine, attendance_csv
+from room.records.sheet import COLUMNS, SheetLine, attendance_csv
 from room.web.group.services import Member, groups_of
 from room.web.services import language, services_of
 from room.web.templating import page_message, render
-
-SHEET_COLUMNS = ("name", "role", "arrived", "left", "minutes", "status")
 
 
 async def _reader(request: Request, facilitators_only: bool = False) -> Member | None:
@@ -46,8 +44,16 @@ def _download(body: bytes, media_type: str, filename: str) -> Response:
     return Response(body, media_type=media_type, headers=headers)
 
 
-def _held_sessions(member: Member) -> list[PlannedSession]:
+def _cycle(member: Member) -> list[PlannedSession]:
+    """The sessions of the cycle with content to show: neither cancelled nor erased."""
     return [s for s in ordered_sessions(member.state) if s.erased_at is None]
+
+
+async def _numbers(request: Request, member: Member) -> dict[str, int]:
+    groups = groups_of(request)
+    state = member.state
+    held, today = await groups.held(state), groups.today(state)
+    return {s.id: session_number(state, s.id, held, today) for s in _cycle(member)}
 
 
 # --- the calendar ---------------------------------------------------------------------------
@@ -60,15 +66,16 @@ async def calendar(request: Request) -> Response:
     state = member.state
     lang = language(request)
     url = str(request.url_for("group_page", group_id=member.group.id))
+    numbers = await _numbers(request, member)
     sessions = [
         CalendarSession(
             uid=planned.id,
             start=planned.date,
             minutes=state.cycle.minutes,
-            summary=message(lang, "calendar.summary", name=state.name, number=number),
+            summary=message(lang, "calendar.summary", name=state.name, number=numbers[planned.id]),
             url=url,
         )
-        for number, planned in enumerate(_held_sessions(member), 1)
+        for planned in _cycle(member)
     ]
     clock = services_of(request).hub.clock
     body = cycle_calendar(state.name, state.time_zone, sessions, clock())
@@ -79,15 +86,19 @@ async def calendar(request: Request) -> Response:
 
 
 async def attendance_table(request: Request) -> Response:
-    """The cycle's attendance: each person at each session, for the facilitators."""
+    """The cycle's attendance: each person at each session, for the facilitators. A
+    session that has not begun is "to come" for everyone, never an absence."""
     member = await _reader(request, facilitators_only=True)
     if member is None:
         return page_message(request, "page.forbidden", 403)
     groups = groups_of(request)
-    sessions = _held_sessions(member)
-    table: dict[str, dict[str, AttendanceRow]] = {}
-    names: dict[str, str] = {}
+    sessions = _cycle(member)
+    begun = await groups.held(member.state)
+    names = {p.id: p.name for p in member.state.people.values() if p.status is Status.ADMITTED}
+    table: dict[str, dict[str, AttendanceRow]] = {person: {} for person in names}
     for planned in sessions:
+        if planned.id not in begun:
+            continue
         for row in await groups.attendance(member, planned.id):
             table.setdefault(row.person, {})[planned.id] = row
             names[row.person] = row.name
@@ -97,6 +108,7 @@ async def attendance_table(request: Request) -> Response:
         group_id=member.group.id,
         group=member.state,
         sessions=sessions,
+        begun=begun,
         table=table,
         names=names,
     )
@@ -105,26 +117,28 @@ async def attendance_table(request: Request) -> Response:
 
 
 async def attendance_sheet(request: Request) -> Response:
-    """One session's sheet: a printable page (with the facilitator's confirmations) or
-    CSV for a spreadsheet."""
+    """One session's sheet, once it has begun: a printable page (with the facilitator's
+    confirmations) or CSV for a spreadsheet."""
     member = await _reader(request, facilitators_only=True)
     session_id = request.path_params["session_id"]
     if member is None:
         return page_message(request, "page.forbidden", 403)
+    groups = groups_of(request)
     planned = member.state.sessions.get(session_id)
-    if planned is None or planned.erased_at is not None:
+    if planned is None or planned.erased_at is not None or planned.cancelled:
         return page_message(request, "page.not_found", 404)
-    rows = await groups_of(request).attendance(member, session_id)
+    if session_id not in await groups.held(member.state):
+        return page_message(request, "sheet.not_begun", 404)
+    rows = await groups.attendance(member, session_id)
     zone = member.state.time_zone
-    number = [s.id for s in _held_sessions(member)].index(session_id) + 1
+    number = (await _numbers(request, member))[session_id]
     if request.path_params.get("format") == "csv":
         lang = language(request)
-        lines = [_sheet_line(row, zone, lang) for row in rows]
-        headers = [message(lang, f"sheet.{column}") for column in SHEET_COLUMNS]
+        start = _iso_date(planned.date, zone)
+        lines = [_sheet_line(row, start, zone, lang) for row in rows]
+        headers = [message(lang, f"sheet.{column}") for column in COLUMNS]
         title = message(lang, "calendar.summary", name=member.state.name, number=number)
-        body = attendance_csv(
-            member.state.name, title, planned.date.replace("T", " "), headers, lines
-        )
+        body = attendance_csv(member.state.name, title, start, headers, lines)
         filename = f"presences-{session_id}.csv"
         return _download(body, "text/csv; charset=utf-8", filename)
     response = render(
@@ -140,24 +154,32 @@ async def attendance_sheet(request: Request) -> Response:
     return response
 
 
-def _sheet_line(row: AttendanceRow, zone: str, lang: str) -> SheetLine:
-    status = message(lang, f"attendance.{row.status.value}")
-    if not row.confirmed:
-        status = message(lang, "attendance.unconfirmed", status=status)
+def _sheet_line(row: AttendanceRow, date: str, zone: str, lang: str) -> SheetLine:
     return SheetLine(
         name=row.name,
         role=message(lang, f"group.role.{row.role.value}"),
-        arrived=_clock(row.arrived, zone),
-        left=_clock(row.left, zone),
+        date=date,
+        arrived=_iso(row.arrived, zone),
+        left=_iso(row.left, zone),
         minutes=round(row.seconds / 60),
-        status=status,
+        status=message(lang, f"attendance.{row.status.value}"),
+        note=row.note,
+        confirmed_by=row.confirmed_by,
+        confirmed_at=_iso(row.confirmed_at, zone),
+        self_confirmed_at=_iso(row.self_confirmed_at, zone),
     )
 
 
-def _clock(moment: float | None, zone: str) -> str:
-    return (
-        "" if moment is None else datetime.fromtimestamp(moment, ZoneInfo(zone)).strftime("%H:%M")
-    )
+def _iso(moment: float | None, zone: str) -> str:
+    """A moment in ISO 8601, in the group's time zone with its offset; "" if none."""
+    if moment is None:
+        return ""
+    return datetime.fromtimestamp(moment, ZoneInfo(zone)).isoformat(timespec="seconds")
+
+
+def _iso_date(local: str, zone: str) -> str:
+    """A planned local "YYYY-MM-DDTHH:MM" in ISO 8601 with the zone's offset that day."""
+    return datetime.fromisoformat(local).replace(tzinfo=ZoneInfo(zone)).isoformat()
 
 
 # --- the journal ----------------------------------------------------------------------------

@@ -9,9 +9,7 @@ fields to one route (``/g/{id}/do``), read by ``room.web.group.forms``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -23,6 +21,7 @@ from room.domain.group import (
     ordered_sessions,
     public_page,
     rotation,
+    session_number,
     visible_group,
 )
 from room.domain.group import commands as gcmd
@@ -72,8 +71,11 @@ class SessionLine:
     planned: PlannedSession
     narrator: str  # the narrator's name
     past: bool  # its date is before now, in the group's time zone
-    opened: bool  # it has a live room (someone entered it)
+    opened: bool  # it has a live room (someone entered it): it began
     may_export: bool  # the viewer narrated or facilitated it
+    number: int | None  # its number in the cycle; None once cancelled
+    presence_said: float | None  # when the viewer confirmed they attended, if they did
+    may_confirm_presence: bool  # they were seated in it and have not said so yet
 
 
 async def group_page(request: Request) -> Response:
@@ -113,7 +115,11 @@ async def _space(
         "suggested": turn.suggested_narrator,
         "members": [p for p in roster if p.role is GroupRole.MEMBER],
         "roster": roster,
-        "my_sessions": [s for s in ordered_sessions(state) if s.narrator == member.person],
+        "my_sessions": [
+            s
+            for s in ordered_sessions(state)
+            if s.narrator == member.person and s.erased_at is None
+        ],
         "public_url": str(request.url_for("public_page", group_id=member.group.id)),
         "problem": problem,
     }
@@ -121,23 +127,33 @@ async def _space(
 
 
 async def _session_lines(request: Request, member: Member) -> list[SessionLine]:
+    """Every session the group planned, cancelled ones included (marked so), by date."""
     state = member.state
+    groups = groups_of(request)
+    held, today = await groups.held(state), groups.today(state)
     hub = services_of(request).hub
-    try:
-        now = datetime.now(ZoneInfo(state.time_zone)).strftime("%Y-%m-%dT%H:%M")
-    except (ValueError, KeyError):
-        now = datetime.now().strftime("%Y-%m-%dT%H:%M")
+    said = visible_group(state, member.person).presence
     lines = []
-    for planned in ordered_sessions(state):
-        room = await hub.room(planned.id)
+    for planned in sorted(state.sessions.values(), key=lambda s: (s.date, s.order)):
+        room = await hub.room(planned.id) if planned.id in held else None
         narrator = state.people.get(planned.narrator)
+        presence_said = said.get(planned.id, {}).get(member.person)
+        attended = room is not None and presence_said is None and not planned.erased_at
+        if attended:
+            rows = await groups.attendance(member, planned.id)
+            attended = any(r.person == member.person and r.seconds > 0 for r in rows)
         lines.append(
             SessionLine(
                 planned=planned,
                 narrator=narrator.name if narrator is not None else "",
-                past=planned.date < now,
+                past=planned.date < today,
                 opened=room is not None,
                 may_export=room is not None and may_export(room.state, member.person),
+                number=None
+                if planned.cancelled
+                else session_number(state, planned.id, held, today),
+                presence_said=presence_said,
+                may_confirm_presence=attended,
             )
         )
     return lines

@@ -16,6 +16,7 @@ import contextlib
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -101,6 +102,8 @@ class Outcome:
     secret: str | None = None  # shown once to whoever invited; never stored
 
 
+_MINUTE = "%Y-%m-%dT%H:%M"  # a planned session's date, to the minute
+
 APPLICATIONS_PER_ADDRESS = 3  # a person applies once; a few tries allow for a typo
 APPLICATION_WINDOW = 600.0  # seconds
 
@@ -164,6 +167,10 @@ class GroupServices:
             return await self._erase(member, command)
         if isinstance(command, gcmd.ReplanSession):
             await self._check_replan(member.group, command)
+        if isinstance(command, gcmd.CancelSession):
+            await self._check_not_begun(command.session)
+        if isinstance(command, gcmd.ConfirmPresence):
+            await self._check_was_there(member, command.session)
         if isinstance(command, gcmd.EditGroup):
             _check_time_zone(command.time_zone)
         events = await member.group.execute(member.person, command)
@@ -342,7 +349,7 @@ class GroupServices:
             for p in state.people.values()
             if p.role is GroupRole.FACILITATOR and p.status is Status.ADMITTED
         )
-        follows = previous_session(state, planned.id) or ""
+        follows = previous_session(state, planned.id, await self.held(state)) or ""
         title = f"{state.name} · {planned.date.replace('T', ' ')}"
         room = await self.services.hub.create(
             planned.id,
@@ -360,6 +367,32 @@ class GroupServices:
             if person.status is Status.ADMITTED and person.id != host.id:
                 await self.ensure_participant(room, state, person.id)
         return room
+
+    def today(self, state: State) -> str:
+        """Now on the group's wall clock, "YYYY-MM-DDTHH:MM", as its sessions' dates read."""
+        moment = self.services.hub.clock()
+        try:
+            return datetime.fromtimestamp(moment, ZoneInfo(state.time_zone)).strftime(_MINUTE)
+        except (ValueError, KeyError):
+            return datetime.fromtimestamp(moment).strftime(_MINUTE)
+
+    async def held(self, state: State) -> set[str]:
+        """The group's sessions that began: those with a live room (a log)."""
+        hub = self.services.hub
+        return {s for s in state.sessions if await hub.room(s) is not None}
+
+    async def _check_not_begun(self, session: str) -> None:
+        """A session that began is part of the cycle's record: it cannot be cancelled."""
+        if await self.services.hub.room(session) is not None:
+            raise DomainError(Code.CONFLICT, what="session_begun")
+
+    async def _check_was_there(self, member: Member, session: str) -> None:
+        """One confirms one's own presence at a session one was seated in, and only that."""
+        if session not in member.state.sessions or await self.services.hub.room(session) is None:
+            raise DomainError(Code.CONFLICT, what="not_begun")
+        rows = await self.attendance(member, session)
+        if not any(row.person == member.person and row.seconds > 0 for row in rows):
+            raise DomainError(Code.CONFLICT, what="not_present")
 
     async def _check_replan(self, group: Group, command: gcmd.ReplanSession) -> None:
         """Once a session is open its narrator is who the room says: a new narrator would

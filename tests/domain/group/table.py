@@ -16,6 +16,7 @@ GROUP_CODES = frozenset(
         Code.FORBIDDEN_ROLE,
         Code.CHARTER_REQUIRED,
         Code.NOT_ADMITTED,
+        Code.DATE_TAKEN,
         Code.NOT_AUTHOR,
         Code.CONFLICT,
         Code.INVALID,

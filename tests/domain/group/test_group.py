@@ -21,9 +21,11 @@ from room.domain.group import (
     public_page,
     rotation,
     sees_content,
+    session_number,
     visible_group,
 )
 from room.domain.group import commands as g
+from room.domain.group import events as ev
 from room.domain.plain import PlainDataError, from_plain, to_plain
 from room.domain.session import SYSTEM, Command
 from tests.domain.group.table import GROUP_CODES, MEMBERS, RULES, Table, founded, gathered
@@ -97,9 +99,11 @@ def test_two_sessions_are_planned_and_the_next_narrator_is_suggested() -> None:
     t.do("nadia", g.PlanSession(session="s1", date="2025-01-14T09:30", narrator="claire"))
     assert rotation(t.state).suggested_narrator == "karim"
     t.do("nadia", g.PlanSession(session="s2", date="2025-02-11T09:30", narrator="karim"))
-    assert previous_session(t.state, "s2") == "s1"
-    assert previous_session(t.state, "s1") is None
-    assert previous_session(t.state, "nowhere") is None
+    assert previous_session(t.state, "s2", held={"s1"}) == "s1"
+    assert previous_session(t.state, "s1", held={"s1"}) is None
+    assert previous_session(t.state, "nowhere", held={"s1"}) is None
+    # A session that never began has no situation to follow up: s2 opens the cycle.
+    assert previous_session(t.state, "s2", held=set()) is None
     turn = rotation(t.state)
     assert turn.narrated == ("claire", "karim")
     assert turn.suggested_narrator == "sophie"
@@ -111,12 +115,13 @@ def test_sessions_are_ordered_by_date_then_by_planning() -> None:
     planning order; replanning moves a session and changes what it follows."""
     t = planned()
     t.do("nadia", g.PlanSession(session="s0", date="2024-12-10T18:00", narrator="sophie"))
-    t.do("nadia", g.PlanSession(session="s3", date="2025-02-11T09:30", narrator="aicha"))
+    twin = g.PlanSession(session="s3", date="2025-02-11T09:30", narrator="aicha", same_date=True)
+    t.do("nadia", twin)
     assert [s.id for s in ordered_sessions(t.state)] == ["s0", "s1", "s2", "s3"]
-    assert previous_session(t.state, "s1") == "s0"
+    assert previous_session(t.state, "s1", held=t.state.sessions) == "s0"
     t.do("nadia", g.ReplanSession(session="s0", date="2025-03-11T09:30", narrator="thomas"))
     assert [s.id for s in ordered_sessions(t.state)] == ["s1", "s2", "s3", "s0"]
-    assert previous_session(t.state, "s0") == "s3"
+    assert previous_session(t.state, "s0", held=t.state.sessions) == "s3"
     assert rotation(t.state).narrated == ("claire", "karim", "aicha", "thomas")
     assert rotation(t.state).suggested_narrator == "sophie"
 
@@ -125,7 +130,8 @@ def test_no_narrator_is_suggested_once_every_member_has_a_turn() -> None:
     """Suggestion is a help, not a rule: a member may be planned again."""
     t = planned()
     for number, (person, _) in enumerate(MEMBERS[2:], start=3):
-        t.do("nadia", g.PlanSession(session=f"s{number}", date="2025-06-01T09:30", narrator=person))
+        date = f"2025-06-{number:02}T09:30"
+        t.do("nadia", g.PlanSession(session=f"s{number}", date=date, narrator=person))
     assert rotation(t.state).suggested_narrator is None
     t.do("nadia", g.PlanSession(session="s6", date="2025-07-01T09:30", narrator="claire"))
     assert rotation(t.state).narrated == ("claire", "karim", "sophie", "aicha", "thomas")
@@ -485,6 +491,63 @@ def create(**changes: object) -> g.CreateGroup:
     return g.CreateGroup(**fields)  # type: ignore[arg-type]
 
 
+def test_fixing_a_date_plans_that_session_and_one_time_holds_one_session() -> None:
+    """Fixing a poll's date is planning the session, with its narrator; the same time
+    again is refused unless the facilitator means it; a cancelled session leaves the
+    cycle (rotation, dates) and its date may be fixed anew."""
+    t = planned()  # s1 on 2025-01-14, s2 on 2025-02-11
+    t.do("nadia", g.ProposeSlots(dates=("2025-03-11T09:30", "2025-02-11T09:30")))
+    assert ("fix_slot", "t1") in allowed(t.state, "nadia")
+    assert ("fix_slot", "t1") not in allowed(t.state, "claire")
+    fixed = t.do("nadia", g.FixSlot(slot="t1", session="s3", narrator="sophie"))
+    assert [type(e) for e in fixed] == [ev.SessionPlanned, ev.SlotFixed]
+    assert t.state.sessions["s3"].narrator == "sophie"
+    assert ("fix_slot", "t1") not in allowed(t.state, "nadia")
+    assert t.refused("nadia", g.FixSlot(slot="t1", session="s4", narrator="aicha")).code is (
+        Code.CONFLICT
+    )
+    taken = t.refused("nadia", g.FixSlot(slot="t2", session="s4", narrator="aicha"))
+    assert (taken.code, taken.params["session"]) == (Code.DATE_TAKEN, "s2")
+    t.do("nadia", g.FixSlot(slot="t2", session="s4", narrator="aicha", same_date=True))
+    assert [s.date for s in ordered_sessions(t.state)].count("2025-02-11T09:30") == 2
+
+    t.do("nadia", g.CancelSession(session="s3"))
+    assert "s3" not in [s.id for s in ordered_sessions(t.state)]
+    assert "sophie" not in rotation(t.state).narrated  # her turn is to come again
+    assert t.refused("nadia", g.CancelSession(session="s3")).params["reason"] == "cancelled"
+    assert ("fix_slot", "t1") in allowed(t.state, "nadia")
+    t.do("nadia", g.FixSlot(slot="t1", session="s5", narrator="thomas"))
+    assert t.state.slots["t1"].session == "s5"
+    assert t.refolded() == t.state
+
+
+def test_numbers_and_the_previous_session_follow_the_sessions_held() -> None:
+    """A date gone by without a session counts for nothing; a held one counts, erased
+    or not; sessions to come are numbered after them."""
+    t = planned()  # s1 on 2025-01-14, s2 on 2025-02-11
+    t.do("nadia", g.PlanSession(session="s3", date="2025-03-11T09:30", narrator="sophie"))
+    today = "2025-02-20T10:00"  # s1 and s2 are past; only s2 was held
+    assert [session_number(t.state, s, {"s2"}, today) for s in ("s2", "s3")] == [1, 2]
+    assert session_number(t.state, "s3", {"s1", "s2"}, today) == 3
+    assert previous_session(t.state, "s3", held={"s2"}) == "s2"
+    assert previous_session(t.state, "s2", held={"s2"}) is None
+    t.do("nadia", g.CancelSession(session="s2"))
+    assert previous_session(t.state, "s3", held={"s1", "s2"}) == "s1"
+
+
+def test_a_person_confirms_their_own_presence_once() -> None:
+    """Their word is theirs, dated, seen by them and the facilitators only."""
+    t = planned()
+    assert ("confirm_presence", "s1") in allowed(t.state, "claire")
+    t.do("claire", g.ConfirmPresence(session="s1"))
+    assert set(t.state.presence["s1"]) == {"claire"}
+    assert ("confirm_presence", "s1") not in allowed(t.state, "claire")
+    assert t.refused("claire", g.ConfirmPresence(session="s1")).code is Code.CONFLICT
+    t.do("karim", g.ConfirmPresence(session="s1"))
+    assert visible_group(t.state, "karim").presence == {"s1": {"karim": t.now}}
+    assert set(visible_group(t.state, "nadia").presence["s1"]) == {"claire", "karim"}
+
+
 REFUSALS: list[tuple[str, GroupCommand, Code]] = [
     # who
     ("stranger", g.AcceptCharter(version=1), Code.NOT_PARTICIPANT),
@@ -571,6 +634,16 @@ REFUSALS: list[tuple[str, GroupCommand, Code]] = [
     ("claire", g.SaveDraft(draft="d9", title=""), Code.INVALID),
     ("claire", g.SaveDraft(draft="d9", title="x", request="y" * 5001), Code.INVALID),
     ("claire", g.UseDraft(draft="d1", session="s2"), Code.INVALID),  # Karim narrates s2
+    ("nadia", plan(date="2025-01-14T09:30"), Code.DATE_TAKEN),  # s1's time
+    (
+        "nadia",
+        g.ReplanSession(session="s2", date="2025-01-14T09:30", narrator="karim"),
+        Code.DATE_TAKEN,
+    ),
+    ("claire", g.CancelSession(session="s1"), Code.FORBIDDEN_ROLE),
+    ("nadia", g.CancelSession(session="s9"), Code.NOT_FOUND),
+    ("walid", g.ConfirmPresence(session="s1"), Code.NOT_ADMITTED),
+    ("nadia", g.ConfirmPresence(session="s9"), Code.NOT_FOUND),
     (SYSTEM, create(facilitator="f", rules=()), Code.CONFLICT),  # exists: checked first
 ]
 

@@ -38,6 +38,7 @@ from room.domain.group import (
     fold,
     move_of,
     must_accept,
+    ordered_sessions,
     sees_content,
     visible_group,
 )
@@ -83,6 +84,7 @@ FACILITATOR_EVENTS = (
     ev.ApplicationDeclined,
     ev.SessionPlanned,
     ev.SessionReplanned,
+    ev.SessionCancelled,
     ev.SlotsProposed,
     ev.SlotFixed,
     ev.PollClosed,
@@ -152,8 +154,14 @@ class Arguments:
         self.narrated = [s.id for s in state.sessions.values() if s.narrator == actor]
         self.own_drafts = [d.id for d in state.drafts.values() if d.author == actor]
         self.free_drafts = [x for x in DRAFTS if x not in state.drafts]
-        self.open_slots = [t.id for t in state.slots.values() if t.session is None]
-        self.live_sessions = [x.id for x in state.sessions.values() if x.erased_at is None]
+        self.open_slots = [
+            t.id
+            for t in state.slots.values()
+            if t.session is None or state.sessions[t.session].cancelled
+        ]
+        self.live_sessions = [
+            x.id for x in state.sessions.values() if x.erased_at is None and not x.cancelled
+        ]
 
     def command(self, kind: str, move: Move | None = None) -> st.SearchStrategy[GroupCommand]:
         """A command of type ``kind``; for a move from ``allowed``, one doing that move."""
@@ -164,7 +172,8 @@ class Arguments:
         name = pick(GOOD_NAMES, BAD_NAMES)
         version = self.state.charter.version
         targeted = move is not None and len(move) > 1
-        drafts = st.just(move[1]) if move is not None and targeted else pick(DRAFTS, ["d9"])
+        target = st.just(move[1]) if move is not None and targeted else None
+        drafts = target or pick(DRAFTS, ["d9"])
         sessions = pick(list(self.state.sessions), ["s9", ""])
         dates = pick(GOOD_DATES, BAD_DATES)
         not_narrators = [x for x in self.people if x not in self.narrators]
@@ -218,11 +227,16 @@ class Arguments:
                 "session": pick(self.new_sessions, [*self.state.sessions, ""]),
                 "date": dates,
                 "narrator": narrators,
+                "same_date": st.booleans(),
             },
             g.ReplanSession.type: lambda: {
                 "session": sessions,
                 "date": dates,
                 "narrator": narrators,
+                "same_date": st.booleans(),
+            },
+            g.CancelSession.type: lambda: {
+                "session": pick(self.live_sessions, [*self.state.sessions, "s9"])
             },
             g.SaveDraft.type: lambda: {
                 "draft": pick([*self.own_drafts, *self.free_drafts], [*DRAFTS, "", SYSTEM]),
@@ -242,8 +256,10 @@ class Arguments:
                 "answer": st.sampled_from(list(Answer)),
             },
             g.FixSlot.type: lambda: {
-                "slot": pick(self.open_slots, [*self.state.slots, "t99"]),
+                "slot": target or pick(self.open_slots, [*self.state.slots, "t99"]),
                 "session": pick(self.new_sessions, [*self.state.sessions, ""]),
+                "narrator": narrators,
+                "same_date": st.booleans(),
             },
             g.ClosePoll.type: lambda: {},
             g.PostMessage.type: lambda: {
@@ -255,6 +271,9 @@ class Arguments:
                 "person": pick(self.people, ["nobody"]),
                 "status": st.sampled_from(list(Attendance)),
                 "note": pick(["", "Excusée : malade."], ["x" * 501, "two\nlines"]),
+            },
+            g.ConfirmPresence.type: lambda: {
+                "session": target or pick(self.live_sessions, [*self.state.sessions, "s9"])
             },
             g.EraseSession.type: lambda: {
                 "session": pick(self.live_sessions, [*self.state.sessions, "s9"])
@@ -373,6 +392,7 @@ class Group(RuleBasedStateMachine):
             session=session,
             date=data.draw(st.sampled_from(GOOD_DATES)),
             narrator=data.draw(st.sampled_from(list(state.people))),
+            same_date=data.draw(st.booleans()),
         )
         self.attempt(data.draw(st.sampled_from(facilitators)), command)
 
@@ -390,13 +410,15 @@ class Group(RuleBasedStateMachine):
                     g.ClosePoll.type,
                     g.PostMessage.type,
                     g.ConfirmAttendance.type,
+                    g.ConfirmPresence.type,
+                    g.CancelSession.type,
                     g.EraseSession.type,
                 ]
             )
         )
         inside = [x for x in state.people if sees_content(state, x)]
         actor = data.draw(st.sampled_from(inside or [FOUNDER]))
-        if kind not in (g.AnswerSlot.type, g.PostMessage.type):
+        if kind not in (g.AnswerSlot.type, g.PostMessage.type, g.ConfirmPresence.type):
             actor = FOUNDER
         args = Arguments(state, actor, slips=data.draw(SLIPS))
         self.attempt(actor, data.draw(args.command(kind)))
@@ -451,7 +473,17 @@ class Group(RuleBasedStateMachine):
             self.state = evolve(self.state, event)
         self.events += events
         self.check_who_changed_what(before, actor)
+        self.check_one_session_a_time(before, command)
         return events
+
+    def check_one_session_a_time(self, before: State, command: GroupCommand) -> None:
+        """A session planned, replanned or fixed at a time another holds was meant so."""
+        if not isinstance(command, g.PlanSession | g.ReplanSession | g.FixSlot):
+            return
+        planned = self.state.sessions[command.session]
+        others = [s for s in ordered_sessions(before) if s.id != planned.id]
+        if any(s.date == planned.date for s in others):
+            assert command.same_date, f"{command} made two sessions at {planned.date}"
 
     def check_event(self, before: State, actor: str, event: GroupEvent) -> None:
         """Each event is stamped, survives plain data and msgpack, and was caused by
@@ -469,7 +501,7 @@ class Group(RuleBasedStateMachine):
         if isinstance(event, ev.SessionPlanned | ev.SessionReplanned) and event.narrator:
             narrator = before.people[event.narrator]
             assert narrator.role is GroupRole.MEMBER and narrator.status is Status.ADMITTED
-        if isinstance(event, ev.SlotAnswered | ev.MessagePosted):
+        if isinstance(event, ev.SlotAnswered | ev.MessagePosted | ev.PresenceConfirmed):
             assert sees_content(before, actor), f"{event} by {actor}, outside the group"
         if isinstance(event, ev.CharterAccepted):
             assert must_accept(before, actor) and event.version == before.charter.version
@@ -519,8 +551,7 @@ class Group(RuleBasedStateMachine):
             state, lambda p: p.role is GroupRole.FACILITATOR and p.status is Status.ADMITTED
         ), "no facilitator left"
         for planned in state.sessions.values():
-            if planned.narrator:  # a date fixed from the poll waits for its narrator
-                assert state.people[planned.narrator].role is GroupRole.MEMBER
+            assert state.people[planned.narrator].role is GroupRole.MEMBER
         for viewer in ACTORS:
             self.check_view(viewer)
         self.checked = state
@@ -541,6 +572,7 @@ class Group(RuleBasedStateMachine):
             assert all(p.email == "" and p.admission_note == "" for p in seen.people.values())
             assert seen.sessions == state.sessions
             assert seen.attendance == {}  # the facilitators' record for the funder
+            assert all(set(said) == {viewer} for said in seen.presence.values())
             assert (seen.slots, seen.messages) == (state.slots, state.messages)
 
     def teardown(self) -> None:

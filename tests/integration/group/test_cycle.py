@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import uuid
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -14,16 +16,21 @@ from icalendar import Calendar
 from room.client import RoomClient
 from room.domain.session import Kind
 from room.domain.session import commands as c
-from tests.integration.groups import found
+from tests.integration.groups import found, play_first_session
 from tests.running import ServerProcess
 
 
 async def test_attendance_counts_who_joined_and_for_how_long(server: ServerProcess) -> None:
     """Claire comes, leaves and comes back; Karim stays; Sophie never comes. The sheet
-    says so, with the facilitator's confirmation, and opens as a spreadsheet's CSV."""
+    says so, with the facilitator's confirmation and Karim's own, and opens as a
+    spreadsheet's CSV with ISO 8601 moments. The next session, not begun, is "à venir"
+    for everyone and has no sheet yet."""
     cast = await found(server, ("claire", "karim", "sophie"))
     async with httpx.AsyncClient(base_url=server.url) as http:
         session = await cast.plan(http, "2027-01-12T14:00", "claire")
+        later = await cast.plan(http, "2027-02-09T14:00", "karim")
+        not_begun = await cast.try_(http, "karim", type="confirm_presence", session=session)
+        assert not_begun.json()["params"] == {"what": "not_begun"}, not_begun.text
         nadia = await RoomClient.connect(cast.links["nadia"], session=session)
         karim = await RoomClient.connect(cast.links["karim"], session=session)
         claire = await RoomClient.connect(cast.links["claire"], session=session)
@@ -35,19 +42,10 @@ async def test_attendance_counts_who_joined_and_for_how_long(server: ServerProce
         for client in (nadia, karim, claire):
             await client.close()
 
-        facilitator = cast.auth("nadia")
-        sheet = await http.get(
-            f"/g/{cast.group}/sessions/{session}/attendance.csv", headers=facilitator
-        )
-        assert sheet.status_code == 200, sheet.text
-        assert sheet.content.startswith(b"\xef\xbb\xbf")  # a BOM: accents intact in Excel
-        rows = list(csv.reader(io.StringIO(sheet.content.decode("utf-8-sig")), delimiter=";"))
-        by_name = {row[0]: row for row in rows if len(row) == 6}
-        assert by_name["Claire"][5].startswith("présent·e")
-        assert by_name["Karim"][5].startswith("présent·e")
-        assert by_name["Sophie"][5].startswith("absent·e") and by_name["Sophie"][2] == ""
-        assert all(by_name[name][2] for name in ("Claire", "Karim", "Nadia"))
-
+        # Karim signs for himself, from his own link; Sophie, who never came, cannot.
+        await cast.do(http, "karim", type="confirm_presence", session=session)
+        absent = await cast.try_(http, "sophie", type="confirm_presence", session=session)
+        assert absent.status_code == 409 and absent.json()["params"] == {"what": "not_present"}
         await cast.do(
             http,
             "nadia",
@@ -57,16 +55,130 @@ async def test_attendance_counts_who_joined_and_for_how_long(server: ServerProce
             status="excused",
             note="Malade, prévenu la veille.",
         )
+
+        facilitator = cast.auth("nadia")
+        sheet = await http.get(
+            f"/g/{cast.group}/sessions/{session}/attendance.csv", headers=facilitator
+        )
+        assert sheet.status_code == 200, sheet.text
+        assert sheet.content.startswith(b"\xef\xbb\xbf")  # a BOM: accents intact in Excel
+        rows = list(csv.reader(io.StringIO(sheet.content.decode("utf-8-sig")), delimiter=";"))
+        assert rows[2] == ["2027-01-12T14:00:00+01:00"]  # the session's start, with its offset
+        header, people = rows[4], {row[0]: dict(zip(rows[4], row, strict=True)) for row in rows[5:]}
+        assert header == [
+            "Nom",
+            "Rôle",
+            "Date",
+            "Arrivée",
+            "Départ",
+            "Minutes",
+            "Statut",
+            "Note",
+            "Confirmé par",
+            "Confirmé le",
+            "Confirmé par la personne le",
+        ]
+        assert set(people) == {"Nadia", "Claire", "Karim", "Sophie"}
+        assert people["Claire"]["Statut"] == people["Karim"]["Statut"] == "présent·e"
+        for name in ("Claire", "Karim", "Nadia"):
+            for column in ("Arrivée", "Départ"):
+                assert datetime.fromisoformat(people[name][column]).utcoffset() is not None
+        sophie = people["Sophie"]
+        assert (sophie["Statut"], sophie["Arrivée"], sophie["Minutes"]) == (
+            "absence excusée",
+            "",
+            "0",
+        )
+        assert (sophie["Note"], sophie["Confirmé par"]) == ("Malade, prévenu la veille.", "Nadia")
+        assert datetime.fromisoformat(sophie["Confirmé le"]).tzinfo is not None
+        assert datetime.fromisoformat(people["Karim"]["Confirmé par la personne le"])
+        assert people["Claire"]["Confirmé par la personne le"] == ""
+
         page = await http.get(f"/g/{cast.group}/sessions/{session}/attendance", headers=facilitator)
         assert "absence excusée" in page.text and "Malade, prévenu la veille." in page.text
         table = await http.get(f"/g/{cast.group}/attendance", headers=facilitator)
         assert table.status_code == 200 and "absence excusée" in table.text
+        # The session to come: "à venir" in every row, no absence invented, no sheet yet.
+        cells = re.findall(r"<td>(.*?)</td>", table.text, re.S)
+        assert sum("à venir" in cell for cell in cells) == 4, cells
+        assert "absent·e" not in table.text
+        for suffix in ("attendance", "attendance.csv"):
+            early = await http.get(
+                f"/g/{cast.group}/sessions/{later}/{suffix}", headers=facilitator
+            )
+            assert early.status_code == 404, suffix
+        # Karim's own page says he confirmed; the button is gone.
+        mine = await http.get(f"/g/{cast.group}", headers=cast.auth("karim"))
+        assert "Présence confirmée le" in mine.text
+        assert 'value="confirm_presence"' not in mine.text
+        claires = await http.get(f"/g/{cast.group}", headers=cast.auth("claire"))
+        assert claires.text.count('value="confirm_presence"') == 1  # session 1, and only it
         # The funder's record is the facilitators': a member reads none of it.
         for path in (
             f"/g/{cast.group}/attendance",
             f"/g/{cast.group}/sessions/{session}/attendance.csv",
         ):
             assert (await http.get(path, headers=cast.auth("karim"))).status_code == 403
+
+
+async def test_fixing_a_date_plans_one_session_and_the_cycle_counts_held_ones(
+    server: ServerProcess,
+) -> None:
+    """A poll's date fixed is that session, narrator chosen, listed at once; planning
+    the same time again is refused unless meant; a cancelled session counts nowhere;
+    a date gone by unheld is not "the previous session", and numbers follow."""
+    cast = await found(server, ("claire", "karim", "sophie"))
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        await cast.do(http, "nadia", type="propose_slots", dates=["2027-01-12T14:00"])
+        view = await cast.view(http, "nadia")
+        assert ["fix_slot", "t1"] in view["moves"]
+        assert view["suggested_narrator"] == cast.ids["claire"]
+        fixed = await cast.do(
+            http, "nadia", type="fix_slot", slot="t1", narrator=view["suggested_narrator"]
+        )
+        first = fixed["id"]
+        view = await cast.view(http, "karim")
+        assert [(s["date"], s["narrator"]) for s in view["state"]["sessions"].values()] == [
+            ("2027-01-12T14:00", cast.ids["claire"])
+        ]
+        assert ["fix_slot", "t1"] not in (await cast.view(http, "nadia"))["moves"]
+
+        twice = await cast.try_(
+            http, "nadia", type="plan_session", date="2027-01-12T14:00", narrator=cast.ids["karim"]
+        )
+        assert twice.status_code == 409 and twice.json()["code"] == "date_taken", twice.text
+        assert twice.json()["params"]["session"] == first
+        assert "même heure" in twice.json()["message"]
+        # A session planned by mistake is cancelled: it leaves the cycle.
+        mistake = await cast.plan(http, "2027-01-05T14:00", "sophie")
+        await cast.do(http, "nadia", type="cancel_session", session=mistake)
+        second = await cast.plan(http, "2027-02-09T14:00", "karim")
+
+        await play_first_session(cast.links, first)
+        karim = await RoomClient.connect(cast.links["karim"], session=second)
+        try:
+            assert karim.state.follows == first  # not the cancelled one before it
+        finally:
+            await karim.close()
+        began = await cast.try_(http, "nadia", type="cancel_session", session=first)
+        assert began.json()["params"] == {"what": "session_begun"}, began.text
+
+        page = (await http.get(f"/g/{cast.group}", headers=cast.auth("nadia"))).text
+        assert "Séance 1 · 2027-01-12 14:00" in page and "Séance 2 · 2027-02-09 14:00" in page
+        assert "<s>2027-01-05 14:00</s>" in page
+        sheet = await http.get(
+            f"/g/{cast.group}/sessions/{second}/attendance", headers=cast.auth("nadia")
+        )
+        assert "Codev Lyon 2027 — séance 2" in sheet.text
+        history = await http.get(f"/api/groups/{cast.group}/history", headers=cast.auth("karim"))
+        assert [s["session"] for s in history.json()["situations"]] == [first, second]
+        table = await http.get(f"/g/{cast.group}/attendance", headers=cast.auth("nadia"))
+        assert "2027-01-05" not in table.text
+        calendar = Calendar.from_ical(
+            (await http.get(f"/g/{cast.group}/calendar.ics", headers=cast.auth("karim"))).content
+        )
+        summaries = [str(e["SUMMARY"]) for e in calendar.walk("VEVENT")]
+        assert summaries == ["Codev Lyon 2027 — séance 1", "Codev Lyon 2027 — séance 2"]
 
 
 async def test_the_calendar_download_parses_with_the_group_s_dates(server: ServerProcess) -> None:

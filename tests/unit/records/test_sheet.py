@@ -10,17 +10,47 @@ import pytest
 
 from room.records.sheet import SheetLine, attendance_csv, safe
 
-HEADERS = ["Nom", "Rôle", "Arrivée", "Départ", "Minutes", "Statut"]
+HEADERS = [
+    "Nom",
+    "Rôle",
+    "Date",
+    "Arrivée",
+    "Départ",
+    "Minutes",
+    "Statut",
+    "Note",
+    "Confirmé par",
+    "Confirmé le",
+    "Confirmé par la personne le",
+]
 
 
 AICHA = SheetLine(
     name="Aïcha Traoré",
     role="membre",
-    arrived="14:02",
-    left="16:30",
+    date="2025-03-12T14:00:00+01:00",
+    arrived="2025-03-12T14:02:00+01:00",
+    left="2025-03-12T16:30:00+01:00",
     minutes=148,
     status="présent·e",
+    note="",
+    confirmed_by="Nadia",
+    confirmed_at="2025-03-12T16:35:00+01:00",
+    self_confirmed_at="2025-03-12T16:40:00+01:00",
 )
+AICHA_ROW = [
+    "Aïcha Traoré",
+    "membre",
+    "2025-03-12T14:00:00+01:00",
+    "2025-03-12T14:02:00+01:00",
+    "2025-03-12T16:30:00+01:00",
+    "148",
+    "présent·e",
+    "",
+    "Nadia",
+    "2025-03-12T16:35:00+01:00",
+    "2025-03-12T16:40:00+01:00",
+]
 
 
 def line(
@@ -34,7 +64,7 @@ def line(
 
 
 def sheet(*lines: SheetLine, group: str = "Groupe « Ça bouge »") -> bytes:
-    return attendance_csv(group, "Séance 2 : naïveté", "12/03/2025", HEADERS, lines)
+    return attendance_csv(group, "Séance 2 : naïveté", AICHA.date, HEADERS, lines)
 
 
 def rows(data: bytes) -> list[list[str]]:
@@ -48,7 +78,7 @@ def test_the_file_is_utf8_with_a_bom_semicolons_and_crlf() -> None:
     text = data.decode("utf-8-sig")
     assert text.endswith("\r\n")
     assert "\n" not in text.replace("\r\n", "")
-    assert "Aïcha Traoré;membre;14:02;16:30;148;présent·e\r\n" in text
+    assert ";".join(AICHA_ROW) + "\r\n" in text
 
 
 def test_the_sheet_opens_on_the_group_the_session_and_the_date_then_the_people() -> None:
@@ -56,11 +86,11 @@ def test_the_sheet_opens_on_the_group_the_session_and_the_date_then_the_people()
     assert rows(sheet(line(), line("François Müller", arrived="", left="", minutes=0))) == [
         ["Groupe « Ça bouge »"],
         ["Séance 2 : naïveté"],
-        ["12/03/2025"],
+        [AICHA.date],
         [],
         HEADERS,
-        ["Aïcha Traoré", "membre", "14:02", "16:30", "148", "présent·e"],
-        ["François Müller", "membre", "", "", "0", "présent·e"],
+        AICHA_ROW,
+        ["François Müller", "membre", AICHA.date, "", "", "0", *AICHA_ROW[6:]],
     ]
 
 
@@ -99,5 +129,5 @@ def test_a_name_with_separator_quotes_and_a_newline_round_trips() -> None:
 
 def test_headers_must_name_every_column() -> None:
     """A header row shorter than the lines is a caller's mistake, said plainly."""
-    with pytest.raises(ValueError, match="Expected 6 headers"):
+    with pytest.raises(ValueError, match="Expected 11 headers"):
         attendance_csv("g", "s", "d", HEADERS[:5], [line()])
