@@ -186,14 +186,16 @@ class Room:
         while len(self.acked) > ACKED_KEYS:
             self.acked.popitem(last=False)
 
-    async def _catch_up(self) -> None:
-        """Another writer appended: apply and forward what it wrote."""
-        for stored in await self.store.read(self.session_id, self.seq):
+    async def _catch_up(self) -> int:
+        """Apply and forward what other writers appended; return how many events."""
+        missed = await self.store.read(self.session_id, self.seq)
+        for stored in missed:
             event = decode_event(stored.data)
             frame = self._apply(stored.seq, event, stored.data)
             for connection in self.connections:
                 connection.send(frame)
             self._close_removed([event])
+        return len(missed)
 
     # --- capabilities ------------------------------------------------------------------
 
@@ -231,8 +233,14 @@ class Room:
         """Bring ``connection`` up to date from ``after_seq``, then make it live.
 
         Returns False (and queues nothing) if its participant may no longer be here.
+        Raises Unavailable (and queues nothing) if the log cannot be read.
         """
         async with self.lock:
+            # Answer from a state at least as new as the log's head: another worker may
+            # have appended what this one has not heard of yet (or never will, if it died
+            # between its append and its notice), and the client may hold it already.
+            if await self._catch_up():
+                self._refresh_moves(self.clock())
             role = self.state.role_of(connection.participant)
             if role is None:
                 return False

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,9 @@ from websockets.asyncio.client import ClientConnection
 
 from room.client import CommandRefused, RoomClient
 from room.domain.plain import to_plain
-from room.domain.session import Command, Event
+from room.domain.session import Command, Event, Kind
+from room.domain.session import commands as c
+from room.domain.session.events import ContributionPosted
 from room.live.room import decode_event
 from room.store.redis import RedisStore
 from tests.running import ServerProcess
@@ -217,6 +220,33 @@ async def deliver(
                 if refused.code != "unavailable":
                     raise
             await asyncio.sleep(RESEND_AFTER)
+
+
+# --- posts that say which key sent them ------------------------------------------------------
+
+
+def follow_up(key: str) -> c.Post:
+    """A post whose text names its key, so that the log shows each key's events."""
+    return c.Post(kind=Kind.FOLLOW_UP, body={"text": f"Retour {key}"})
+
+
+async def stream(party: Party, name: str, count: int, acked: dict[str, int]) -> None:
+    """``name`` posts ``count`` follow-ups one after the other, each under its own key."""
+    for n in range(count):
+        key = f"{name}-{n}"
+        acked[key] = await deliver(party[name], follow_up(key), key)
+
+
+def assert_each_key_once(log: list[Event], acked: dict[str, int]) -> None:
+    """Every acknowledged post is in the log exactly once, at the seq it was acked at."""
+    texts = Counter(
+        event.contribution.body["text"] for event in log if isinstance(event, ContributionPosted)
+    )
+    for key, seq in acked.items():
+        assert texts[f"Retour {key}"] == 1, f"{key} is in the log {texts[f'Retour {key}']} times"
+        event = log[seq - 1]
+        assert isinstance(event, ContributionPosted), f"{key} acked at {seq}, which is {event}"
+        assert event.contribution.body["text"] == f"Retour {key}", f"{key} acked at {seq}"
 
 
 # --- the log, read from Redis ----------------------------------------------------------------
