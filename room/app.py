@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from typing import cast
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.types import ExceptionHandler
 
 from room.ids import new_id
 from room.live.fanout import open_fanout
 from room.live.groups import Groups
 from room.live.hub import Hub
 from room.settings import Settings
-from room.store import open_store
+from room.store import Unavailable, open_store
 from room.web import redact
+from room.web.endpoints import unavailable
 from room.web.group.services import GroupServices
 from room.web.routes import routes
 from room.web.security import SecurityHeaders
@@ -50,6 +53,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
     return Starlette(
         routes=routes(),
         middleware=[Middleware(SecurityHeaders)],
+        # A store that did not answer is "not now", never a server error. (One handler
+        # for requests and sockets alike, which Starlette's types keep apart.)
+        exception_handlers={Unavailable: cast(ExceptionHandler, unavailable)},
         lifespan=lifespan,
     )
 

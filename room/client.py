@@ -4,7 +4,7 @@ It holds a session the way a browser does: it reads an invitation link, asks who
 it is (``GET /api/me``), accepts the charter if asked to, then opens the session's
 WebSocket, says hello with the last seq it holds, and folds every event it
 receives into its own ``State`` with ``room.domain.session.evolve``. When the connection
-drops it reconnects on its own and resumes from that seq; commands not yet
+drops it reconnects on its own, backing off, and resumes from that seq; commands not yet
 acknowledged are sent again under the same key, so each takes effect once.
 
 docs/protocol.md is the reference for the frames; this module trusts the server
@@ -49,8 +49,9 @@ log = logging.getLogger("room.client")
 # restarting (1001, 1012), a lost connection (1006), a server error (1011), or the
 # server dropping a reader that fell behind (4008). Every other code is final.
 RECONNECT_CODES = frozenset({1001, 1006, 1011, 1012, Close.TOO_SLOW})
-BACKOFF_BASE = 0.1  # seconds before the first retry, before jitter
-BACKOFF_CAP = 5.0  # no retry waits longer, so a restarted server is found quickly
+BACKOFF_FIRST = 0.5  # seconds: the longest first wait before a retry
+BACKOFF_CAP = 30.0  # seconds: no wait is longer, however many attempts failed
+LIVED = 5.0  # seconds ready: a connection that lasted this long worked
 MAX_FRAME_BYTES = 16 * 1024 * 1024  # a snapshot of a long session may pass websockets' 1 MiB
 
 
@@ -140,15 +141,44 @@ def parse_link(link: str) -> Link:
 def backoff_delay(
     attempt: int,
     *,
-    base: float = BACKOFF_BASE,
+    first: float = BACKOFF_FIRST,
     cap: float = BACKOFF_CAP,
     rand: Callable[[], float] = random.random,
 ) -> float:
-    """Seconds to wait before retry number ``attempt`` (from 0): doubling up to ``cap``,
-    then a random half of it taken off, so that a hundred clients dropped by one
-    restart do not all come back in the same millisecond."""
-    ceiling = min(cap, base * 2.0 ** min(attempt, 32))
-    return ceiling * (0.5 + 0.5 * float(rand()))
+    """Seconds to wait before retry number ``attempt`` (from 0): anything up to a
+    ceiling that doubles from ``first`` to ``cap`` ("full jitter"), so that the clients
+    one restart dropped come back spread over the whole window, not in waves."""
+    return float(rand()) * min(cap, first * 2.0 ** min(attempt, 32))
+
+
+class Backoff:
+    """The waits between connection attempts. They start over only after a
+    connection that lived (stayed ready ``lived`` seconds): a server that accepts and
+    then closes at once sees its clients' attempts thin out, not come every fraction
+    of a second."""
+
+    def __init__(
+        self,
+        *,
+        first: float = BACKOFF_FIRST,
+        cap: float = BACKOFF_CAP,
+        lived: float = LIVED,
+        rand: Callable[[], float] = random.random,
+    ) -> None:
+        self.first = first  # seconds: the ceiling of the first wait
+        self.cap = cap  # seconds: the ceiling never grows past this
+        self.lived = lived  # seconds ready after which a connection counts as working
+        self.rand = rand  # a draw in [0, 1)
+        self.attempt = 0  # attempts since the last connection that lived
+
+    def ended(self, ready_for: float | None) -> float:
+        """A connection ended after ``ready_for`` seconds ready (None: never ready);
+        returns the wait before the next attempt."""
+        if ready_for is not None and ready_for >= self.lived:
+            self.attempt = 0
+        delay = backoff_delay(self.attempt, first=self.first, cap=self.cap, rand=self.rand)
+        self.attempt += 1
+        return delay
 
 
 def frames_of(message: bytes) -> list[Any]:
@@ -232,6 +262,7 @@ class RoomClient:
         queue_events: bool,
         on_event: Callable[[int, Event], None] | None,
         give_up_after: float,
+        backoff: Backoff,
     ) -> None:
         self.link = link
         self.session = session  # the session id /api/me named
@@ -244,6 +275,7 @@ class RoomClient:
         self.now_offset = 0.0  # server clock minus local clock, seconds (ready, pong)
         self.connections = 0  # sockets opened so far: 1 + reconnects
         self.snapshots = 0  # snapshots received; they replace state without events
+        self.duplicates = 0  # events received again and skipped (the protocol sends none)
         self._reconnect = reconnect
         self._give_up_after = give_up_after  # seconds without a ready before giving up
         self._on_event = on_event  # called in the reader, on arrival: for exact timings
@@ -257,7 +289,8 @@ class RoomClient:
         self._pending: dict[str, _Pending] = {}  # sent, not yet acked or refused; by key
         self._pongs: dict[float, asyncio.Future[float]] = {}  # ping's client time -> rtt
         self._ws: ClientConnection | None = None  # set from ready until the socket drops
-        self._attempt = 0  # failed connections since the last ready, for the backoff
+        self.backoff = backoff  # the waits between connection attempts
+        self._ready_at: float | None = None  # monotonic time of this socket's ready
         # Set on each change of state, seq, moves or liveness, then replaced: waiters
         # wake up, test their condition, and wait on the new one. No polling.
         self._changed = asyncio.Event()
@@ -279,6 +312,7 @@ class RoomClient:
         queue_events: bool = True,
         on_event: Callable[[int, Event], None] | None = None,
         give_up_after: float = 60.0,
+        backoff: Backoff | None = None,
         timeout: float = 10.0,  # noqa: ASYNC109 - one deadline for the API calls and ready
         http: httpx.AsyncClient | None = None,
         session: str | None = None,
@@ -287,6 +321,8 @@ class RoomClient:
         and return once the first ready frame came: ``state`` is then current.
 
         A group's link opens any session of the group: name it with ``session``.
+        ``backoff`` spaces the reconnection attempts (by default as docs/protocol.md
+        advises: up to 0.5 s, doubling to 30 s, starting over after 5 s connected).
 
         Raises ApiError when the API refuses the link, ClientClosed when the socket
         is closed for good before ready, TimeoutError after ``timeout`` seconds.
@@ -304,6 +340,7 @@ class RoomClient:
             queue_events=queue_events,
             on_event=on_event,
             give_up_after=give_up_after,
+            backoff=backoff or Backoff(),
         )
         room._runner = asyncio.create_task(room._run(), name=f"room-client-{room.participant}")
         try:
@@ -483,16 +520,18 @@ class RoomClient:
                 code, reason = await self._connection()
                 self._ws = None
                 self._notify()
-                if self._attempt == 0:
-                    down_since = time.monotonic()  # the connection had been ready
+                now = time.monotonic()
+                ready_for = None if self._ready_at is None else now - self._ready_at
+                self._ready_at = None
+                if ready_for is not None:
+                    down_since = now  # the connection had been ready
                 if not self._reconnect or not should_reconnect(code):
                     raise ClientClosed(code, reason)
-                if time.monotonic() - down_since > self._give_up_after:
+                if now - down_since > self._give_up_after:
                     raise ClientClosed(
                         code, f"{reason}; gave up after {self._give_up_after:.0f}s of retries"
                     )
-                delay = backoff_delay(self._attempt)
-                self._attempt += 1
+                delay = self.backoff.ended(ready_for)
                 log.info(
                     "%s: closed (%s %s); retry in %.2fs", self.participant, code, reason, delay
                 )
@@ -569,6 +608,7 @@ class RoomClient:
         seq = frame["seq"]
         if not accept_seq(self.seq, seq):
             log.warning("%s: duplicate event %d skipped (held %d)", self.participant, seq, self.seq)
+            self.duplicates += 1
             return
         data = dict(frame["e"])
         version = data.pop("v", SCHEMA_VERSION)
@@ -587,7 +627,11 @@ class RoomClient:
     def _on_snapshot(self, frame: dict[str, Any]) -> None:
         seq = frame["seq"]
         if seq < self.seq:
-            raise ProtocolError(f"snapshot goes back: held {self.seq}, snapshot at {seq}")
+            # Only for a seq beyond the log's head: the log lost events this client holds
+            # (Redis restored from an older file). The log is what everyone shares now.
+            log.warning(
+                "%s: snapshot at %d, behind the seq held %d", self.participant, seq, self.seq
+            )
         self.state = from_plain(State, frame["state"])
         self.seq = seq
         self.snapshots += 1
@@ -599,7 +643,7 @@ class RoomClient:
         me = frame["me"]
         self.me = Me(participant=me["participant"], role=Role(me["role"]), name=me["name"])
         self.now_offset = float(frame["now"]) - time.time()
-        self._attempt = 0
+        self._ready_at = time.monotonic()
         self._ws = ws
         # Commands the last socket took without answering: same key, so the server
         # applies each once (answering "dup" if it already had). Listed after _ws is

@@ -25,8 +25,7 @@ from room.domain.session.state import SCHEMA_VERSION
 from room.domain.text import SYSTEM
 from room.ids import is_group
 from room.live.fanout import Fanout, LocalFanout
-from room.live.room import Unavailable
-from room.store import SeqConflict, Store
+from room.store import SeqConflict, Store, Unavailable
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +118,10 @@ class Group:
                 except SeqConflict:
                     await self.catch_up()
                     continue
-                except Exception as error:
+                except Unavailable as error:
+                    log.warning("no append to %s: %s", self.id, error)
+                    raise
+                except Exception as error:  # a backend's bug: refused all the same
                     log.exception("store refused an append to %s", self.id)
                     raise Unavailable(str(error)) from error
                 for event in events:

@@ -36,7 +36,7 @@ from room.domain.session.upgrade import event_from_plain
 from room.domain.session.visibility import hidden_ids, visible_event, visible_state
 from room.live.connection import Connection
 from room.live.fanout import Fanout, LocalFanout
-from room.store import CommandKey, DuplicateCommand, SeqConflict, Store
+from room.store import CommandKey, DuplicateCommand, SeqConflict, Store, Unavailable
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +45,6 @@ REPLAY_LIMIT = 2000  # a client further behind than this gets a snapshot instead
 REPLAY_BYTES = 4 * 1024 * 1024  # …as does one whose replay would weigh more than this
 ACKED_KEYS = 4096  # command keys remembered per room before asking the store
 APPEND_RETRIES = 5  # another writer appended first: re-read and decide again
-
-
-class Unavailable(Exception):
-    """The store could not take a command; nothing was applied."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +147,10 @@ class Room:
                 except SeqConflict:
                     await self._catch_up()
                     continue
-                except Exception as error:
+                except Unavailable as error:
+                    log.warning("no append to %s: %s", self.session_id, error)
+                    raise
+                except Exception as error:  # a backend's bug: refused all the same
                     log.exception("store refused an append to %s", self.session_id)
                     raise Unavailable(str(error)) from error
                 frames = [
@@ -186,14 +185,16 @@ class Room:
         while len(self.acked) > ACKED_KEYS:
             self.acked.popitem(last=False)
 
-    async def _catch_up(self) -> None:
-        """Another writer appended: apply and forward what it wrote."""
-        for stored in await self.store.read(self.session_id, self.seq):
+    async def _catch_up(self) -> int:
+        """Apply and forward what other writers appended; return how many events."""
+        missed = await self.store.read(self.session_id, self.seq)
+        for stored in missed:
             event = decode_event(stored.data)
             frame = self._apply(stored.seq, event, stored.data)
             for connection in self.connections:
                 connection.send(frame)
             self._close_removed([event])
+        return len(missed)
 
     # --- capabilities ------------------------------------------------------------------
 
@@ -231,8 +232,16 @@ class Room:
         """Bring ``connection`` up to date from ``after_seq``, then make it live.
 
         Returns False (and queues nothing) if its participant may no longer be here.
+        Raises Unavailable if the log cannot be read (nothing is queued), or if the
+        other workers cannot be told of the arrival (the socket is to close: its client
+        comes back, and leaving undoes the arrival).
         """
         async with self.lock:
+            # Answer from a state at least as new as the log's head: another worker may
+            # have appended what this one has not heard of yet (or never will, if it died
+            # between its append and its notice), and the client may hold it already.
+            if await self._catch_up():
+                self._refresh_moves(self.clock())
             role = self.state.role_of(connection.participant)
             if role is None:
                 return False
@@ -277,6 +286,9 @@ class Room:
         return frames
 
     async def leave(self, connection: Connection) -> None:
+        """``connection`` closed; if it joined, the room records its departure."""
+        if connection not in self.connections:
+            return  # refused before it joined: it never arrived
         self.connections.discard(connection)
         if any(c.participant == connection.participant for c in self.connections):
             return

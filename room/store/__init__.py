@@ -16,6 +16,7 @@ from room.store.base import (
     Store,
     StoredEvent,
     StoreError,
+    Unavailable,
 )
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "Store",
     "StoreError",
     "StoredEvent",
+    "Unavailable",
     "open_store",
 ]
 

@@ -20,6 +20,15 @@ class StoreError(Exception):
     """Base of the refusals a store raises."""
 
 
+class Unavailable(Exception):
+    """The backend did not answer (down, restarting, out of memory, too slow), or —
+    raised by the live layer — this worker does not hear the others. Whoever gets it
+    refuses what it was doing, with nothing applied of its own, and the client tries
+    again: a write whose answer was lost may have been made, which a resend under the
+    same command key finds (DuplicateCommand) and the room catches up with (SeqConflict).
+    Not a StoreError: nothing was refused, the answer is "not now"."""
+
+
 class SeqConflict(StoreError):
     """Another writer appended first: re-read the log and decide again."""
 

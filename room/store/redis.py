@@ -51,8 +51,10 @@ WAITAOF to wait for a replica's fsync.
 
 Retries: a command whose connection drops is sent again on a new connection, three
 times within about 0.4 s, so the connections a restart of Redis left stale cost no
-error. If every attempt fails, the
-caller gets ``redis.exceptions.ConnectionError`` (the hub makes it ``Unavailable``). A
+error. If every attempt fails, or Redis answers with an error of its own (loading,
+out of memory, read-only), the caller gets ``Unavailable``: every public method turns
+any ``redis.exceptions.RedisError`` into it, so no Redis failure reaches a caller as
+anything else. A
 command that was applied but whose reply was lost may so run twice, which is harmless:
 an append run again finds its command key (DuplicateCommand, at the seq it was applied
 at) or a last seq that moved (SeqConflict), as a resend or another writer would; an
@@ -74,14 +76,15 @@ own files are not rewritten; backups are not erased.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
-from typing import Any, NamedTuple
+import functools
+from collections.abc import Callable, Coroutine, Mapping, Sequence
+from typing import Any, Concatenate, NamedTuple, ParamSpec, TypeVar
 
 import redis.asyncio
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import ResponseError, WatchError
+from redis.exceptions import RedisError, ResponseError, WatchError
 
 from room.store.base import (
     Acceptance,
@@ -92,6 +95,7 @@ from room.store.base import (
     Store,
     StoredEvent,
     StoreError,
+    Unavailable,
     check_append,
 )
 
@@ -160,6 +164,24 @@ class _Scripts(NamedTuple):
 
 # How many times erase() retries a log whose list of links changed while it erased it.
 _WATCH_RETRIES = 10
+
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
+
+def _answered(
+    method: Callable[Concatenate[RedisStore, _P], Coroutine[Any, Any, _T]],
+) -> Callable[Concatenate[RedisStore, _P], Coroutine[Any, Any, _T]]:
+    """Redis failing, however it fails, is ``Unavailable`` to the caller."""
+
+    @functools.wraps(method)
+    async def answered(store: RedisStore, /, *args: _P.args, **kwargs: _P.kwargs) -> _T:
+        try:
+            return await method(store, *args, **kwargs)
+        except RedisError as error:
+            raise Unavailable(f"Redis {store._where}: {type(error).__name__}: {error}") from error
+
+    return answered
 
 
 class RedisStore(Store):
@@ -240,6 +262,7 @@ class RedisStore(Store):
 
     # --- session logs ---------------------------------------------------------------------
 
+    @_answered
     async def append(
         self,
         session_id: str,
@@ -263,18 +286,22 @@ class RedisStore(Store):
             raise SeqConflict(session_id, expected_seq, int(seq))
         return int(seq)
 
+    @_answered
     async def read(self, session_id: str, after_seq: int = 0) -> list[StoredEvent]:
         start = max(after_seq, 0)
         datas = await self._client.lrange(self._key(session_id, "events"), start, -1)
         return [StoredEvent(seq, _bytes(data)) for seq, data in enumerate(datas, start + 1)]
 
+    @_answered
     async def last_seq(self, session_id: str) -> int:
         return int(await self._client.llen(self._key(session_id, "events")))
 
+    @_answered
     async def command_seq(self, session_id: str, command: CommandKey) -> int | None:
         seq = await self._client.hget(self._key(session_id, "commands"), _command_field(command))
         return int(seq) if seq is not None else None
 
+    @_answered
     async def session_ids(self) -> list[str]:
         client = self._client
         ids = [_text(x) for x in await client.zrange(self._logs_key, 0, -1)]
@@ -285,6 +312,7 @@ class RedisStore(Store):
             exists = await pipe.execute()
         return [log_id for log_id, found in zip(ids, exists, strict=True) if found]
 
+    @_answered
     async def erase(self, log_ids: Sequence[str]) -> None:
         if isinstance(log_ids, str):
             raise TypeError(f"expected a sequence of log ids, but got the string {log_ids!r}")
@@ -391,6 +419,7 @@ class RedisStore(Store):
 
     # --- links and charter ----------------------------------------------------------------
 
+    @_answered
     async def add_link(self, link: Link) -> None:
         client = self._client
         index = self._key(link.scope, "links")
@@ -408,10 +437,12 @@ class RedisStore(Store):
                 "expected a new hash, but it is already recorded"
             )
 
+    @_answered
     async def link(self, secret_hash: str) -> Link | None:
         fields = await self._client.hgetall(self._link_key(secret_hash))
         return _link(secret_hash, fields)
 
+    @_answered
     async def links(self, scope: str) -> list[Link]:
         client = self._client
         hashes = list(dict.fromkeys(await client.lrange(self._key(scope, "links"), 0, -1)))
@@ -425,6 +456,7 @@ class RedisStore(Store):
             (x for x in found if x is not None and x.scope == scope), key=lambda x: x.created_at
         )
 
+    @_answered
     async def revoke_link(self, secret_hash: str, at: float) -> Link | None:
         flat = await self._scripts.revoke_link(
             keys=[self._link_key(secret_hash)], args=[repr(at)], client=self._client
@@ -433,11 +465,13 @@ class RedisStore(Store):
             return None
         return _link(secret_hash, dict(zip(flat[::2], flat[1::2], strict=True)))
 
+    @_answered
     async def accept_charter(self, acceptance: Acceptance) -> None:
         value = f"{acceptance.charter_version} {acceptance.at!r}"
         key = self._key(acceptance.session_id, "charter")
         await self._client.hset(key, acceptance.participant, value)
 
+    @_answered
     async def acceptance(self, session_id: str, participant: str) -> Acceptance | None:
         value = await self._client.hget(self._key(session_id, "charter"), participant)
         if value is None:

@@ -4,18 +4,22 @@ code and a message in the caller's language."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any
 from urllib.parse import parse_qs
 
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, Response
+from starlette.websockets import WebSocket
 
 from room.domain.errors import Code, DomainError
 from room.i18n import error_message
-from room.live.room import Unavailable
+from room.protocol import Close
+from room.store import Unavailable
 from room.web.security import origin_allowed, read_capped
 from room.web.services import language, services_of
+from room.web.templating import page_message
 
 MAX_FORM_BYTES = 16 * 1024
 MAX_BODY_BYTES = 16 * 1024
@@ -58,7 +62,8 @@ async def read_body(request: Request) -> dict[str, Any]:
 
 
 def endpoint(handler: Any) -> Any:
-    """Turn ApiError, DomainError and Unavailable into JSON error responses."""
+    """Turn ApiError, DomainError and Unavailable into JSON error responses (the app
+    turns an Unavailable raised outside such a handler into one too: ``unavailable``)."""
 
     async def wrapped(request: Request) -> Response:
         try:
@@ -73,6 +78,20 @@ def endpoint(handler: Any) -> Any:
         return response
 
     return wrapped
+
+
+async def unavailable(connection: HTTPConnection, error: Exception) -> Response | None:
+    """The app's answer to a store that did not answer, wherever no route caught it:
+    503 with the code for the API, a page saying so for a browser (nothing was changed:
+    try again); a socket closes with 1012, to come back to any worker."""
+    if isinstance(connection, WebSocket):
+        with contextlib.suppress(Exception):  # it may be closed already
+            await connection.close(Close.RECONNECTING, "unavailable")
+        return None
+    assert isinstance(connection, Request)
+    if connection.url.path.startswith("/api/"):
+        return error_response(connection, 503, "unavailable")
+    return page_message(connection, "page.unavailable", 503)
 
 
 async def read_form(request: Request) -> dict[str, str]:

@@ -18,17 +18,18 @@ import { emptyState, evolve, visibleState } from "./fold.js";
 // Close codes after which reconnecting cannot help (docs/protocol.md, "Close codes").
 export const FINAL_CLOSES = new Set([1000, 1009, 4001, 4003, 4004, 4009, 4010, 4040]);
 const PING_EVERY_MS = 15000;
-const BACKOFF_FIRST_MS = 400;
-const BACKOFF_CAP_MS = 15000;
+const BACKOFF_FIRST_MS = 500;
+const BACKOFF_CAP_MS = 30000;
+const LIVED_MS = 5000; // a connection ready this long worked: the back-off starts over
 const RETRY_UNAVAILABLE_MS = 2000;
 const CLIENT_GAP = 4000; // we close to resume after a gap in the seqs
 const TEST_DROP = 4999; // dropConnection(), a test hook: handled like a network drop
 
-// The wait before reconnection attempt `attempts` (0 first): capped exponential backoff
-// with jitter, so a restarted server is not stormed by everyone at the same millisecond.
+// The wait before reconnection attempt `attempts` (0 first): anything up to a ceiling
+// that doubles from 0.5 s to 30 s ("full jitter"), so the pages one restart dropped come
+// back spread over the whole window, not all at the same millisecond.
 export function backoffDelay(attempts) {
-  const base = Math.min(BACKOFF_CAP_MS, BACKOFF_FIRST_MS * 2 ** attempts);
-  return base / 2 + (Math.random() * base) / 2;
+  return Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_FIRST_MS * 2 ** Math.min(attempts, 32));
 }
 const OFFSET_SAMPLES = 8;
 
@@ -57,7 +58,8 @@ export class RoomConnection {
     this.notice = null; // the last refusal that no form was waiting for
     this.socket = null;
     this.live = false; // this socket had its `ready`: live frames follow
-    this.attempts = 0; // reconnections since the last success, for the backoff
+    this.attempts = 0; // reconnections since the last connection that lived, for the backoff
+    this.readyAt = null; // Date.now() at this socket's `ready`
     this.reconnectTimer = null;
     this.pingTimer = null;
     this.outbox = this.loadOutbox(); // [{key, cmd}] sent or to send, not answered yet
@@ -154,6 +156,10 @@ export class RoomConnection {
   }
 
   lost(code) {
+    // Only a connection that lived starts the back-off over: a server that accepts,
+    // says ready and closes at once (a worker that lost Redis) is not stormed.
+    if (this.readyAt !== null && Date.now() - this.readyAt >= LIVED_MS) this.attempts = 0;
+    this.readyAt = null;
     this.socket = null;
     this.live = false;
     clearInterval(this.pingTimer);
@@ -248,7 +254,7 @@ export class RoomConnection {
     this.me = frame.me;
     this.state = visibleState(this.state, this.me.role);
     this.live = true;
-    this.attempts = 0;
+    this.readyAt = Date.now();
     if (!this.samples.length) this.offset = frame.now - Date.now() / 1000;
     this.setStatus("connected");
     // What was sent and not answered goes again, with its key: applied once at most.

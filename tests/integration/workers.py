@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,15 +19,20 @@ import redis
 import websockets
 from websockets.asyncio.client import ClientConnection
 
-from room.client import CommandRefused, RoomClient
+from room.client import Backoff, CommandRefused, RoomClient
 from room.domain.plain import to_plain
-from room.domain.session import Command, Event
+from room.domain.session import Command, Event, Kind
+from room.domain.session import commands as c
+from room.domain.session.events import ContributionPosted
 from room.live.room import decode_event
 from room.store.redis import RedisStore
 from tests.running import ServerProcess
 
 SECRET_KEY = "scale-out-tests-share-this-key"  # every worker hashes link secrets with it
 RESEND_AFTER = 0.2  # seconds before a command refused as unavailable is sent again
+# Seconds: the longest wait of a party's clients between connection attempts. The tests
+# wait for what happens, not for the back-off, whose own ceilings tests/unit checks.
+QUICK_BACKOFF_CAP = 2.0
 
 
 # --- the workers -----------------------------------------------------------------------------
@@ -143,7 +149,12 @@ class Party:
     async def join(self, name: str, link: str, session: str | None = None) -> RoomClient:
         record = Record()
         client = await RoomClient.connect(
-            link, on_event=record, queue_events=False, session=session, timeout=30.0
+            link,
+            on_event=record,
+            queue_events=False,
+            session=session,
+            timeout=30.0,
+            backoff=Backoff(cap=QUICK_BACKOFF_CAP),
         )
         self.clients[name], self.records[name] = client, record
         return client
@@ -219,6 +230,33 @@ async def deliver(
             await asyncio.sleep(RESEND_AFTER)
 
 
+# --- posts that say which key sent them ------------------------------------------------------
+
+
+def follow_up(key: str) -> c.Post:
+    """A post whose text names its key, so that the log shows each key's events."""
+    return c.Post(kind=Kind.FOLLOW_UP, body={"text": f"Retour {key}"})
+
+
+async def stream(party: Party, name: str, count: int, acked: dict[str, int]) -> None:
+    """``name`` posts ``count`` follow-ups one after the other, each under its own key."""
+    for n in range(count):
+        key = f"{name}-{n}"
+        acked[key] = await deliver(party[name], follow_up(key), key)
+
+
+def assert_each_key_once(log: list[Event], acked: dict[str, int]) -> None:
+    """Every acknowledged post is in the log exactly once, at the seq it was acked at."""
+    texts = Counter(
+        event.contribution.body["text"] for event in log if isinstance(event, ContributionPosted)
+    )
+    for key, seq in acked.items():
+        assert texts[f"Retour {key}"] == 1, f"{key} is in the log {texts[f'Retour {key}']} times"
+        event = log[seq - 1]
+        assert isinstance(event, ContributionPosted), f"{key} acked at {seq}, which is {event}"
+        assert event.contribution.body["text"] == f"Retour {key}", f"{key} acked at {seq}"
+
+
 # --- the log, read from Redis ----------------------------------------------------------------
 
 
@@ -254,11 +292,19 @@ class Relay:
         self.port = 0  # set by start()
         self.server: asyncio.Server | None = None
         self.pipes: set[asyncio.Task[None]] = set()
+        self.connects: list[float] = []  # loop time of each connection accepted, in order
+        self._counted = asyncio.Condition()  # notified at each connection accepted
 
     async def start(self) -> Relay:
         self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
         self.port = self.server.sockets[0].getsockname()[1]
         return self
+
+    async def wait_connects(self, count: int) -> list[float]:
+        """Wait until ``count`` connections were accepted; when each came."""
+        async with self._counted:
+            await self._counted.wait_for(lambda: len(self.connects) >= count)
+        return self.connects[:count]
 
     def point_at(self, target: int) -> None:
         self.target = target
@@ -282,6 +328,9 @@ class Relay:
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         assert task is not None
+        async with self._counted:
+            self.connects.append(asyncio.get_running_loop().time())
+            self._counted.notify_all()
         self.pipes.add(task)
         upstream: asyncio.StreamWriter | None = None
         try:

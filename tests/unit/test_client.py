@@ -8,8 +8,10 @@ import msgpack
 import pytest
 
 from room.client import (
-    BACKOFF_BASE,
     BACKOFF_CAP,
+    BACKOFF_FIRST,
+    LIVED,
+    Backoff,
     ProtocolError,
     SeqGap,
     accept_seq,
@@ -61,28 +63,47 @@ class TestParseLink:
 
 
 class TestBackoff:
-    def test_first_delay_is_the_base_with_jitter(self) -> None:
-        """Retry 0 waits between half the base and the base."""
-        assert backoff_delay(0, rand=lambda: 0.0) == pytest.approx(BACKOFF_BASE / 2)
-        assert backoff_delay(0, rand=lambda: 1.0) == pytest.approx(BACKOFF_BASE)
+    def test_the_first_wait_is_anything_up_to_half_a_second(self) -> None:
+        """Full jitter: retry 0 waits from nothing up to the first ceiling, 0.5 s."""
+        assert BACKOFF_FIRST == 0.5
+        assert backoff_delay(0, rand=lambda: 0.0) == 0.0
+        assert backoff_delay(0, rand=lambda: 0.5) == pytest.approx(0.25)
+        assert backoff_delay(0, rand=lambda: 1.0) == pytest.approx(0.5)
 
-    def test_delays_double_until_the_cap(self) -> None:
-        """Without jitter's low half, each delay doubles the last, up to the cap."""
-        delays = [backoff_delay(n, rand=lambda: 1.0) for n in range(12)]
-        assert delays[:4] == pytest.approx([BACKOFF_BASE * 2**n for n in range(4)])
-        assert max(delays) == pytest.approx(BACKOFF_CAP)
-        assert delays == sorted(delays)
+    def test_ceilings_double_until_thirty_seconds(self) -> None:
+        """The ceiling doubles with each failed attempt, up to 30 s, and stays there."""
+        assert BACKOFF_CAP == 30.0
+        ceilings = [backoff_delay(n, rand=lambda: 1.0) for n in range(12)]
+        assert ceilings[:6] == pytest.approx([0.5, 1, 2, 4, 8, 16])
+        assert ceilings[6:] == pytest.approx([30.0] * 6)
 
     def test_every_delay_stays_within_bounds(self) -> None:
-        """Whatever the attempt (even absurd ones) and the draw, 0 < delay <= cap."""
+        """Whatever the attempt (even absurd ones) and the draw, 0 <= delay <= cap."""
         for attempt in (0, 1, 5, 40, 10_000):
             for draw in (0.0, 0.3, 0.999):
                 delay = backoff_delay(attempt, rand=functools.partial(float, draw))
-                assert 0 < delay <= BACKOFF_CAP
+                assert 0 <= delay <= BACKOFF_CAP
 
     def test_jitter_spreads_clients(self) -> None:
         """Two clients retrying at the same attempt with different draws wait differently."""
         assert backoff_delay(3, rand=lambda: 0.1) != backoff_delay(3, rand=lambda: 0.9)
+
+    def test_a_connection_ready_only_briefly_keeps_the_waits_growing(self) -> None:
+        """A server that accepts, says ready, then closes at once (a worker that lost
+        Redis) is not a success: the waits keep doubling, where resetting at each ready
+        would retry at the first ceiling forever."""
+        backoff = Backoff(rand=lambda: 1.0)
+        waits = [backoff.ended(None), *(backoff.ended(0.2) for _ in range(5))]
+        assert waits == pytest.approx([0.5, 1, 2, 4, 8, 16])
+
+    def test_a_connection_that_lived_starts_the_waits_over(self) -> None:
+        """After a connection that stayed ready LIVED seconds, the next wait is the
+        first one again."""
+        backoff = Backoff(rand=lambda: 1.0)
+        for _ in range(4):
+            backoff.ended(None)
+        assert backoff.ended(LIVED) == pytest.approx(0.5)
+        assert backoff.ended(None) == pytest.approx(1.0)
 
 
 class TestSeq:

@@ -7,13 +7,15 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
+from redis.exceptions import RedisError
 
 from room.live.fanout.base import BEAT_EVERY, DEAD_AFTER, WORKER_TTL, Changed, Fanout, Heard
+from room.store import Unavailable
 
 log = logging.getLogger(__name__)
 
@@ -156,10 +158,14 @@ class RedisFanout(Fanout):
                     await self._heard(log_id, int(data))
                 except asyncio.CancelledError:
                     raise
-                except Exception:
-                    # The catch-up read failed (Redis going away): the listener lives on,
-                    # and the resync after the gap reads that log again.
-                    log.exception("catching %s up failed", log_id)
+                except Exception as error:
+                    # The catch-up read failed (Redis going away, or a bug: only that one
+                    # has a traceback): the listener lives on, and the resync after the
+                    # gap reads that log again.
+                    if isinstance(error, Unavailable):
+                        log.warning("catching %s up failed: %s", log_id, error)
+                    else:
+                        log.exception("catching %s up failed", log_id)
                     self._gap = True
 
     async def _beat(self) -> None:
@@ -221,13 +227,17 @@ class RedisFanout(Fanout):
 
     # --- presence ---------------------------------------------------------------------
 
+    # The count of sockets here changes first, whatever Redis answers: it is what this
+    # worker holds, and the socket that arrives always departs.
+
     async def arrive(self, log_id: str, participant: str) -> bool:
         key = (log_id, participant)
         self._local[key] = self._local.get(key, 0) + 1
         if self._local[key] > 1:
             return False
-        await self.redis.hset(self._here(log_id), f"{participant}|{self.worker}", 1)
-        return not (await self._elsewhere(log_id, participant))
+        with _answering():
+            await self.redis.hset(self._here(log_id), f"{participant}|{self.worker}", 1)
+            return not (await self._elsewhere(log_id, participant))
 
     async def depart(self, log_id: str, participant: str) -> bool:
         key = (log_id, participant)
@@ -235,10 +245,15 @@ class RedisFanout(Fanout):
         if self._local[key] > 0:
             return False
         del self._local[key]
-        await self.redis.hdel(self._here(log_id), f"{participant}|{self.worker}")
-        return not (await self._elsewhere(log_id, participant))
+        with _answering():
+            await self.redis.hdel(self._here(log_id), f"{participant}|{self.worker}")
+            return not (await self._elsewhere(log_id, participant))
 
     async def present(self, log_id: str, participants: list[str]) -> set[str]:
+        with _answering():
+            return await self._present(log_id, participants)
+
+    async def _present(self, log_id: str, participants: list[str]) -> set[str]:
         live = await self._live_workers()
         fields = await self.redis.hkeys(self._here(log_id))
         here = set()
@@ -265,3 +280,12 @@ class RedisFanout(Fanout):
         for log_id, participant in list(self._local):
             await self.redis.hdel(self._here(log_id), f"{participant}|{self.worker}")
         await self.redis.zrem(self._workers, self.worker)
+
+
+@contextlib.contextmanager
+def _answering() -> Iterator[None]:
+    """Redis failing, however it fails, is ``Unavailable`` to the caller."""
+    try:
+        yield
+    except RedisError as error:
+        raise Unavailable(f"Redis: {type(error).__name__}: {error}") from error

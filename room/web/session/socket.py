@@ -13,8 +13,10 @@ from room import protocol
 from room.domain.errors import DomainError
 from room.i18n import error_message, message
 from room.live.connection import Connection
-from room.live.room import Room, Unavailable
+from room.live.room import Room
 from room.protocol import Close, FrameError, WireError
+from room.store import Unavailable
+from room.web.auth import Caller
 from room.web.security import origin_allowed
 from room.web.services import Services, language
 
@@ -28,23 +30,15 @@ async def session_socket(websocket: WebSocket) -> None:
     session_id = websocket.path_params["session_id"]
     lang = language(websocket)
     await websocket.accept()
-    # Refusals are told in a frame, then by a close code, so a browser can say why.
-    if not origin_allowed(websocket, services.settings.allowed_origins):
-        return await _refuse(websocket, lang, Close.FORBIDDEN_ORIGIN, "forbidden_origin")
-    if not services.hub.fanout.alive:
-        # Deaf to the other workers: come back when this one hears them again.
-        return await _refuse(websocket, lang, Close.RECONNECTING, "unavailable")
-    room = await services.hub.room(session_id)
-    if room is None:
-        return await _refuse(websocket, lang, Close.NOT_FOUND, "not_found")
-    caller = await services.caller(websocket, session_id)
-    if caller is None:
-        held = services.groups and await services.groups.held_back(websocket, room)
-        if held and held.must_accept:  # the group's charter changed: accept it, come back
-            return await _refuse(websocket, lang, Close.CHARTER_REQUIRED, "charter_required")
-        return await _refuse(websocket, lang, Close.UNAUTHORIZED, "unauthorized")
-    if not await services.has_accepted(caller):
-        return await _refuse(websocket, lang, Close.CHARTER_REQUIRED, "charter_required")
+    try:
+        admitted = await _admit(websocket, services, session_id, lang)
+    except Unavailable:
+        # The store did not answer: come back (to any worker) once it does.
+        await _refuse(websocket, lang, Close.RECONNECTING, "unavailable")
+        return
+    if admitted is None:
+        return
+    room, caller = admitted
 
     # This task reads; the connection sends in the caller's turn, with a writer task of
     # its own only while frames wait (room.live.connection).
@@ -63,6 +57,36 @@ async def session_socket(websocket: WebSocket) -> None:
             # A bug of ours is not the client's cue to stop: 1011 tells it to come back.
             with contextlib.suppress(Exception):
                 await websocket.close(1011 if crashed else 1000)
+
+
+async def _admit(
+    websocket: WebSocket, services: Services, session_id: str, lang: str
+) -> tuple[Room, Caller] | None:
+    """The room and the caller, or None once refused. Refusals are told in a frame,
+    then by a close code, so a browser can say why. Raises Unavailable."""
+    if not origin_allowed(websocket, services.settings.allowed_origins):
+        await _refuse(websocket, lang, Close.FORBIDDEN_ORIGIN, "forbidden_origin")
+        return None
+    if not services.hub.fanout.alive:
+        # Deaf to the other workers: come back when this one hears them again.
+        await _refuse(websocket, lang, Close.RECONNECTING, "unavailable")
+        return None
+    room = await services.hub.room(session_id)
+    if room is None:
+        await _refuse(websocket, lang, Close.NOT_FOUND, "not_found")
+        return None
+    caller = await services.caller(websocket, session_id)
+    if caller is None:
+        held = services.groups and await services.groups.held_back(websocket, room)
+        if held and held.must_accept:  # the group's charter changed: accept it, come back
+            await _refuse(websocket, lang, Close.CHARTER_REQUIRED, "charter_required")
+            return None
+        await _refuse(websocket, lang, Close.UNAUTHORIZED, "unauthorized")
+        return None
+    if not await services.has_accepted(caller):
+        await _refuse(websocket, lang, Close.CHARTER_REQUIRED, "charter_required")
+        return None
+    return room, caller
 
 
 async def _refuse(websocket: WebSocket, lang: str, code: Close, reason: str) -> None:
@@ -99,8 +123,13 @@ async def _read(websocket: WebSocket, room: Room, connection: Connection) -> Non
                 continue
             connection.lang = frame.lang or connection.lang
             connection.batch = frame.batch
-            if not await room.join(connection, frame.seq):
-                connection.shut(Close.REMOVED, "not in this session")
+            try:
+                if not await room.join(connection, frame.seq):
+                    connection.shut(Close.REMOVED, "not in this session")
+                    return
+            except Unavailable:
+                # Never answered from a state older than the log: come back (anywhere).
+                connection.shut(Close.RECONNECTING, "unavailable")
                 return
             joined = True
         elif not joined:

@@ -10,20 +10,16 @@ import os
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
 
 from room.client import CommandRefused
 from room.domain.plain import to_plain
-from room.domain.session import Event, Kind, Welcome
+from room.domain.session import Kind, Welcome
 from room.domain.session import commands as c
-from room.domain.session.events import ContributionPosted
 from room.store import CommandKey
 from room.store.redis import RedisStore
-from tests.conftest import require
 from tests.integration.groups import found
 from tests.integration.people import seat
 from tests.integration.workers import (
@@ -31,65 +27,23 @@ from tests.integration.workers import (
     Party,
     Relay,
     Workers,
+    assert_each_key_once,
     deliver,
+    follow_up,
     health,
     kinds,
     on,
     pubsub_clients,
     read_log,
     redis_client,
+    stream,
     wait_subscription,
 )
-from tests.redisserver import REDIS_SERVER, RedisServer
+from tests.redisserver import RedisServer
 from tests.running import ROOT, free_port
 
 NOTICE_WITHIN = 5.0  # seconds: a worker notices its subscription is gone (the spec's bound)
 NOTICE_SLACK = 2.0  # for the polling and a loaded machine, on top of NOTICE_WITHIN
-
-
-@pytest.fixture
-def private_redis(tmp_path: Path) -> Iterator[RedisServer]:
-    """A redis-server of this test's own, so that it may be stopped and restarted."""
-    require(REDIS_SERVER is not None, "redis-server (apt-get install redis-server)")
-    server = RedisServer(tmp_path / "redis")
-    server.start()
-    try:
-        yield server
-    finally:
-        server.close()
-
-
-@pytest.fixture
-def workers(tmp_path: Path, private_redis: RedisServer) -> Iterator[Workers]:
-    """Start workers with ``workers.start(name)``; all are stopped after the test."""
-    pool = Workers(tmp_path / "workers", private_redis.url)
-    try:
-        yield pool
-    finally:
-        pool.stop()
-
-
-def _post(key: str) -> c.Post:
-    return c.Post(kind=Kind.FOLLOW_UP, body={"text": f"Retour {key}"})
-
-
-async def _stream(party: Party, name: str, count: int, acked: dict[str, int]) -> None:
-    """``name`` posts ``count`` follow-ups one after the other, each under its own key."""
-    for n in range(count):
-        key = f"{name}-{n}"
-        acked[key] = await deliver(party[name], _post(key), key)
-
-
-def _assert_each_key_once(log: list[Event], acked: dict[str, int]) -> None:
-    """Every acknowledged post is in the log exactly once, at the seq it was acked at."""
-    texts = Counter(
-        event.contribution.body["text"] for event in log if isinstance(event, ContributionPosted)
-    )
-    for key, seq in acked.items():
-        assert texts[f"Retour {key}"] == 1, f"{key} is in the log {texts[f'Retour {key}']} times"
-        event = log[seq - 1]
-        assert isinstance(event, ContributionPosted), f"{key} acked at {seq}, which is {event}"
-        assert event.contribution.body["text"] == f"Retour {key}", f"{key} acked at {seq}"
 
 
 def test_redis_without_a_shared_secret_key_is_refused(
@@ -259,8 +213,8 @@ async def test_conflicting_commands_on_both_workers_never_fork_the_history(
             """Sophie sends one post through both workers under the same key."""
             key = f"sophie-{n}"
             seqs = await asyncio.gather(
-                party["sophie@a"].send(_post(key), key=key),
-                party["sophie@b"].send(_post(key), key=key),
+                party["sophie@a"].send(follow_up(key), key=key),
+                party["sophie@b"].send(follow_up(key), key=key),
             )
             assert seqs[0] == seqs[1], f"{key} acknowledged at {seqs}"
             posts[key] = seqs[0]
@@ -286,7 +240,7 @@ async def test_conflicting_commands_on_both_workers_never_fork_the_history(
     for event_type in ("hand_raised", "hand_lowered", "timer_started", "timer_paused"):
         assert counts[event_type] == 30, f"{counts[event_type]} {event_type} events"
     assert len(refused) == 120 and len(applied) == 120
-    _assert_each_key_once(log, posts)
+    assert_each_key_once(log, posts)
     store = RedisStore(private_redis.url)
     await store.open()
     try:
@@ -319,7 +273,7 @@ async def test_a_restart_of_redis_loses_nothing_acknowledged(
             await party.join(name, on(cast.links[name], b.port))
         await party.all_present()
         streams = [
-            asyncio.create_task(_stream(party, name, 40, acked))
+            asyncio.create_task(stream(party, name, 40, acked))
             for name in ("karim", "sophie", "aicha")
         ]
         async with asyncio.timeout(30):
@@ -330,7 +284,7 @@ async def test_a_restart_of_redis_loses_nothing_acknowledged(
         await asyncio.to_thread(private_redis.start)
         await asyncio.gather(wait_subscription(a, "alive"), wait_subscription(b, "alive"))
         await asyncio.wait_for(asyncio.gather(*streams), 120)
-        last = await deliver(party["aicha"], _post("final"), "final")
+        last = await deliver(party["aicha"], follow_up("final"), "final")
         await party.level(last)
         log = await read_log(private_redis.url, cast.session)
         party.assert_one_history(kinds(log), last)
@@ -339,7 +293,7 @@ async def test_a_restart_of_redis_loses_nothing_acknowledged(
     finally:
         await party.close()
     assert len(acked) == 120
-    _assert_each_key_once(log, acked)
+    assert_each_key_once(log, acked)
 
 
 async def test_clients_of_a_killed_worker_resume_on_the_other(
@@ -347,7 +301,8 @@ async def test_clients_of_a_killed_worker_resume_on_the_other(
 ) -> None:
     """Karim and Sophie reach worker A through a relay; A is SIGKILLed while they and
     Aïcha (on B) post. The relay now leads to B: they reconnect there and resume from
-    their last seq, gapless; each acknowledged post is in the log once."""
+    their last seq, gapless, with no snapshot and no event twice; each acknowledged post
+    is in the log once."""
     a, b = workers.start("a"), workers.start("b")
     cast = await seat(a)
     party = Party()
@@ -360,7 +315,7 @@ async def test_clients_of_a_killed_worker_resume_on_the_other(
                 await party.join(name, on(cast.links[name], b.port))
             await party.all_present()
             streams = [
-                asyncio.create_task(_stream(party, name, 40, acked))
+                asyncio.create_task(stream(party, name, 40, acked))
                 for name in ("karim", "sophie", "aicha")
             ]
             async with asyncio.timeout(30):
@@ -376,10 +331,11 @@ async def test_clients_of_a_killed_worker_resume_on_the_other(
             for name in ("karim", "sophie"):
                 assert party[name].connections >= 2, f"{name} never lost worker A"
                 assert party[name].snapshots == 1, f"{name} resumed from a snapshot"
+                assert party[name].duplicates == 0, f"{name} received an event twice"
         finally:
             await party.close()
     assert len(acked) == 120
-    _assert_each_key_once(log, acked)
+    assert_each_key_once(log, acked)
 
 
 async def test_a_subscription_cut_by_redis_is_noticed_and_caught_up(
@@ -397,7 +353,7 @@ async def test_a_subscription_cut_by_redis_is_noticed_and_caught_up(
         aicha = await party.join("aicha", on(cast.links["aicha"], b.port))
         await party.join("nadia", on(cast.links["nadia"], b.port))
         await party.all_present()
-        held = await deliver(aicha, _post("before"), "before")
+        held = await deliver(aicha, follow_up("before"), "before")
         await karim.wait_seq(held)
 
         loop = asyncio.get_running_loop()
@@ -426,7 +382,8 @@ async def test_a_subscription_cut_by_redis_is_noticed_and_caught_up(
         watch = asyncio.create_task(noticed())
         try:
             meanwhile = [
-                await deliver(aicha, _post(f"meanwhile-{n}"), f"meanwhile-{n}") for n in range(10)
+                await deliver(aicha, follow_up(f"meanwhile-{n}"), f"meanwhile-{n}")
+                for n in range(10)
             ]
             async with asyncio.timeout_at(cut_at + NOTICE_WITHIN + NOTICE_SLACK):
                 how: str | None = await watch
@@ -450,8 +407,8 @@ async def test_a_subscription_cut_by_redis_is_noticed_and_caught_up(
         assert how is not None, f"worker A did not notice within {NOTICE_WITHIN} s: {state_of_a}"
         await wait_subscription(a, "alive")
         # Both ways again: a post on A reaches B.
-        back = await deliver(karim, _post("back"), "back")
-        last = await deliver(aicha, _post("last"), "last")
+        back = await deliver(karim, follow_up("back"), "back")
+        last = await deliver(aicha, follow_up("last"), "last")
         assert last > back
         await party.level(last)
         log = await read_log(private_redis.url, cast.session)
@@ -461,7 +418,7 @@ async def test_a_subscription_cut_by_redis_is_noticed_and_caught_up(
         assert (await health(b))[0] == 200
     finally:
         await party.close()
-    _assert_each_key_once(
+    assert_each_key_once(
         log, {f"meanwhile-{n}": seq for n, seq in enumerate(meanwhile)} | {"back": back}
     )
 
@@ -481,7 +438,7 @@ async def test_a_subscription_cut_briefly_loses_no_notice(
         karim = await party.join("karim", cast.links["karim"])
         aicha = await party.join("aicha", on(cast.links["aicha"], b.port))
         await party.all_present()
-        held = await deliver(aicha, _post("before"), "before")
+        held = await deliver(aicha, follow_up("before"), "before")
         await karim.wait_seq(held)
         with redis_client(private_redis.url) as redis:
             limit = redis.config_get("maxclients")["maxclients"]
@@ -494,7 +451,7 @@ async def test_a_subscription_cut_briefly_loses_no_notice(
                 for entry in doomed:
                     redis.client_kill_filter(_id=entry["id"], _type="pubsub")
                 meanwhile = [
-                    await deliver(aicha, _post(f"meanwhile-{n}"), f"meanwhile-{n}")
+                    await deliver(aicha, follow_up(f"meanwhile-{n}"), f"meanwhile-{n}")
                     for n in range(5)
                 ]
             finally:
@@ -513,7 +470,7 @@ async def test_a_subscription_cut_briefly_loses_no_notice(
         party.assert_one_history(kinds(log), meanwhile[-1])
     finally:
         await party.close()
-    _assert_each_key_once(log, {f"meanwhile-{n}": seq for n, seq in enumerate(meanwhile)})
+    assert_each_key_once(log, {f"meanwhile-{n}": seq for n, seq in enumerate(meanwhile)})
 
 
 async def test_a_group_founded_on_one_worker_is_used_through_the_other(
