@@ -61,16 +61,26 @@ def decide(state: State, actor: str, command: Command, now: float) -> list[ev.Ev
 
 
 def check_move(state: State, actor: str, move: Move, now: float) -> None:
-    """Raise the refusal ``move`` by ``actor`` meets now, if any."""
+    """Raise the refusal ``move`` by ``actor`` meets now, if any.
+
+    Who issues the command type is asked first, before the guard looks at a target or
+    the state: a role that never issues a type learns nothing from its refusal (not
+    even which contribution ids exist).
+    """
     if not state.created:
         raise DomainError(Code.NOT_FOUND, what="session")
     guard = _GUARDS.get(move[0])
     if guard is None:
         raise DomainError(Code.INVALID, field="type")
+    if actor == SYSTEM:
+        if move[0] not in SERVER_TYPES:
+            raise DomainError(Code.NOT_PARTICIPANT)  # the server is no participant
+    elif move[0] not in TYPES_FOR_ROLE[_role(state, actor)]:
+        raise DomainError(Code.FORBIDDEN_ROLE)
     guard(state, actor, move, now)
 
 
-# --- guards: who, when, in which state ------------------------------------------------
+# --- guards: when, and in which state (who issues each type is checked before) ----------
 
 
 def _role(state: State, actor: str) -> Role:
@@ -85,31 +95,17 @@ def _open(state: State) -> None:
         raise DomainError(Code.SESSION_ENDED)
 
 
-def _system(state: State, actor: str, move: Move, now: float) -> None:
-    if actor != SYSTEM:
-        raise DomainError(Code.FORBIDDEN_ROLE)
+def _any_time(state: State, actor: str, move: Move, now: float) -> None:
+    """Nothing to check beyond who issues it: the server's presence reports, and a
+    facilitator's tidying of the record, which stays possible after the end."""
 
 
-def _anyone(state: State, actor: str, move: Move, now: float) -> None:
-    """Any participant but an observer, who only watches (``allowed`` gives them nothing)."""
+def _while_open(state: State, actor: str, move: Move, now: float) -> None:
     _open(state)
-    if _role(state, actor) is Role.OBSERVER:
-        raise DomainError(Code.FORBIDDEN_ROLE)
-
-
-def _facilitator(state: State, actor: str, move: Move, now: float) -> None:
-    _open(state)
-    _any_facilitator(state, actor, move, now)
-
-
-def _any_facilitator(state: State, actor: str, move: Move, now: float) -> None:
-    """A facilitator's act that stays possible after the end (tidying the record)."""
-    if _role(state, actor) is not Role.FACILITATOR:
-        raise DomainError(Code.FORBIDDEN_ROLE)
 
 
 def _holder(state: State, actor: str, move: Move, now: float) -> None:
-    _facilitator(state, actor, move, now)
+    _open(state)
     if state.token_holder != actor:
         raise DomainError(Code.NOT_TOKEN_HOLDER, holder=state.token_holder)
 
@@ -139,7 +135,7 @@ def _floor_taken(state: State, actor: str, move: Move, now: float) -> None:
 
 
 def _take_token(state: State, actor: str, move: Move, now: float) -> None:
-    _facilitator(state, actor, move, now)
+    _open(state)
     if state.token_holder == actor:
         raise DomainError(Code.CONFLICT, what="already_holder")
     holder = state.participants[state.token_holder]
@@ -149,28 +145,20 @@ def _take_token(state: State, actor: str, move: Move, now: float) -> None:
         raise DomainError(Code.HOLDER_PRESENT, holder=holder.id)
 
 
-def _speaking_role(state: State, actor: str) -> None:
-    if _role(state, actor) not in (Role.MEMBER, Role.NARRATOR):
-        raise DomainError(Code.FORBIDDEN_ROLE)
-
-
 def _raise_hand(state: State, actor: str, move: Move, now: float) -> None:
     _open(state)
-    _speaking_role(state, actor)
     if actor in state.floor.hands:
         raise DomainError(Code.CONFLICT, what="hand_raised")
 
 
 def _lower_hand(state: State, actor: str, move: Move, now: float) -> None:
     _open(state)
-    _speaking_role(state, actor)
     if actor not in state.floor.hands:
         raise DomainError(Code.CONFLICT, what="hand_down")
 
 
 def _pass_turn(state: State, actor: str, move: Move, now: float) -> None:
     _open(state)
-    _speaking_role(state, actor)
     if not state.floor.in_round or state.floor.speaker != actor:
         raise DomainError(Code.NOT_YOUR_TURN, speaker=state.floor.speaker)
 
@@ -180,8 +168,6 @@ def _narrator_in(flag: str) -> Callable[[State, str, Move, float], None]:
 
     def guard(state: State, actor: str, move: Move, now: float) -> None:
         _open(state)
-        if _role(state, actor) is not Role.NARRATOR:
-            raise DomainError(Code.FORBIDDEN_ROLE)
         if not getattr(_template(state).phase(state.phase), flag):
             raise DomainError(Code.WRONG_PHASE, phase=state.phase)
 
@@ -190,7 +176,7 @@ def _narrator_in(flag: str) -> Callable[[State, str, Move, float], None]:
 
 def _post(state: State, actor: str, move: Move, now: float) -> None:
     _open(state)
-    role = _role(state, actor)
+    role = _role(state, actor)  # the author's role, when posting for oneself
     try:
         kind = Kind(move[1])
     except ValueError:
@@ -223,7 +209,6 @@ def _post(state: State, actor: str, move: Move, now: float) -> None:
 
 def _own_open_contribution(state: State, actor: str, move: Move) -> Contribution:
     _open(state)
-    _role(state, actor)
     contribution = state.contributions.get(move[1])
     if contribution is None:
         raise DomainError(Code.NOT_FOUND, what="contribution", id=move[1])
@@ -250,7 +235,7 @@ def _roster(state: State, actor: str, move: Move, now: float) -> None:
     group session's roster in step with the group's members, even after its end, so
     that a member admitted later can read the group's past sessions."""
     if actor != SYSTEM:
-        _facilitator(state, actor, move, now)
+        _open(state)
 
 
 def _remove(state: State, actor: str, move: Move, now: float) -> None:
@@ -265,9 +250,9 @@ def _remove(state: State, actor: str, move: Move, now: float) -> None:
 _GUARDS: dict[str, Callable[[State, str, Move, float], None]] = {
     cmd.AddParticipant.type: _roster,
     cmd.RemoveParticipant.type: _remove,
-    cmd.Rename.type: _anyone,
-    cmd.Connect.type: _system,
-    cmd.Disconnect.type: _system,
+    cmd.Rename.type: _while_open,
+    cmd.Connect.type: _any_time,
+    cmd.Disconnect.type: _any_time,
     cmd.GoToPhase.type: _holder,
     cmd.StartTimer.type: _timer_idle,
     cmd.PauseTimer.type: _timer_running,
@@ -288,9 +273,9 @@ _GUARDS: dict[str, Callable[[State, str, Move, float], None]] = {
     cmd.Edit.type: _edit,
     cmd.Withdraw.type: _withdraw,
     cmd.WelcomeProposal.type: _narrator_in("welcome"),
-    cmd.Hide.type: _any_facilitator,
-    cmd.Unhide.type: _any_facilitator,
-    cmd.SetVideoLink.type: _facilitator,
+    cmd.Hide.type: _any_time,
+    cmd.Unhide.type: _any_time,
+    cmd.SetVideoLink.type: _while_open,
     cmd.EndSession.type: _holder,
 }
 
@@ -655,9 +640,10 @@ _RULES: dict[type[Command], Callable[[State, str, Any, float], list[ev.Event]]] 
 
 GUARDED_TYPES = tuple(_GUARDS)
 
-# Who may ever issue each type: the first test of its guard (the server's own types,
-# connect and disconnect, no participant). "What may I do" asks the guards only about
-# these, as the property test checks (allowed says yes exactly when decide accepts).
+# Who ever issues each command type: the first test of every move (``check_move``).
+# A type not named here is the facilitators' alone; the server's presence reports are
+# no participant's. "What may I do" asks the guards only about these, as the property
+# test checks (allowed says yes exactly when decide accepts).
 _EVERY_ROLE = frozenset({Role.FACILITATOR, Role.NARRATOR, Role.MEMBER})
 _SPEAKERS = frozenset({Role.NARRATOR, Role.MEMBER})
 _ROLES_OF_TYPE: dict[str, frozenset[Role]] = {
@@ -681,3 +667,12 @@ TYPES_FOR_ROLE: dict[Role, tuple[str, ...]] = {
     )
     for role in Role
 }
+# What the server (SYSTEM) issues as moves: presence, and a group session's roster.
+# Creating the session is not a move; ``create_session``, ``connect`` and
+# ``disconnect`` are the server's alone, refused ``forbidden_role`` to any participant.
+SERVER_TYPES: tuple[str, ...] = (
+    cmd.Connect.type,
+    cmd.Disconnect.type,
+    cmd.AddParticipant.type,
+    cmd.RemoveParticipant.type,
+)

@@ -282,6 +282,26 @@ def test_nothing_but_hiding_after_the_end() -> None:
     t.do("nadia", c.Hide(contribution=q, reason="Hors sujet"))
 
 
+def test_a_role_is_refused_before_its_arguments_are_read() -> None:
+    """A command its role never issues is refused forbidden_role whether its target
+    exists or not, and even after the end: an observer cannot probe which ids exist."""
+    t = seated()
+    t.to("questions")
+    question = t.post("karim", Kind.QUESTION, "Une question ?")
+    for target in (question, "c99"):
+        edit = c.Edit(contribution=target, body={"text": "x"})
+        assert t.refused("thomas", edit).code is Code.FORBIDDEN_ROLE, target
+        assert t.refused("thomas", c.Withdraw(contribution=target)).code is Code.FORBIDDEN_ROLE
+        hide = c.Hide(contribution=target, reason="x")
+        assert t.refused("karim", hide).code is Code.FORBIDDEN_ROLE, target
+    for person in ("sophie", "nobody"):
+        remove = c.RemoveParticipant(participant=person)
+        assert t.refused("claire", remove).code is Code.FORBIDDEN_ROLE, person
+    t.do("nadia", c.EndSession())
+    edit = c.Edit(contribution=question, body={"text": "x"})
+    assert t.refused("thomas", edit).code is Code.FORBIDDEN_ROLE
+
+
 def test_observers_may_do_nothing_at_all() -> None:
     """An observer's set of open moves is empty in every phase."""
     t = seated()
