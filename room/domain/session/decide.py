@@ -21,7 +21,14 @@ from room.domain.session.commands import Command
 from room.domain.session.roles import Kind, Role, body_fields, required_fields
 from room.domain.session.state import Contribution, Situation, State
 from room.domain.session.templates import TEMPLATES, Template
-from room.domain.text import NAME_MAX, SYSTEM, TEXT_MAX, TITLE_MAX, checked_identifier, checked_text
+from room.domain.text import (
+    SYSTEM,
+    TEXT_MAX,
+    TITLE_MAX,
+    checked_identifier,
+    checked_name,
+    checked_text,
+)
 
 # How long the token holder must have been gone before another facilitator may take it.
 TOKEN_TAKEOVER_SECONDS = 120.0
@@ -373,7 +380,7 @@ def _create_session(state: State, actor: str, c: cmd.CreateSession, now: float) 
             at=now,
             by=facilitator,
             participant=facilitator,
-            name=checked_text("name", c.name, NAME_MAX, lines=False),
+            name=checked_name("name", c.name),
             role=Role.FACILITATOR,
         ),
     ]
@@ -385,7 +392,7 @@ def _add_participant(state: State, actor: str, c: cmd.AddParticipant, now: float
         raise _invalid("participant", reason="taken")
     if c.role is Role.NARRATOR and state.narrator() is not None:
         raise _invalid("role", reason="one_narrator")
-    name = checked_text("name", c.name, NAME_MAX, lines=False)
+    name = checked_name("name", c.name)
     return [ev.ParticipantAdded(at=now, by=actor, participant=participant, name=name, role=c.role)]
 
 
@@ -414,7 +421,7 @@ def _heir(state: State, participant: str) -> str | None:
 
 
 def _rename(state: State, actor: str, c: cmd.Rename, now: float) -> list[ev.Event]:
-    name = checked_text("name", c.name, NAME_MAX, lines=False)
+    name = checked_name("name", c.name)
     return [ev.ParticipantRenamed(at=now, by=actor, participant=actor, name=name)]
 
 
