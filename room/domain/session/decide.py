@@ -2,9 +2,10 @@
 
 Each command is judged in two steps. Its *move* — the command type, plus the kind
 of a post, the member a post speaks for, or the contribution an edit targets — is
-checked by a guard that looks only at who acts, when, and in which state. Then its
-handler checks the rest of the arguments and produces events. ``allowed`` runs the
-same guards over every possible move, so "what may I do now?" cannot drift from
+checked first for who acts (does their role ever issue this type? nothing else is
+looked at before), then by a guard that looks only at when, and in which state. Then
+its handler checks the rest of the arguments and produces events. ``allowed`` runs
+the same checks over every possible move, so "what may I do now?" cannot drift from
 what ``decide`` accepts.
 """
 
