@@ -50,7 +50,8 @@ def methods() -> str:
         lines += [
             f"`{template.key}` — {message('en', template.label)}:",
             "",
-            "| phase | minutes | facilitator posts | narrator posts | member posts | the narrator's acts |",
+            "| phase | minutes | facilitator posts | narrator posts | member posts "
+            "| the narrator's acts |",
             "| --- | --- | --- | --- | --- | --- |",
         ]
         for phase in template.phases:
