@@ -19,7 +19,14 @@ from room.domain.session import Command
 MAX_FRAME_BYTES = 64 * 1024  # a client frame; the longest command text is 5,000 chars
 MAX_KEY_LENGTH = 64
 MAX_DEPTH = 8  # the deepest legitimate command is three maps deep
+MAX_SEQ = 2**53  # the largest whole number a JavaScript client counts exactly
 LANGUAGES = ("fr", "en")
+# The fields each client frame may have: any other is a mistake the client should hear of.
+FIELDS: dict[str, frozenset[str]] = {
+    "hello": frozenset({"t", "seq", "lang", "batch"}),
+    "cmd": frozenset({"t", "key", "cmd"}),
+    "ping": frozenset({"t", "c"}),
+}
 
 
 class Close(IntEnum):
@@ -38,7 +45,7 @@ class Close(IntEnum):
 class WireError(StrEnum):
     """Error codes for frames that never reached the domain."""
 
-    BAD_FRAME = "bad_frame"  # not msgpack, not a map, or too deep
+    BAD_FRAME = "bad_frame"  # not msgpack, not a map, too deep, a field wrong or unknown
     FRAME_TOO_LARGE = "frame_too_large"
     UNKNOWN_FRAME = "unknown_frame"  # a map whose "t" is not a known frame type
     BAD_COMMAND = "bad_command"  # a command of unknown type or with wrongly typed fields
@@ -103,19 +110,33 @@ def decode(data: bytes) -> ClientFrame:
         raise FrameError(WireError.BAD_FRAME, type(error).__name__) from None
     if not isinstance(frame, dict):
         raise FrameError(WireError.BAD_FRAME, "a frame is a map")
+    # Read first, so that every refusal of a command frame names the command it refuses.
+    key = _key_of(frame)
     if _depth(frame) > MAX_DEPTH:
-        raise FrameError(WireError.BAD_FRAME, f"nested deeper than {MAX_DEPTH}")
+        raise FrameError(WireError.BAD_FRAME, f"nested deeper than {MAX_DEPTH}", key)
     kind = frame.get("t")
+    fields = FIELDS.get(kind) if isinstance(kind, str) else None
+    if fields is None:
+        raise FrameError(WireError.UNKNOWN_FRAME, f"t: {str(kind)[:20]!r}")
+    unknown = sorted(str(name)[:20] for name in frame if name not in fields)
+    if unknown:
+        raise FrameError(WireError.BAD_FRAME, f"unknown field {unknown[0]!r}", key)
     if kind == "cmd":
-        return _command(frame)
+        return _command(frame, key)
     if kind == "hello":
         return _hello(frame)
-    if kind == "ping":
-        client_time = frame.get("c")
-        if not isinstance(client_time, int | float | None) or isinstance(client_time, bool):
-            raise FrameError(WireError.BAD_FRAME, "c: a number")
-        return Ping(client_time)
-    raise FrameError(WireError.UNKNOWN_FRAME, f"t: {str(kind)[:20]!r}")
+    client_time = frame.get("c")
+    if not isinstance(client_time, int | float | None) or isinstance(client_time, bool):
+        raise FrameError(WireError.BAD_FRAME, "c: a number")
+    return Ping(client_time)
+
+
+def _key_of(frame: dict[str, Any]) -> str | None:
+    """A command frame's key, when it is one (1 to MAX_KEY_LENGTH characters)."""
+    key = frame.get("key")
+    if frame.get("t") == "cmd" and isinstance(key, str) and 0 < len(key) <= MAX_KEY_LENGTH:
+        return key
+    return None
 
 
 def _depth(value: Any) -> int:
@@ -137,8 +158,8 @@ def _depth(value: Any) -> int:
 
 def _hello(frame: dict[str, Any]) -> Hello:
     seq = frame.get("seq", 0)
-    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
-        raise FrameError(WireError.BAD_FRAME, "seq: a whole number from 0")
+    if not isinstance(seq, int) or isinstance(seq, bool) or not 0 <= seq <= MAX_SEQ:
+        raise FrameError(WireError.BAD_FRAME, "seq: a whole number from 0 to 2^53")
     lang = frame.get("lang")
     if lang is not None and lang not in LANGUAGES:
         lang = None  # an unknown language falls back to the connection's, quietly
@@ -148,9 +169,8 @@ def _hello(frame: dict[str, Any]) -> Hello:
     return Hello(seq=seq, lang=lang, batch=batch)
 
 
-def _command(frame: dict[str, Any]) -> CommandFrame:
-    key = frame.get("key")
-    if not isinstance(key, str) or not 0 < len(key) <= MAX_KEY_LENGTH:
+def _command(frame: dict[str, Any], key: str | None) -> CommandFrame:
+    if key is None:
         raise FrameError(WireError.BAD_FRAME, f"key: text of 1 to {MAX_KEY_LENGTH} characters")
     try:
         command = Command.from_plain(frame.get("cmd"))

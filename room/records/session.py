@@ -1,7 +1,9 @@
 """The session record: what the narrator takes away, as Markdown or a printable page.
 
 Built from the state as a participant who is not a facilitator sees it, so hidden
-contributions are never in an export, whoever makes it.
+contributions are never in an export, whoever makes it. Every name and text in it is
+isolated from the line around it (``isolated`` here; ``<bdi>`` and ``dir="auto"`` in
+the printable page), so that no direction written in one reorders another.
 """
 
 from __future__ import annotations
@@ -87,11 +89,37 @@ def md_text(text: str) -> str:
     return escaped.replace("\n", "  \n")
 
 
+_ISOLATE, _POP = "\u2068", "\u2069"  # FIRST STRONG ISOLATE, POP DIRECTIONAL ISOLATE
+_OPENERS = frozenset("\u2066\u2067\u2068")  # the isolates a text may open itself
+
+
+def isolated(text: str) -> str:
+    """``text`` in an isolate of its own, so that its direction neither takes from nor
+    gives to the line around it: a name written right to left, or a text holding an
+    override, reorders nothing beside it. The text's own isolates are balanced first —
+    a stray POP would end ours early — which changes nothing of how it reads alone."""
+    kept, opened = [], 0
+    for char in text:
+        if char == _POP:
+            if not opened:
+                continue
+            opened -= 1
+        elif char in _OPENERS:
+            opened += 1
+        kept.append(char)
+    return _ISOLATE + "".join(kept) + _POP * opened + _POP
+
+
+def md_user(text: str) -> str:
+    """User text in the record: literal Markdown, in its own isolate."""
+    return isolated(md_text(text))
+
+
 def markdown(state: State, lang: str) -> str:
     r = record(state)
-    lines = [f"# {md_text(r.title)}", "", f"*{md_text(state.title)}*", ""]
+    lines = [f"# {md_user(r.title)}", "", f"*{md_user(state.title)}*", ""]
     for key, value in r.situation.items():
-        lines += [f"**{message(lang, f'export.{key}')}** — {md_text(value)}", ""]
+        lines += [f"**{message(lang, f'export.{key}')}** — {md_user(value)}", ""]
     for phase, contributions in r.sections:
         lines += [f"## {message(lang, f'phase.{phase}')}", ""]
         for contribution in contributions:
@@ -101,24 +129,24 @@ def markdown(state: State, lang: str) -> str:
 
 
 def _markdown_contribution(c: Contribution, r: Record, lang: str) -> list[str]:
-    author = md_text(r.names.get(c.author, c.author))
+    author = md_user(r.names.get(c.author, c.author))
     kind = message(lang, f"kind.{c.kind.value}")
     if c.kind is Kind.STATEMENT or c.kind is Kind.ACTION:
         parts = [
-            f"{message(lang, f'export.{name}')} : {md_text(value)}"
+            f"{message(lang, f'export.{name}')} : {md_user(value)}"
             for name, value in c.body.items()
             if value.strip()
         ]
         lines = [f"- **{kind}** ({author}) — " + " ; ".join(parts)]
     else:
-        lines = [f"- **{kind}** ({author}) — {md_text(c.body.get('text', ''))}"]
+        lines = [f"- **{kind}** ({author}) — {md_user(c.body.get('text', ''))}"]
     if c.welcome is not None:
         lines[0] += f" — *{message(lang, f'welcome.{c.welcome.value}')}*"
     if c.cites:
-        cited = " ; ".join(f"« {md_text(r.excerpt(cite))} »" for cite in c.cites)
+        cited = " ; ".join(f"« {md_user(r.excerpt(cite))} »" for cite in c.cites)
         lines[0] += f" — {message(lang, 'export.from_proposals')} {cited}"
     for answer in r.answers.get(c.id, []):
         lines.append(
-            f"  - *{message(lang, 'kind.answer')}* — {md_text(answer.body.get('text', ''))}"
+            f"  - *{message(lang, 'kind.answer')}* — {md_user(answer.body.get('text', ''))}"
         )
     return lines

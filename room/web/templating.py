@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from markupsafe import Markup, escape
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
@@ -36,8 +37,18 @@ def _clock(moment: float | None, time_zone: str = "Europe/Paris") -> str:
     return _when(moment, time_zone)[-5:]
 
 
+def _phrase(text: str, **params: object) -> Markup:
+    """A catalogue sentence with each placeholder filled in a ``<bdi>``, escaped: a name
+    or a title written right to left (or holding direction controls) reorders nothing
+    of the sentence around it."""
+    return escape(text).format(
+        **{name: Markup("<bdi>{}</bdi>").format(value) for name, value in params.items()}
+    )
+
+
 templates.env.filters["when"] = _when
 templates.env.filters["clock"] = _clock
+templates.env.filters["phrase"] = _phrase
 
 
 def render(request: Request, template: str, status: int = 200, **context: Any) -> Response:

@@ -2,7 +2,7 @@
 // ending the session; and the invitation panel (links over the JSON API).
 
 import { html, useState, useRef, useEffect } from "/static/vendor/preact-htm/standalone.module.js";
-import { t } from "./i18n.js";
+import { phrase, t } from "./i18n.js";
 import { useCommand, useDraft, useId } from "./hooks.js";
 import { canDo, nameOf, PostForm, excerpt } from "./contributions.js";
 import { people } from "./side.js";
@@ -43,7 +43,7 @@ function OnBehalf({ ctx }) {
     <h3>${t("console.behalf")}</h3>
     <label for=${`${id}-who`}>${t("console.behalf_who")}</label>
     <select id=${`${id}-who`} value=${member} onChange=${(e) => setWho(e.currentTarget.value)}>
-      ${members.map((p) => html`<option key=${p} value=${p}>${nameOf(state, p)}</option>`)}
+      ${members.map((p) => html`<option key=${p} value=${p} dir="auto">${nameOf(state, p)}</option>`)}
     </select>
     <label for=${`${id}-kind`}>${t("console.behalf_kind")}</label>
     <select id=${`${id}-kind`} value=${chosen} onChange=${(e) => setKind(e.currentTarget.value)}>
@@ -62,7 +62,7 @@ function OnBehalf({ ctx }) {
           kind=${chosen}
           onBehalf=${member}
           answers=${chosen === "answer" ? q : null}
-          label=${t("console.behalf_text", { kind: t(`kind.${chosen}`), name: nameOf(state, member) })}
+          label=${phrase("console.behalf_text", { kind: t(`kind.${chosen}`), name: nameOf(state, member) })}
         />`
       : null}
   </div>`;
@@ -91,14 +91,14 @@ function TokenControls({ ctx }) {
           <label for=${`${id}-to`}>${t("console.token_to")}</label>
           <div class="row">
             <select id=${`${id}-to`} value=${target} onChange=${(e) => setTo(e.currentTarget.value)}>
-              ${others.map((p) => html`<option key=${p.id} value=${p.id}>${p.name}</option>`)}
+              ${others.map((p) => html`<option key=${p.id} value=${p.id} dir="auto">${p.name}</option>`)}
             </select>
             <button type="submit" disabled=${busy}>${t("console.token_pass")}</button>
           </div>
         </form>`
       : null}
     ${take
-      ? html`<p class="small">${t("console.token_gone", { name: nameOf(state, state.token_holder) })}</p>
+      ? html`<p class="small">${phrase("console.token_gone", { name: nameOf(state, state.token_holder) })}</p>
           <button type="button" disabled=${busy} onClick=${() => run({ type: "take_token" })}>${t("console.token_take")}</button>`
       : null}
     <${ErrorNote} error=${error} />
@@ -260,7 +260,7 @@ function NewLink({ created, onClose }) {
     }
   }
   return html`<div class="new-link">
-    <label for=${id}>${t("invite.link", { name: created.name, role: t(`role.${created.role}`) })}</label>
+    <label for=${id}>${phrase("invite.link", { name: created.name, role: t(`role.${created.role}`) })}</label>
     <div class="row">
       <input id=${id} ref=${input} readonly value=${created.link} onFocus=${(e) => e.currentTarget.select()} />
       <button type="button" onClick=${copy}>${t("invite.copy")}</button>
@@ -312,7 +312,7 @@ function Invitee({ ctx, p, session, self }) {
   // Offered only for whom the server would remove now (never the token's holder).
   const removable = (ctx.moves.remove_participant || []).includes(p.id) && !self;
   return html`<li class="invitee" data-pid=${p.id}>
-    <span class="person-name">${p.name}</span> <span class="person-role">${t(`role.${p.role}`)}</span>
+    <bdi class="person-name">${p.name}</bdi> <span class="person-role">${t(`role.${p.role}`)}</span>
     ${self
       ? html`<div class="row">
           <button type="button" class="quiet" disabled=${busy} onClick=${ownLink}>${t("invite.my_link")}</button>

@@ -4,7 +4,7 @@
 // rule of ours.
 
 import { html, useState } from "/static/vendor/preact-htm/standalone.module.js";
-import { t } from "./i18n.js";
+import { phrase, t } from "./i18n.js";
 import { useCommand, useDraft, useFocusFirst, useId } from "./hooks.js";
 
 // The order kinds are shown in, within a step.
@@ -152,7 +152,7 @@ function CitePicker({ ctx, id, draft, setDraft }) {
                 onChange=${(e) => toggle(p.id, e.currentTarget.checked)}
               />
               <label for=${`${id}-cite-${p.id}`}>
-                ${excerpt(p)} <span class="by">(${nameOf(ctx.state, p.author)})</span>
+                <bdi>${excerpt(p)}</bdi> <span class="by">(<bdi>${nameOf(ctx.state, p.author)}</bdi>)</span>
               </label>
             </li>`,
           )}
@@ -244,11 +244,11 @@ function Body({ ctx, c }) {
   const fields = fieldsOf(c.kind);
   const text =
     fields.length === 1
-      ? html`<p class="text">${c.body.text}</p>`
+      ? html`<p class="text" dir="auto">${c.body.text}</p>`
       : html`<dl class="fields">
           ${fields
             .filter((f) => (c.body[f] || "").trim())
-            .map((f) => html`<dt>${t(`field.${f}`)}</dt><dd>${c.body[f]}</dd>`)}
+            .map((f) => html`<dt>${t(`field.${f}`)}</dt><dd dir="auto">${c.body[f]}</dd>`)}
         </dl>`;
   return html`${text}${c.kind === "action" && c.cites.length ? html`<${Cites} ctx=${ctx} c=${c} />` : null}`;
 }
@@ -260,7 +260,7 @@ function Cites({ ctx, c }) {
       ${c.cites.map((pid) => {
         const p = ctx.state.contributions[pid];
         return html`<li key=${pid}>
-          ${p ? html`« ${excerpt(p)} » <span class="by">— ${nameOf(ctx.state, p.author)}</span>` : t("contrib.gone")}
+          ${p ? html`« <bdi>${excerpt(p)}</bdi> » <span class="by">— <bdi>${nameOf(ctx.state, p.author)}</bdi></span>` : t("contrib.gone")}
         </li>`;
       })}
     </ul>
@@ -336,14 +336,14 @@ export function Item({ ctx, c, answers = [] }) {
     data-kind=${c.kind}
   >
     <p class="meta">
-      <span class="author">${author}</span>
+      <bdi class="author">${author}</bdi>
       ${c.posted_by
-        ? html` <span class="behalf">${t("contrib.on_behalf", { by: nameOf(state, c.posted_by), author })}</span>`
+        ? html` <span class="behalf">${phrase("contrib.on_behalf", { by: nameOf(state, c.posted_by), author })}</span>`
         : null}
       ${c.edited_at ? html` <span class="edited">${t("contrib.edited")}</span>` : null}
     </p>
     ${c.hidden !== null
-      ? html`<p class="hidden-note">${t(facilitator ? "contrib.hidden_facilitator" : "contrib.hidden", { reason: c.hidden })}</p>`
+      ? html`<p class="hidden-note">${phrase(facilitator ? "contrib.hidden_facilitator" : "contrib.hidden", { reason: c.hidden })}</p>`
       : null}
     ${mode === "edit" ? html`<${EditForm} ctx=${ctx} c=${c} onDone=${close} />` : html`<${Body} ctx=${ctx} c=${c} />`}
     ${c.kind === "proposal" ? html`<${WelcomeMarks} ctx=${ctx} c=${c} />` : null}
@@ -362,7 +362,7 @@ export function Item({ ctx, c, answers = [] }) {
                 ctx=${ctx}
                 kind="answer"
                 answers=${c.id}
-                label=${t("compose.answer_to", { author })}
+                label=${phrase("compose.answer_to", { author })}
                 draftKey=${`answer:${c.id}`}
                 onDone=${close}
               />`
@@ -465,5 +465,5 @@ function RoundHint({ ctx }) {
   const floor = state.floor;
   if (!me || floor.turn === null || !floor.speaker_only || me.role !== "member") return null;
   if (floor.speaker === me.participant) return html`<p class="hint turn">${t("hint.your_turn")}</p>`;
-  return html`<p class="hint">${t("hint.wait_turn", { name: nameOf(state, floor.speaker) })}</p>`;
+  return html`<p class="hint">${phrase("hint.wait_turn", { name: nameOf(state, floor.speaker) })}</p>`;
 }

@@ -5,7 +5,7 @@
 // the previous session is another log, which the server reads for group members only.
 
 import { html, useState, useEffect } from "/static/vendor/preact-htm/standalone.module.js";
-import { t } from "./i18n.js";
+import { phrase, t } from "./i18n.js";
 import { fieldsOf, nameOf } from "./contributions.js";
 
 // The cycle as the endpoint gives it, once the room knows it belongs to a group and
@@ -65,7 +65,7 @@ function FollowUpHint({ ctx }) {
   if (!state.follow_up_by) return null;
   if (me && me.participant === state.follow_up_by) return html`<p class="hint turn">${t("cycle.your_follow_up")}</p>`;
   const name = nameOf(state, state.follow_up_by);
-  return name ? html`<p class="hint">${t("cycle.follow_up_by", { name })}</p>` : null;
+  return name ? html`<p class="hint">${phrase("cycle.follow_up_by", { name })}</p>` : null;
 }
 
 function Told({ previous, lang }) {
@@ -73,17 +73,17 @@ function Told({ previous, lang }) {
   const takeaways = (previous.takeaways || []).filter(hasText);
   return html`<dl class="fields cycle-meta">
       <dt>${t("cycle.narrator")}</dt>
-      <dd>${previous.narrator || "—"}</dd>
+      <dd><bdi>${previous.narrator || "—"}</bdi></dd>
       <dt>${t("cycle.date")}</dt>
       <dd><time datetime=${previous.date}>${formatDate(previous.date, lang)}</time></dd>
     </dl>
     ${hasText(previous.title)
-      ? html`<h3 class="situation-title">${previous.title}</h3>`
+      ? html`<h3 class="situation-title" dir="auto">${previous.title}</h3>`
       : html`<p class="empty">${t(previous.erased ? "cycle.erased" : previous.opened ? "cycle.no_situation" : "cycle.not_opened")}</p>`}
     ${hasText(previous.request)
       ? html`<div class="request">
           <p class="request-label">${t("situation.request")}</p>
-          <p class="request-text">${previous.request}</p>
+          <p class="request-text" dir="auto">${previous.request}</p>
         </div>`
       : null}
     ${previous.opened
@@ -95,7 +95,7 @@ function Told({ previous, lang }) {
                     <dl class="fields">
                       ${fieldsOf("action")
                         .filter((f) => hasText(a[f]))
-                        .map((f) => html`<dt>${t(`field.${f}`)}</dt><dd>${a[f]}</dd>`)}
+                        .map((f) => html`<dt>${t(`field.${f}`)}</dt><dd dir="auto">${a[f]}</dd>`)}
                     </dl>
                   </li>`,
                 )}
@@ -106,7 +106,7 @@ function Told({ previous, lang }) {
       ? html`<h3>${t("cycle.takeaways")}</h3>
           <ul class="contribs cycle-takeaways">
             ${takeaways.map(
-              (text, i) => html`<li key=${i} class="contrib kind-takeaway"><p class="text">${text}</p></li>`,
+              (text, i) => html`<li key=${i} class="contrib kind-takeaway"><p class="text" dir="auto">${text}</p></li>`,
             )}
           </ul>`
       : null}`;

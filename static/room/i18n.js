@@ -1,6 +1,8 @@
 // The page's catalogue (a flat map key -> text, from room/catalogue/<lang>.json, put
 // in the page by templates/room.html). Every visible string comes from it.
 
+import { html } from "/static/vendor/preact-htm/standalone.module.js";
+
 let strings = {};
 
 export function loadCatalogue(element) {
@@ -15,6 +17,18 @@ export function t(key, params = {}) {
   return text.replace(/\{(\w+)\}/g, (whole, name) =>
     Object.prototype.hasOwnProperty.call(params, name) ? String(params[name]) : whole,
   );
+}
+
+// The same text as nodes to render, each filled placeholder in a <bdi>: a name or a
+// text written right to left (or holding direction controls) keeps to itself instead
+// of reordering the sentence around it. Attributes and announcements take t().
+export function phrase(key, params = {}) {
+  const text = strings[key];
+  if (typeof text !== "string") return key;
+  return text.split(/\{(\w+)\}/g).map((part, i) => {
+    if (i % 2 === 0) return part;
+    return Object.prototype.hasOwnProperty.call(params, part) ? html`<bdi>${String(params[part])}</bdi>` : `{${part}}`;
+  });
 }
 
 export function has(key) {

@@ -2,7 +2,7 @@
 // moves allow them.
 
 import { html, useState } from "/static/vendor/preact-htm/standalone.module.js";
-import { t, clock } from "./i18n.js";
+import { clock, phrase, t } from "./i18n.js";
 import { useCommand, useTick, useId } from "./hooks.js";
 import { canDo, nameOf, phaseKeys } from "./contributions.js";
 
@@ -180,7 +180,7 @@ export function FloorPanel({ ctx }) {
     <h2 id="floor-h">${t("floor.title")}</h2>
     <p class="speaker">
       ${speaker !== null
-        ? html`${t("floor.speaker")} <strong>${nameOf(state, speaker)}</strong>
+        ? html`${t("floor.speaker")} <strong><bdi>${nameOf(state, speaker)}</bdi></strong>
             <span class="since"> (${clock(serverNow - (floor.speaker_since || serverNow))})</span>`
         : t("floor.none")}
     </p>
@@ -198,17 +198,17 @@ export function FloorPanel({ ctx }) {
                 class=${`${i === floor.turn ? "is-turn" : ""}${gone ? " is-gone" : ""}`}
                 aria-current=${i === floor.turn ? "true" : undefined}
               >
-                ${nameOf(state, p)}${mark ? html` <span class="tag">${mark}</span>` : null}
+                <bdi>${nameOf(state, p)}</bdi>${mark ? html` <span class="tag">${mark}</span>` : null}
               </li>`;
             })}
           </ol>
-          ${next ? html`<p class="next">${t("floor.next", { name: nameOf(state, next) })}</p>` : null}
+          ${next ? html`<p class="next">${phrase("floor.next", { name: nameOf(state, next) })}</p>` : null}
           <p class="posting">${t(floor.speaker_only ? "floor.speaker_only_on" : "floor.speaker_only_off")}</p>`
       : null}
     <h3>${t("floor.hands")}</h3>
     ${floor.hands.length
       ? html`<ol class="hands">
-          ${floor.hands.map((p) => html`<li key=${p}>${nameOf(state, p)}</li>`)}
+          ${floor.hands.map((p) => html`<li key=${p}><bdi>${nameOf(state, p)}</bdi></li>`)}
         </ol>`
       : html`<p class="empty">${t("floor.no_hands")}</p>`}
     ${mine.length ? html`<div class="row">${mine}</div>` : null}
@@ -219,7 +219,7 @@ export function FloorPanel({ ctx }) {
           <dl class="times">
             ${Object.entries(times).map(
               ([p, seconds]) => html`<div class="time-row" key=${p}>
-                <dt>${nameOf(state, p)}</dt>
+                <dt><bdi>${nameOf(state, p)}</bdi></dt>
                 <dd>${clock(seconds)}</dd>
               </div>`,
             )}
@@ -261,7 +261,7 @@ function FloorConsole({ ctx }) {
         <label for=${`${id}-to`}>${t("floor.give_to")}</label>
         <div class="row">
           <select id=${`${id}-to`} value=${target} onChange=${(e) => setTo(e.currentTarget.value)}>
-            ${speakers.map((p) => html`<option key=${p.id} value=${p.id}>${p.name} — ${t(`role.${p.role}`)}</option>`)}
+            ${speakers.map((p) => html`<option key=${p.id} value=${p.id} dir="auto">${p.name} — ${t(`role.${p.role}`)}</option>`)}
           </select>
           <button type="submit" disabled=${act.busy}>${t("floor.give")}</button>
         </div>
@@ -299,7 +299,7 @@ function FloorConsole({ ctx }) {
                     checked=${!skipped[pid]}
                     onChange=${(e) => setSkipped({ ...skipped, [pid]: !e.currentTarget.checked })}
                   />
-                  <label for=${`${id}-in-${pid}`}>${name}</label>
+                  <label for=${`${id}-in-${pid}`}><bdi>${name}</bdi></label>
                   <span class="order-buttons">
                     <button
                       type="button"
@@ -360,7 +360,7 @@ export function PeoplePanel({ ctx }) {
       ${list.map(
         (p) => html`<li key=${p.id} class=${p.present ? "is-present" : "is-absent"} data-pid=${p.id}>
           <span class="dot" aria-hidden="true"></span>
-          <span class="person-name">${p.name}</span>
+          <bdi class="person-name">${p.name}</bdi>
           ${me && p.id === me.participant ? html` <span class="you">${t("people.you")}</span>` : null}
           <span class="person-role">${t(`role.${p.role}`)}</span>
           <span class="presence">${t(p.present ? "people.present" : "people.absent")}</span>

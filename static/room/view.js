@@ -3,7 +3,7 @@
 // the situation and the steps; time, floor, people and the facilitator's console.
 
 import { html, useState, useEffect } from "/static/vendor/preact-htm/standalone.module.js";
-import { t, has } from "./i18n.js";
+import { has, phrase, t } from "./i18n.js";
 import { explain, useCommand, useDraft, useFocusFirst, useId, useRoom } from "./hooks.js";
 import { Steps, canDo, nameOf, phaseKeys } from "./contributions.js";
 import { TimerPanel, FloorPanel, PeoplePanel } from "./side.js";
@@ -50,11 +50,11 @@ function Header({ ctx, session, exports }) {
     );
   return html`<header class="room-head">
     <div class="head-main">
-      <h1>${state.title || t("app.name")}</h1>
+      <h1 dir="auto">${state.title || t("app.name")}</h1>
       ${state.template ? html`<p class="template">${t(`template.${state.template}`)}</p>` : null}
       ${me
         ? html`<p class="me">
-            ${t("room.me", { name: nameOf(state, me.participant) || me.name, role: t(`role.${me.role}`) })}
+            ${phrase("room.me", { name: nameOf(state, me.participant) || me.name, role: t(`role.${me.role}`) })}
             ${me.role === "observer" ? html` <span class="badge observer">${t("room.observer_badge")}</span>` : null}
           </p>`
         : null}
@@ -97,16 +97,16 @@ function Situation({ ctx }) {
   return html`<section class="situation" aria-labelledby="situation-h">
     <h2 id="situation-h">${t("situation.title")}</h2>
     ${s
-      ? html`<h3 class="situation-title">${s.title}</h3>
+      ? html`<h3 class="situation-title" dir="auto">${s.title}</h3>
           ${s.request
             ? html`<div class="request">
                 <p class="request-label">${t("situation.request")}</p>
-                <p class="request-text">${s.request}</p>
+                <p class="request-text" dir="auto">${s.request}</p>
               </div>`
             : null}
           <dl class="fields">
             ${SITUATION_FIELDS.filter((f) => s[f]).map(
-              (f) => html`<dt>${t(`situation.${f}`)}</dt><dd>${s[f]}</dd>`,
+              (f) => html`<dt>${t(`situation.${f}`)}</dt><dd dir="auto">${s[f]}</dd>`,
             )}
           </dl>`
       : html`<p class="empty">${t("situation.none")}</p>`}

@@ -32,7 +32,14 @@ from room.domain.group.state import (
 )
 
 # One policy for user text and ids in both domains: the session's checks, reused.
-from room.domain.text import NAME_MAX, SYSTEM, TEXT_MAX, TITLE_MAX, checked_identifier, checked_text
+from room.domain.text import (
+    SYSTEM,
+    TEXT_MAX,
+    TITLE_MAX,
+    checked_identifier,
+    checked_name,
+    checked_text,
+)
 
 EMAIL_MAX = 254  # RFC 5321's limit on a forward path
 RULES_MAX = 30  # rules in a charter
@@ -356,7 +363,7 @@ def _create_group(state: State, actor: str, c: cmd.CreateGroup, now: float) -> l
             at=now,
             by=founder,
             person=founder,
-            name=_line("facilitator_name", c.facilitator_name, NAME_MAX),
+            name=checked_name("facilitator_name", c.facilitator_name),
             email=_email(c.facilitator_email, required=False, field="facilitator_email"),
             role=GroupRole.FACILITATOR,
         ),
@@ -415,7 +422,7 @@ def _invite_person(
             at=now,
             by=actor,
             person=_new_id("person", c.person, state.people),
-            name=_line("name", c.name, NAME_MAX),
+            name=checked_name("name", c.name),
             email=_email(c.email, required=False),
             role=c.role,
         )
@@ -462,7 +469,7 @@ def _receive_application(
             at=now,
             by=actor,
             application=_new_id("application", c.application, state.applications),
-            name=_unmarked("name", _line("name", c.name, NAME_MAX)),
+            name=_unmarked("name", checked_name("name", c.name)),
             email=_email(c.email, required=True),
             practice=_unmarked("practice", checked_text("practice", c.practice, PRACTICE_MAX)),
         )

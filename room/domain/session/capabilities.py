@@ -10,7 +10,7 @@ from typing import Any
 
 from room.domain.errors import DomainError
 from room.domain.session.decide import (
-    GUARDED_TYPES,
+    SERVER_TYPES,
     TOKEN_TAKEOVER_SECONDS,
     TYPES_FOR_ROLE,
     Move,
@@ -19,6 +19,7 @@ from room.domain.session.decide import (
 from room.domain.session.roles import Kind, Role
 from room.domain.session.state import State
 from room.domain.session.templates import TEMPLATES
+from room.domain.text import SYSTEM
 
 _TARGETED = ("post", "edit", "withdraw", "remove_participant")
 
@@ -30,9 +31,12 @@ def candidate_moves(state: State, actor: str) -> list[Move]:
     answer — only the time: this runs for every connected participant after every
     event."""
     role = state.role_of(actor)
-    types = GUARDED_TYPES if role is None else TYPES_FOR_ROLE[role]  # None: the server
+    if role is None and actor != SYSTEM:
+        return []  # a stranger or a removed participant: refused whatever they ask
+    types = SERVER_TYPES if role is None else TYPES_FOR_ROLE[role]
     moves: list[Move] = [(kind,) for kind in types if kind not in _TARGETED]
-    moves += [("post", kind.value) for kind in _postable(state, actor)]
+    if "post" in types:
+        moves += [("post", kind.value) for kind in _postable(state, actor)]
     if role is Role.FACILITATOR:
         for participant in state.participants.values():
             if state.role_of(participant.id) in (Role.MEMBER, Role.NARRATOR):

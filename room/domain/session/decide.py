@@ -2,9 +2,10 @@
 
 Each command is judged in two steps. Its *move* — the command type, plus the kind
 of a post, the member a post speaks for, or the contribution an edit targets — is
-checked by a guard that looks only at who acts, when, and in which state. Then its
-handler checks the rest of the arguments and produces events. ``allowed`` runs the
-same guards over every possible move, so "what may I do now?" cannot drift from
+checked first for who acts (does their role ever issue this type? nothing else is
+looked at before), then by a guard that looks only at when, and in which state. Then
+its handler checks the rest of the arguments and produces events. ``allowed`` runs
+the same checks over every possible move, so "what may I do now?" cannot drift from
 what ``decide`` accepts.
 """
 
@@ -21,7 +22,14 @@ from room.domain.session.commands import Command
 from room.domain.session.roles import Kind, Role, body_fields, required_fields
 from room.domain.session.state import Contribution, Situation, State
 from room.domain.session.templates import TEMPLATES, Template
-from room.domain.text import NAME_MAX, SYSTEM, TEXT_MAX, TITLE_MAX, checked_identifier, checked_text
+from room.domain.text import (
+    SYSTEM,
+    TEXT_MAX,
+    TITLE_MAX,
+    checked_identifier,
+    checked_name,
+    checked_text,
+)
 
 # How long the token holder must have been gone before another facilitator may take it.
 TOKEN_TAKEOVER_SECONDS = 120.0
@@ -61,16 +69,26 @@ def decide(state: State, actor: str, command: Command, now: float) -> list[ev.Ev
 
 
 def check_move(state: State, actor: str, move: Move, now: float) -> None:
-    """Raise the refusal ``move`` by ``actor`` meets now, if any."""
+    """Raise the refusal ``move`` by ``actor`` meets now, if any.
+
+    Who issues the command type is asked first, before the guard looks at a target or
+    the state: a role that never issues a type learns nothing from its refusal (not
+    even which contribution ids exist).
+    """
     if not state.created:
         raise DomainError(Code.NOT_FOUND, what="session")
     guard = _GUARDS.get(move[0])
     if guard is None:
         raise DomainError(Code.INVALID, field="type")
+    if actor == SYSTEM:
+        if move[0] not in SERVER_TYPES:
+            raise DomainError(Code.NOT_PARTICIPANT)  # the server is no participant
+    elif move[0] not in TYPES_FOR_ROLE[_role(state, actor)]:
+        raise DomainError(Code.FORBIDDEN_ROLE)
     guard(state, actor, move, now)
 
 
-# --- guards: who, when, in which state ------------------------------------------------
+# --- guards: when, and in which state (who issues each type is checked before) ----------
 
 
 def _role(state: State, actor: str) -> Role:
@@ -85,31 +103,17 @@ def _open(state: State) -> None:
         raise DomainError(Code.SESSION_ENDED)
 
 
-def _system(state: State, actor: str, move: Move, now: float) -> None:
-    if actor != SYSTEM:
-        raise DomainError(Code.FORBIDDEN_ROLE)
+def _any_time(state: State, actor: str, move: Move, now: float) -> None:
+    """Nothing to check beyond who issues it: the server's presence reports, and a
+    facilitator's tidying of the record, which stays possible after the end."""
 
 
-def _anyone(state: State, actor: str, move: Move, now: float) -> None:
-    """Any participant but an observer, who only watches (``allowed`` gives them nothing)."""
+def _while_open(state: State, actor: str, move: Move, now: float) -> None:
     _open(state)
-    if _role(state, actor) is Role.OBSERVER:
-        raise DomainError(Code.FORBIDDEN_ROLE)
-
-
-def _facilitator(state: State, actor: str, move: Move, now: float) -> None:
-    _open(state)
-    _any_facilitator(state, actor, move, now)
-
-
-def _any_facilitator(state: State, actor: str, move: Move, now: float) -> None:
-    """A facilitator's act that stays possible after the end (tidying the record)."""
-    if _role(state, actor) is not Role.FACILITATOR:
-        raise DomainError(Code.FORBIDDEN_ROLE)
 
 
 def _holder(state: State, actor: str, move: Move, now: float) -> None:
-    _facilitator(state, actor, move, now)
+    _open(state)
     if state.token_holder != actor:
         raise DomainError(Code.NOT_TOKEN_HOLDER, holder=state.token_holder)
 
@@ -139,7 +143,7 @@ def _floor_taken(state: State, actor: str, move: Move, now: float) -> None:
 
 
 def _take_token(state: State, actor: str, move: Move, now: float) -> None:
-    _facilitator(state, actor, move, now)
+    _open(state)
     if state.token_holder == actor:
         raise DomainError(Code.CONFLICT, what="already_holder")
     holder = state.participants[state.token_holder]
@@ -149,28 +153,20 @@ def _take_token(state: State, actor: str, move: Move, now: float) -> None:
         raise DomainError(Code.HOLDER_PRESENT, holder=holder.id)
 
 
-def _speaking_role(state: State, actor: str) -> None:
-    if _role(state, actor) not in (Role.MEMBER, Role.NARRATOR):
-        raise DomainError(Code.FORBIDDEN_ROLE)
-
-
 def _raise_hand(state: State, actor: str, move: Move, now: float) -> None:
     _open(state)
-    _speaking_role(state, actor)
     if actor in state.floor.hands:
         raise DomainError(Code.CONFLICT, what="hand_raised")
 
 
 def _lower_hand(state: State, actor: str, move: Move, now: float) -> None:
     _open(state)
-    _speaking_role(state, actor)
     if actor not in state.floor.hands:
         raise DomainError(Code.CONFLICT, what="hand_down")
 
 
 def _pass_turn(state: State, actor: str, move: Move, now: float) -> None:
     _open(state)
-    _speaking_role(state, actor)
     if not state.floor.in_round or state.floor.speaker != actor:
         raise DomainError(Code.NOT_YOUR_TURN, speaker=state.floor.speaker)
 
@@ -180,8 +176,6 @@ def _narrator_in(flag: str) -> Callable[[State, str, Move, float], None]:
 
     def guard(state: State, actor: str, move: Move, now: float) -> None:
         _open(state)
-        if _role(state, actor) is not Role.NARRATOR:
-            raise DomainError(Code.FORBIDDEN_ROLE)
         if not getattr(_template(state).phase(state.phase), flag):
             raise DomainError(Code.WRONG_PHASE, phase=state.phase)
 
@@ -190,7 +184,7 @@ def _narrator_in(flag: str) -> Callable[[State, str, Move, float], None]:
 
 def _post(state: State, actor: str, move: Move, now: float) -> None:
     _open(state)
-    role = _role(state, actor)
+    role = _role(state, actor)  # the author's role, when posting for oneself
     try:
         kind = Kind(move[1])
     except ValueError:
@@ -223,7 +217,6 @@ def _post(state: State, actor: str, move: Move, now: float) -> None:
 
 def _own_open_contribution(state: State, actor: str, move: Move) -> Contribution:
     _open(state)
-    _role(state, actor)
     contribution = state.contributions.get(move[1])
     if contribution is None:
         raise DomainError(Code.NOT_FOUND, what="contribution", id=move[1])
@@ -250,7 +243,7 @@ def _roster(state: State, actor: str, move: Move, now: float) -> None:
     group session's roster in step with the group's members, even after its end, so
     that a member admitted later can read the group's past sessions."""
     if actor != SYSTEM:
-        _facilitator(state, actor, move, now)
+        _open(state)
 
 
 def _remove(state: State, actor: str, move: Move, now: float) -> None:
@@ -265,9 +258,9 @@ def _remove(state: State, actor: str, move: Move, now: float) -> None:
 _GUARDS: dict[str, Callable[[State, str, Move, float], None]] = {
     cmd.AddParticipant.type: _roster,
     cmd.RemoveParticipant.type: _remove,
-    cmd.Rename.type: _anyone,
-    cmd.Connect.type: _system,
-    cmd.Disconnect.type: _system,
+    cmd.Rename.type: _while_open,
+    cmd.Connect.type: _any_time,
+    cmd.Disconnect.type: _any_time,
     cmd.GoToPhase.type: _holder,
     cmd.StartTimer.type: _timer_idle,
     cmd.PauseTimer.type: _timer_running,
@@ -288,9 +281,9 @@ _GUARDS: dict[str, Callable[[State, str, Move, float], None]] = {
     cmd.Edit.type: _edit,
     cmd.Withdraw.type: _withdraw,
     cmd.WelcomeProposal.type: _narrator_in("welcome"),
-    cmd.Hide.type: _any_facilitator,
-    cmd.Unhide.type: _any_facilitator,
-    cmd.SetVideoLink.type: _facilitator,
+    cmd.Hide.type: _any_time,
+    cmd.Unhide.type: _any_time,
+    cmd.SetVideoLink.type: _while_open,
     cmd.EndSession.type: _holder,
 }
 
@@ -388,7 +381,7 @@ def _create_session(state: State, actor: str, c: cmd.CreateSession, now: float) 
             at=now,
             by=facilitator,
             participant=facilitator,
-            name=checked_text("name", c.name, NAME_MAX, lines=False),
+            name=checked_name("name", c.name),
             role=Role.FACILITATOR,
         ),
     ]
@@ -400,7 +393,7 @@ def _add_participant(state: State, actor: str, c: cmd.AddParticipant, now: float
         raise _invalid("participant", reason="taken")
     if c.role is Role.NARRATOR and state.narrator() is not None:
         raise _invalid("role", reason="one_narrator")
-    name = checked_text("name", c.name, NAME_MAX, lines=False)
+    name = checked_name("name", c.name)
     return [ev.ParticipantAdded(at=now, by=actor, participant=participant, name=name, role=c.role)]
 
 
@@ -429,7 +422,7 @@ def _heir(state: State, participant: str) -> str | None:
 
 
 def _rename(state: State, actor: str, c: cmd.Rename, now: float) -> list[ev.Event]:
-    name = checked_text("name", c.name, NAME_MAX, lines=False)
+    name = checked_name("name", c.name)
     return [ev.ParticipantRenamed(at=now, by=actor, participant=actor, name=name)]
 
 
@@ -655,9 +648,10 @@ _RULES: dict[type[Command], Callable[[State, str, Any, float], list[ev.Event]]] 
 
 GUARDED_TYPES = tuple(_GUARDS)
 
-# Who may ever issue each type: the first test of its guard (the server's own types,
-# connect and disconnect, no participant). "What may I do" asks the guards only about
-# these, as the property test checks (allowed says yes exactly when decide accepts).
+# Who ever issues each command type: the first test of every move (``check_move``).
+# A type not named here is the facilitators' alone; the server's presence reports are
+# no participant's. "What may I do" asks the guards only about these, as the property
+# test checks (allowed says yes exactly when decide accepts).
 _EVERY_ROLE = frozenset({Role.FACILITATOR, Role.NARRATOR, Role.MEMBER})
 _SPEAKERS = frozenset({Role.NARRATOR, Role.MEMBER})
 _ROLES_OF_TYPE: dict[str, frozenset[Role]] = {
@@ -681,3 +675,12 @@ TYPES_FOR_ROLE: dict[Role, tuple[str, ...]] = {
     )
     for role in Role
 }
+# What the server (SYSTEM) issues as moves: presence, and a group session's roster.
+# Creating the session is not a move; ``create_session``, ``connect`` and
+# ``disconnect`` are the server's alone, refused ``forbidden_role`` to any participant.
+SERVER_TYPES: tuple[str, ...] = (
+    cmd.Connect.type,
+    cmd.Disconnect.type,
+    cmd.AddParticipant.type,
+    cmd.RemoveParticipant.type,
+)

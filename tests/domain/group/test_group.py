@@ -273,6 +273,27 @@ def test_an_application_is_declined_and_stays_closed() -> None:
     assert t.refused("nadia", g.NoteApplication(application="a1", note="x")).code is Code.INVALID
 
 
+def test_peoples_names_lose_their_bidirectional_controls() -> None:
+    """The rule of a session's names holds for a group's: its founder, an invited
+    person and an applicant are named without embeddings, overrides or isolates."""
+    t = Table()
+    t.do(
+        SYSTEM,
+        g.CreateGroup(
+            name="GEP", facilitator="nadia", facilitator_name="Nadia\u202e B.", rules=RULES
+        ),
+    )
+    t.invite("claire", "\u2067Claire\u2069")
+    t.do("nadia", g.SetPublished(published=True))
+    t.do(
+        SYSTEM,
+        g.ReceiveApplication(application="a1", name="X\u202dY", email="x@y.fr", practice="…"),
+    )
+    assert [p.name for p in t.state.people.values()] == ["Nadia B.", "Claire"]
+    assert t.state.applications["a1"].name == "XY"
+    assert t.refused("nadia", g.InvitePerson(person="eve", name="\u202e")).code is Code.INVALID
+
+
 def test_applications_come_only_through_a_published_page() -> None:
     """Unpublished, the page and its form do not exist."""
     t = founded()

@@ -43,7 +43,13 @@ from room.domain.session import (
 )
 from room.domain.session import commands as c
 from room.domain.session import events as ev
-from room.domain.session.decide import GUARDED_TYPES, TOKEN_TAKEOVER_SECONDS, Move, check_move
+from room.domain.session.decide import (
+    GUARDED_TYPES,
+    TOKEN_TAKEOVER_SECONDS,
+    TYPES_FOR_ROLE,
+    Move,
+    check_move,
+)
 from room.domain.session.roles import Kind, Role, Welcome, body_fields
 from room.domain.session.templates import Template
 
@@ -715,6 +721,7 @@ class Session(RuleBasedStateMachine):
             )
             if guarded:
                 self.check_refusal_agrees_with_allowed(actor, command, refusal, moves)
+                self.check_role_is_refused_first(before, actor, command, refusal)
             return []
         ACCEPTED_TYPES.add(command.type)
         if guarded:
@@ -747,6 +754,16 @@ class Session(RuleBasedStateMachine):
         assert move not in moves or refusal.about_arguments, (
             f"{move} is allowed for {actor}, yet {command} was refused: {refusal}"
         )
+
+    @staticmethod
+    def check_role_is_refused_first(
+        before: State, actor: str, command: Command, refusal: DomainError
+    ) -> None:
+        """A participant whose role never issues a command type is refused for that
+        before anything else is looked at: an observer, whatever it sends."""
+        role = before.role_of(actor)
+        if role is Role.OBSERVER or (role is not None and command.type not in TYPES_FOR_ROLE[role]):
+            assert refusal.code is Code.FORBIDDEN_ROLE, f"{command} by a {role}: {refusal}"
 
     def check_author_may_act(self, before: State, actor: str, command: Command) -> None:
         """Observers, strangers and removed people author nothing; SYSTEM only creates,

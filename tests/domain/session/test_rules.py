@@ -230,6 +230,29 @@ def test_only_the_server_and_facilitators_change_the_roster() -> None:
     assert t.state.role_of("paul") is Role.MEMBER
 
 
+# --- names ----------------------------------------------------------------------------------
+
+SPOOFED = "Jean\u202eevil"  # a right-to-left override: the rest of the line reversed
+
+
+def test_names_lose_their_bidirectional_controls() -> None:
+    """Whoever names a participant (the server creating, a facilitator seating, the
+    participant renaming), embeddings, overrides and isolates are dropped from the
+    name; a name of nothing else is empty. Texts keep theirs."""
+    t = Table()
+    t.do(SYSTEM, c.CreateSession(template="flyer", title="T", facilitator="nadia", name=SPOOFED))
+    t.do("nadia", c.AddParticipant(participant="karim", name="\u2067Karim\u2069", role=Role.MEMBER))
+    t.do("karim", c.Rename(name="\u202aKarim\u202c \u202dH\u2066."))
+    names = {p.id: p.name for p in t.state.participants.values()}
+    assert names == {"nadia": "Jeanevil", "karim": "Karim H."}
+    refused = t.refused("karim", c.Rename(name="\u202e\u2068"))
+    assert (refused.code, refused.params) == (Code.INVALID, {"field": "name", "reason": "empty"})
+    t.do("karim", c.Rename(name="\u05e9\u05e8\u05d4 Cohen"))  # right-to-left letters stay
+    assert t.state.participants["karim"].name == "\u05e9\u05e8\u05d4 Cohen"
+    posted = t.post("karim", Kind.FOLLOW_UP, "\u202bRetour\u202c")
+    assert t.state.contributions[posted].body["text"] == "\u202bRetour\u202c"
+
+
 # --- every refusal, with its code ------------------------------------------------------------
 
 REFUSALS = [
@@ -280,6 +303,26 @@ def test_nothing_but_hiding_after_the_end() -> None:
         Code.SESSION_ENDED
     )
     t.do("nadia", c.Hide(contribution=q, reason="Hors sujet"))
+
+
+def test_a_role_is_refused_before_its_arguments_are_read() -> None:
+    """A command its role never issues is refused forbidden_role whether its target
+    exists or not, and even after the end: an observer cannot probe which ids exist."""
+    t = seated()
+    t.to("questions")
+    question = t.post("karim", Kind.QUESTION, "Une question ?")
+    for target in (question, "c99"):
+        edit = c.Edit(contribution=target, body={"text": "x"})
+        assert t.refused("thomas", edit).code is Code.FORBIDDEN_ROLE, target
+        assert t.refused("thomas", c.Withdraw(contribution=target)).code is Code.FORBIDDEN_ROLE
+        hide = c.Hide(contribution=target, reason="x")
+        assert t.refused("karim", hide).code is Code.FORBIDDEN_ROLE, target
+    for person in ("sophie", "nobody"):
+        remove = c.RemoveParticipant(participant=person)
+        assert t.refused("claire", remove).code is Code.FORBIDDEN_ROLE, person
+    t.do("nadia", c.EndSession())
+    edit = c.Edit(contribution=question, body={"text": "x"})
+    assert t.refused("thomas", edit).code is Code.FORBIDDEN_ROLE
 
 
 def test_observers_may_do_nothing_at_all() -> None:

@@ -704,3 +704,38 @@ def test_the_console_offers_removal_only_where_the_server_would_remove(
     expect(revoke(louis, "Nadia")).to_be_visible()
     expect(revoke(nadia, "Louis")).to_have_count(0)
     expect(revoke(nadia, "Karim")).to_be_visible()
+
+
+ISOLATION = "e => [getComputedStyle(e).direction, getComputedStyle(e).unicodeBidi]"
+
+
+def test_names_lose_direction_controls_and_texts_are_shown_isolated(
+    server: ServerProcess, browser: Browser, contexts: list[BrowserContext]
+) -> None:
+    """A member invited as "Jean<U+202E>evil" is shown as "Jeanevil": the override
+    that would reverse the rest of each line is gone. A question written in Hebrew is
+    shown right to left in an isolate of its own, beside its author's isolated name,
+    in the room and in both exports."""
+    fac = person(browser, contexts)
+    session = create_session(fac, server, "Séance", "Nadia")
+    member = enter(browser, contexts, invite(fac, "member", "Jean\u202eevil"))
+    for page in (fac, member):
+        expect(page.locator(".people-list .person-name", has_text="Jean")).to_have_text("Jeanevil")
+        assert "\u202e" not in page.locator("#room").inner_text()
+    for phase in ("expose", "questions"):
+        next_step(fac, phase, [fac, member])
+    hebrew = "מה השאלה? 42"
+    post(member, "question", hebrew, [fac])
+    shown = contribution(fac, hebrew)
+    assert shown.locator("p.text").evaluate(ISOLATION) == ["rtl", "isolate"]
+    author = shown.locator(".author")
+    expect(author).to_have_text("Jeanevil")
+    assert author.evaluate(ISOLATION) == ["ltr", "isolate"]
+
+    printable = fac.context.new_page()
+    printable.goto(f"{server.url}/s/{session}/export.html")
+    text = printable.locator(".record .text", has_text=hebrew)
+    assert text.evaluate(ISOLATION) == ["rtl", "isolate"]
+    expect(printable.locator(".record .author bdi")).to_have_text("Jeanevil")
+    markdown = fac.request.get(f"{server.url}/s/{session}/export.md").text()
+    assert f"(\u2068Jeanevil\u2069) — \u2068{hebrew}\u2069" in markdown

@@ -242,3 +242,40 @@ async def test_a_hello_asking_batches_in_a_wrong_form_is_refused(server: ServerP
         # What waited for it at join (snapshot, ready, can) comes as one message.
         joined = frames_of(await asyncio.wait_for(ws.recv(), 10))
         assert [frame["t"] for frame in joined] == ["snapshot", "ready", "can"]
+
+
+async def test_a_malformed_command_is_refused_under_its_key(server: ServerProcess) -> None:
+    """Whenever a command frame's key can be read, its refusal carries it, whatever else
+    is wrong — nested too deep, a field the frame does not have, a command that does
+    not decode — so that a client knows which command failed. A key that is not one
+    cannot be echoed."""
+    cast = await seat(server)
+    nadia = await cast.raw("nadia")
+    frames = [
+        ({"t": "cmd", "key": "deep", "cmd": _nested(20)}, "bad_frame", "deep"),
+        ({"t": "cmd", "key": "extra", "cmd": GO_TO_EXPOSE, "when": 1}, "bad_frame", "extra"),
+        ({"t": "cmd", "key": "fly", "cmd": {"type": "fly"}}, "bad_command", "fly"),
+        ({"t": "cmd", "key": "k" * 65, "cmd": GO_TO_EXPOSE}, "bad_frame", None),
+    ]
+    for frame, code, key in frames:
+        await nadia.send(pack(frame))
+        error = await receive_news(nadia)
+        assert (error["t"], error["code"], error["key"]) == ("error", code, key), frame
+
+
+async def test_a_hello_is_checked_like_any_other_frame(server: ServerProcess) -> None:
+    """A hello with a field it does not have, or a seq below 0 or beyond 2^53 (the
+    largest a JavaScript client counts exactly), is refused bad_frame; the socket stays
+    up and a proper hello then joins."""
+    cast = await seat(server)
+    async with websockets.connect(cast.socket_url, additional_headers=cast.auth("nadia")) as ws:
+        for hello in (
+            {"t": "hello", "seq": 0, "since": 3},
+            {"t": "hello", "seq": -1},
+            {"t": "hello", "seq": 2**53 + 1},
+        ):
+            await ws.send(pack(hello))
+            refused = await receive(ws)
+            assert (refused["t"], refused["code"], refused["key"]) == ("error", "bad_frame", None)
+        await ws.send(pack({"t": "hello", "seq": 0}))
+        assert (await receive(ws))["t"] == "snapshot"

@@ -53,7 +53,7 @@ async def test_exports_are_for_the_narrator_and_facilitators_only(server: Server
     async with httpx.AsyncClient(base_url=server.url) as http:
         for name in ("nadia", "claire"):
             md = await http.get(f"/s/{cast.session}/export.md", headers=cast.auth(name))
-            assert md.status_code == 200 and md.text.startswith("# Séance 2")
+            assert md.status_code == 200 and md.text.startswith("# \u2068Séance 2\u2069")
             assert md.headers["content-type"].startswith("text/markdown")
             page = await http.get(f"/s/{cast.session}/export.html", headers=cast.auth(name))
             assert page.status_code == 200 and "Confidentiel" in page.text
