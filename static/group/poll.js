@@ -71,7 +71,10 @@ function Slot({ live, slot, people, lang }) {
 // suggestion first; two sessions at one time only when the facilitator ticks it.
 function FixForm({ live, slot, date, run, busy }) {
   const members = admitted(live.view.state).filter((p) => p.role === "member");
-  const [narrator, setNarrator] = useState(live.view.suggested_narrator || (members[0] && members[0].id) || "");
+  // Until the facilitator picks someone, the suggestion as it is now: fixing another
+  // date moves it on.
+  const [picked, setPicked] = useState(null);
+  const narrator = picked || live.view.suggested_narrator || (members[0] && members[0].id) || "";
   const [same, setSame] = useState(false);
   const id = useId("fix");
   if (!members.length) return null;
@@ -81,7 +84,7 @@ function FixForm({ live, slot, date, run, busy }) {
   }
   return html`<form class="tools" onSubmit=${submit}>
     <label for=${`${id}-narrator`}>${t("group.poll.fix_narrator", { date })}</label>
-    <select id=${`${id}-narrator`} value=${narrator} onChange=${(e) => setNarrator(e.currentTarget.value)}>
+    <select id=${`${id}-narrator`} value=${narrator} onChange=${(e) => setPicked(e.currentTarget.value)}>
       ${members.map((p) => html`<option key=${p.id} value=${p.id}>${p.name}</option>`)}
     </select>
     <input id=${`${id}-same`} type="checkbox" checked=${same} onChange=${(e) => setSame(e.currentTarget.checked)} />

@@ -173,7 +173,7 @@ class Arguments:
         version = self.state.charter.version
         targeted = move is not None and len(move) > 1
         target = st.just(move[1]) if move is not None and targeted else None
-        drafts = target or pick(DRAFTS, ["d9"])
+        drafts = target if target is not None else pick(DRAFTS, ["d9"])
         sessions = pick(list(self.state.sessions), ["s9", ""])
         dates = pick(GOOD_DATES, BAD_DATES)
         not_narrators = [x for x in self.people if x not in self.narrators]
@@ -256,7 +256,9 @@ class Arguments:
                 "answer": st.sampled_from(list(Answer)),
             },
             g.FixSlot.type: lambda: {
-                "slot": target or pick(self.open_slots, [*self.state.slots, "t99"]),
+                "slot": target
+                if target is not None
+                else pick(self.open_slots, [*self.state.slots, "t99"]),
                 "session": pick(self.new_sessions, [*self.state.sessions, ""]),
                 "narrator": narrators,
                 "same_date": st.booleans(),
@@ -273,7 +275,9 @@ class Arguments:
                 "note": pick(["", "Excusée : malade."], ["x" * 501, "two\nlines"]),
             },
             g.ConfirmPresence.type: lambda: {
-                "session": target or pick(self.live_sessions, [*self.state.sessions, "s9"])
+                "session": target
+                if target is not None
+                else pick(self.live_sessions, [*self.state.sessions, "s9"])
             },
             g.EraseSession.type: lambda: {
                 "session": pick(self.live_sessions, [*self.state.sessions, "s9"])

@@ -132,7 +132,8 @@ def test_a_calendar_poll_answered_live_then_fixed(
     assert_no_axe_violations(nadia)
     screenshot(nadia, "group-live-poll-facilitator")
 
-    # Nadia fixes the first two dates and closes the poll: everyone sees it at once.
+    # Nadia fixes the first two dates, each with the rotation's suggested narrator
+    # preselected, and closes the poll: everyone sees it at once.
     for slot in ("t1", "t2"):
         _slot(nadia, slot).get_by_role("button", name=FR["group.poll.fix"]).click()
         for page in (nadia, *members.values()):
@@ -148,13 +149,15 @@ def test_a_calendar_poll_answered_live_then_fixed(
         ).to_have_count(0)
     screenshot(members["claire"], "group-live-poll")
 
-    # The fixed dates are sessions of the cycle, listed in the group's space.
+    # The fixed dates are the sessions of the cycle, with their narrators: one each.
     claire = members["claire"]
     claire.reload()
-    sessions = claire.locator("ol.sessions > li")
+    sessions = claire.locator("ul.sessions > li")
     expect(sessions).to_have_count(2)
     expect(sessions.nth(0)).to_contain_text("2027-01-12 14:00")
+    expect(sessions.nth(0)).to_contain_text("Claire")
     expect(sessions.nth(1)).to_contain_text("2027-02-09 14:00")
+    expect(sessions.nth(1)).to_contain_text("Karim")
     expect(_slot(claire, "t3")).to_be_visible()
     assert group in claire.url
 
