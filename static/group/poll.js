@@ -5,7 +5,7 @@
 // the move for this person (for fixing, per date).
 
 import { html, useState } from "/static/vendor/preact-htm/standalone.module.js";
-import { t } from "/static/room/i18n.js";
+import { phrase, t } from "/static/room/i18n.js";
 import { ErrorNote, admitted, slotDate, useCommand, useId } from "./common.js";
 
 export const ANSWERS = ["yes", "if_needed", "no"];
@@ -37,7 +37,7 @@ function Slot({ live, slot, people, lang }) {
     <ul class="slot-answers">
       ${people.map(
         (person) => html`<li key=${person.id} data-person=${person.id}>
-          ${t("group.poll.person_answer", {
+          ${phrase("group.poll.person_answer", {
             name: person.name,
             answer: ANSWERS.includes(slot.answers[person.id])
               ? t(`group.poll.answer.${slot.answers[person.id]}`)
@@ -85,7 +85,7 @@ function FixForm({ live, slot, date, run, busy }) {
   return html`<form class="tools" onSubmit=${submit}>
     <label for=${`${id}-narrator`}>${t("group.poll.fix_narrator", { date })}</label>
     <select id=${`${id}-narrator`} value=${narrator} onChange=${(e) => setPicked(e.currentTarget.value)}>
-      ${members.map((p) => html`<option key=${p.id} value=${p.id}>${p.name}</option>`)}
+      ${members.map((p) => html`<option key=${p.id} value=${p.id} dir="auto">${p.name}</option>`)}
     </select>
     <input id=${`${id}-same`} type="checkbox" checked=${same} onChange=${(e) => setSame(e.currentTarget.checked)} />
     <label for=${`${id}-same`}>${t("group.sessions.same_date")}</label>

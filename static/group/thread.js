@@ -4,7 +4,7 @@
 // server gives the thread only to those who see the group's content.
 
 import { html, useEffect, useRef, useState } from "/static/vendor/preact-htm/standalone.module.js";
-import { t } from "/static/room/i18n.js";
+import { phrase, t } from "/static/room/i18n.js";
 import { ErrorNote, nameOf, postedAt, useCommand, useId } from "./common.js";
 
 // The first message of the conversation `message` belongs to (replies only ever point
@@ -61,11 +61,11 @@ function Message({ live, message, root, lang, replying, setReplying }) {
   const answered = message.reply_to && message.reply_to !== root ? state.messages[message.reply_to] : null;
   const when = new Date(message.at * 1000);
   return html`<p class="meta">
-      <span class="author">${author}</span>
+      <bdi class="author">${author}</bdi>
       ${" · "}<time datetime=${when.toISOString()}>${postedAt(message.at, lang, state.time_zone)}</time>
-      ${answered ? html`${" · "}${t("group.thread.in_reply_to", { name: nameOf(state, answered.author) })}` : null}
+      ${answered ? html`${" · "}${phrase("group.thread.in_reply_to", { name: nameOf(state, answered.author) })}` : null}
     </p>
-    <p class="text">${message.text}</p>
+    <p class="text" dir="auto">${message.text}</p>
     ${live.can("post_message")
       ? replying === message.id
         ? html`<${MessageForm}

@@ -178,6 +178,12 @@ def test_a_thread_message_and_its_reply_appear_live(
     message = claire.locator('#group-live li[data-message="m1"]')
     expect(message.locator(".text")).to_have_text(question)  # text, never markup
     expect(message.locator(".author")).to_have_text("Karim")
+    # The name and the text are isolated: a right-to-left one reorders nothing around it.
+    isolation = message.evaluate(
+        """(li) => [li.querySelector('.author'), li.querySelector('.text')]
+            .map((el) => getComputedStyle(el).unicodeBidi)"""
+    )
+    assert isolation == ["isolate", "isolate"], isolation
     news = FR["group.thread.news.one"].format(name="Karim")
     expect(claire.locator(".thread [aria-live=polite]")).to_have_text(news)
 
