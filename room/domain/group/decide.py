@@ -548,7 +548,7 @@ def _replan_session(
 def _cancel_session(
     state: State, actor: str, c: cmd.CancelSession, now: float
 ) -> list[ev.GroupEvent]:
-    # Whether it began is known to the server, which refuses before this (session_opened).
+    # Whether it began is known to the server, which refuses before this (session_begun).
     return [ev.SessionCancelled(at=now, by=actor, session=_planned(state, c.session).id)]
 
 

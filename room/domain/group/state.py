@@ -259,11 +259,7 @@ def counted_sessions(state: State, held: Container[str], today: str) -> list[Pla
     the sessions that began; an erased one was held) and those still to come on
     ``today``, a local "YYYY-MM-DDTHH:MM". A date gone by without a session counts
     for nothing."""
-    return [
-        s
-        for s in ordered_sessions(state)
-        if s.id in held or s.erased_at is not None or s.date >= today
-    ]
+    return [s for s in ordered_sessions(state) if _began(s, held) or s.date >= today]
 
 
 def session_number(state: State, session: str, held: Container[str], today: str) -> int:
@@ -279,13 +275,14 @@ def previous_session(state: State, session: str, held: Container[str]) -> str | 
     planned = state.sessions.get(session)
     if planned is None:
         return None
-    earlier = [
-        s.id
-        for s in ordered_sessions(state)
-        if (s.date, s.order) < (planned.date, planned.order)
-        and (s.id in held or s.erased_at is not None)
-    ]
+    key = (planned.date, planned.order)
+    earlier = [s.id for s in ordered_sessions(state) if (s.date, s.order) < key and _began(s, held)]
     return earlier[-1] if earlier else None
+
+
+def _began(session: PlannedSession, held: Container[str]) -> bool:
+    """Held, as ``held`` says — or erased, which only a session with a log can be."""
+    return session.id in held or session.erased_at is not None
 
 
 def admitted_members(state: State) -> list[Person]:

@@ -8,6 +8,7 @@ polling a URL would hold the group's dates and its page's address for good.
 
 from __future__ import annotations
 
+from collections.abc import Container
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -49,11 +50,16 @@ def _cycle(member: Member) -> list[PlannedSession]:
     return [s for s in ordered_sessions(member.state) if s.erased_at is None]
 
 
-async def _numbers(request: Request, member: Member) -> dict[str, int]:
+async def _numbers(
+    request: Request, member: Member, begun: Container[str] | None = None
+) -> dict[str, int]:
+    """Each session's number in the cycle; ``begun``, if the caller has it already."""
     groups = groups_of(request)
     state = member.state
-    held, today = await groups.held(state), groups.today(state)
-    return {s.id: session_number(state, s.id, held, today) for s in _cycle(member)}
+    if begun is None:
+        begun = await groups.begun(state)
+    today = groups.today(state)
+    return {s.id: session_number(state, s.id, begun, today) for s in _cycle(member)}
 
 
 # --- the calendar ---------------------------------------------------------------------------
@@ -93,7 +99,7 @@ async def attendance_table(request: Request) -> Response:
         return page_message(request, "page.forbidden", 403)
     groups = groups_of(request)
     sessions = _cycle(member)
-    begun = await groups.held(member.state)
+    begun = await groups.begun(member.state)
     names = {p.id: p.name for p in member.state.people.values() if p.status is Status.ADMITTED}
     table: dict[str, dict[str, AttendanceRow]] = {person: {} for person in names}
     for planned in sessions:
@@ -127,11 +133,12 @@ async def attendance_sheet(request: Request) -> Response:
     planned = member.state.sessions.get(session_id)
     if planned is None or planned.erased_at is not None or planned.cancelled:
         return page_message(request, "page.not_found", 404)
-    if session_id not in await groups.held(member.state):
+    begun = await groups.begun(member.state)
+    if session_id not in begun:
         return page_message(request, "sheet.not_begun", 404)
     rows = await groups.attendance(member, session_id)
     zone = member.state.time_zone
-    number = (await _numbers(request, member))[session_id]
+    number = (await _numbers(request, member, begun))[session_id]
     if request.path_params.get("format") == "csv":
         lang = language(request)
         start = _iso_date(planned.date, zone)

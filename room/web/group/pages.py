@@ -18,6 +18,7 @@ from room.domain.errors import Code, DomainError
 from room.domain.group import (
     GroupRole,
     Status,
+    allowed,
     ordered_sessions,
     public_page,
     rotation,
@@ -130,18 +131,15 @@ async def _session_lines(request: Request, member: Member) -> list[SessionLine]:
     """Every session the group planned, cancelled ones included (marked so), by date."""
     state = member.state
     groups = groups_of(request)
-    held, today = await groups.held(state), groups.today(state)
-    hub = services_of(request).hub
+    begun, today = await groups.begun(state), groups.today(state)
     said = visible_group(state, member.person).presence
+    moves = allowed(state, member.person)
     lines = []
     for planned in sorted(state.sessions.values(), key=lambda s: (s.date, s.order)):
-        room = await hub.room(planned.id) if planned.id in held else None
+        room = begun.get(planned.id)
         narrator = state.people.get(planned.narrator)
-        presence_said = said.get(planned.id, {}).get(member.person)
-        attended = room is not None and presence_said is None and not planned.erased_at
-        if attended:
-            rows = await groups.attendance(member, planned.id)
-            attended = any(r.person == member.person and r.seconds > 0 for r in rows)
+        # The domain says whether it is still theirs to confirm; the log, if they came.
+        confirmable = room is not None and ("confirm_presence", planned.id) in moves
         lines.append(
             SessionLine(
                 planned=planned,
@@ -151,9 +149,9 @@ async def _session_lines(request: Request, member: Member) -> list[SessionLine]:
                 may_export=room is not None and may_export(room.state, member.person),
                 number=None
                 if planned.cancelled
-                else session_number(state, planned.id, held, today),
-                presence_said=presence_said,
-                may_confirm_presence=attended,
+                else session_number(state, planned.id, begun, today),
+                presence_said=said.get(planned.id, {}).get(member.person),
+                may_confirm_presence=confirmable and await groups.was_there(member, planned.id),
             )
         )
     return lines

@@ -41,7 +41,6 @@ from room.domain.plain import PlainDataError, to_plain
 from room.domain.session import SYSTEM, Role
 from room.domain.session import commands as cmd
 from room.domain.session.attendance import attendance
-from room.domain.session.state import State as SessionState
 from room.domain.session.templates import DEFAULT_TEMPLATE
 from room.domain.text import TITLE_MAX
 from room.i18n import catalogue
@@ -285,12 +284,8 @@ class GroupServices:
 
     async def history(self, member: Member) -> History:
         """The cycle so far, read from each opened session of the group."""
-        opened: dict[str, SessionState] = {}
-        for session_id in member.state.sessions:
-            room = await self.services.hub.room(session_id)
-            if room is not None:
-                opened[session_id] = room.state
-        return history(member.state, opened)
+        begun = await self.begun(member.state)
+        return history(member.state, {s: room.state for s, room in begun.items()})
 
     async def attendance(self, member: Member, session_id: str) -> list[AttendanceRow]:
         """Who of the group came to one of its sessions, from the session's own log."""
@@ -349,7 +344,7 @@ class GroupServices:
             for p in state.people.values()
             if p.role is GroupRole.FACILITATOR and p.status is Status.ADMITTED
         )
-        follows = previous_session(state, planned.id, await self.held(state)) or ""
+        follows = previous_session(state, planned.id, await self.begun(state)) or ""
         title = f"{state.name} · {planned.date.replace('T', ' ')}"
         room = await self.services.hub.create(
             planned.id,
@@ -376,10 +371,16 @@ class GroupServices:
         except (ValueError, KeyError):
             return datetime.fromtimestamp(moment).strftime(_MINUTE)
 
-    async def held(self, state: State) -> set[str]:
-        """The group's sessions that began: those with a live room (a log)."""
+    async def begun(self, state: State) -> dict[str, Room]:
+        """The group's sessions that began — those with a live room (a log) — by id."""
         hub = self.services.hub
-        return {s for s in state.sessions if await hub.room(s) is not None}
+        rooms = {s: await hub.room(s) for s in state.sessions}
+        return {s: room for s, room in rooms.items() if room is not None}
+
+    async def was_there(self, member: Member, session: str) -> bool:
+        """Whether ``member`` was seated in that session while it ran, by its log."""
+        rows = await self.attendance(member, session)
+        return any(row.person == member.person and row.seconds > 0 for row in rows)
 
     async def _check_not_begun(self, session: str) -> None:
         """A session that began is part of the cycle's record: it cannot be cancelled."""
@@ -390,8 +391,7 @@ class GroupServices:
         """One confirms one's own presence at a session one was seated in, and only that."""
         if session not in member.state.sessions or await self.services.hub.room(session) is None:
             raise DomainError(Code.CONFLICT, what="not_begun")
-        rows = await self.attendance(member, session)
-        if not any(row.person == member.person and row.seconds > 0 for row in rows):
+        if not await self.was_there(member, session):
             raise DomainError(Code.CONFLICT, what="not_present")
 
     async def _check_replan(self, group: Group, command: gcmd.ReplanSession) -> None:
