@@ -9,9 +9,8 @@
 //   counts.
 // - Commands are POSTed; a refusal comes back with the server's message, in the page's
 //   language, for the form to show.
-// - The socket reconnects by itself with a growing back-off, except after a close that
-//   reconnecting cannot help (the link revoked, the person removed, the charter to
-//   accept, the group erased).
+// - The socket (GroupSocket) reconnects by itself; pages that only follow the group's
+//   seq (static/group/follow.js) use it alone.
 
 import { decode } from "/static/vendor/msgpack/index.mjs";
 import { t } from "/static/room/i18n.js";
@@ -28,22 +27,19 @@ export class Refusal extends Error {
   }
 }
 
-export class GroupLive {
-  constructor({ group, lang }) {
+// The group's socket alone: it says which seq the group is at, reconnecting by itself
+// with a growing back-off, except after a close that reconnecting cannot help (the link
+// revoked, the person removed, the charter to accept, the group erased).
+export class GroupSocket {
+  constructor(group, { onSeq, onStatus }) {
     this.group = group; // the group's id
-    this.lang = lang; // the page's language, for dates
-    this.view = null; // the API's last answer
-    this.announced = 0; // the highest seq the socket announced
-    this.reading = false; // a GET is in flight
-    this.problem = null; // why the view cannot be read (a refusal's message)
+    this.onSeq = onSeq; // called with each seq the server announces
+    this.onStatus = onStatus; // called when `status` changes
     this.status = "connecting"; // connecting | connected | reconnecting | closed
     this.closed = null; // {code} once the server closed for good
     this.socket = null;
     this.attempts = 0; // reconnections since the last success, for the back-off
     this.timer = null; // the next reconnection
-    this.readTimer = null; // the next read, after one that could not reach the server
-    this.listeners = new Set();
-    this.onNews = null; // called with (previous view, new view) after each new read
     window.addEventListener("online", () => {
       if (this.timer !== null) {
         clearTimeout(this.timer);
@@ -52,30 +48,10 @@ export class GroupLive {
     });
   }
 
-  subscribe(listener) {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
-  changed() {
-    for (const listener of this.listeners) listener();
-  }
-
   get url() {
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
     return `${scheme}//${location.host}/g/${encodeURIComponent(this.group)}/ws`;
   }
-
-  get api() {
-    return `/api/groups/${encodeURIComponent(this.group)}`;
-  }
-
-  start() {
-    this.read();
-    this.connect();
-  }
-
-  // --- the socket ------------------------------------------------------------------
 
   connect() {
     this.timer = null;
@@ -101,7 +77,7 @@ export class GroupLive {
       if (frame.t === "group" && Number.isInteger(frame.seq)) {
         this.attempts = 0;
         this.setStatus("connected");
-        this.announce(frame.seq);
+        this.onSeq(frame.seq);
       }
       // An `error` frame comes before a refusal's close; the close code says it all.
     });
@@ -126,13 +102,65 @@ export class GroupLive {
   setStatus(status) {
     if (this.status !== status) {
       this.status = status;
-      this.changed();
+      this.onStatus(status);
     }
   }
 
   // A test hook: close the socket as a network drop would (it reconnects).
   drop() {
     if (this.socket) this.socket.close(4999, "test drop");
+  }
+}
+
+export class GroupLive {
+  constructor({ group, lang }) {
+    this.group = group; // the group's id
+    this.lang = lang; // the page's language, for dates
+    this.view = null; // the API's last answer
+    this.announced = 0; // the highest seq the socket announced
+    this.reading = false; // a GET is in flight
+    this.problem = null; // why the view cannot be read (a refusal's message)
+    this.readTimer = null; // the next read, after one that could not reach the server
+    this.listeners = new Set();
+    this.onNews = null; // called with (previous view, new view) after each new read
+    this.onSeq = null; // called with each seq announced, before the view is read
+    this.socket = new GroupSocket(group, {
+      onSeq: (seq) => {
+        if (this.onSeq) this.onSeq(seq);
+        this.announce(seq);
+      },
+      onStatus: () => this.changed(),
+    });
+  }
+
+  get status() {
+    return this.socket.status;
+  }
+
+  get closed() {
+    return this.socket.closed;
+  }
+
+  subscribe(listener) {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  changed() {
+    for (const listener of this.listeners) listener();
+  }
+
+  get api() {
+    return `/api/groups/${encodeURIComponent(this.group)}`;
+  }
+
+  start() {
+    this.read();
+    this.socket.connect();
+  }
+
+  drop() {
+    this.socket.drop();
   }
 
   // --- the view --------------------------------------------------------------------

@@ -1,10 +1,12 @@
 // The group's space, live: the calendar poll and the thread, mounted in
-// templates/group.html's #group-live. The rest of the page stays server-rendered forms;
-// these two change at the pace of a conversation, so they follow the group's socket.
+// templates/group.html's #group-live, change at the pace of a conversation and are
+// drawn here from the API. The rest of the page is server-rendered forms, replaced
+// part by part as the group moves (follow.js), on the same socket.
 
 import { html, render, useEffect, useState } from "/static/vendor/preact-htm/standalone.module.js";
 import { has, loadCatalogue, t } from "/static/room/i18n.js";
 import { useLive } from "./common.js";
+import { PageParts } from "./follow.js";
 import { GroupLive } from "./group.js";
 import { Poll, pollNews } from "./poll.js";
 import { Thread, threadNews } from "./thread.js";
@@ -69,6 +71,8 @@ if (root && root.dataset.group) {
   loadCatalogue(document.getElementById("catalogue"));
   const lang = document.documentElement.lang === "en" ? "en" : "fr";
   const live = new GroupLive({ group: root.dataset.group, lang });
+  const parts = new PageParts(document.querySelector("main"));
+  live.onSeq = (seq) => parts.announce(seq);
   // For tests and the curious: what this page holds, read-only, and a drop to test
   // reconnection.
   window.codevGroup = {

@@ -12,7 +12,7 @@ frozen dataclasses, plain data, stable refusal codes, guards shared by ``decide`
 """
 
 from room.domain.group.commands import GroupCommand
-from room.domain.group.decide import allowed, decide, move_of
+from room.domain.group.decide import Move, allowed, check_move, decide, move_of
 from room.domain.group.events import GroupEvent
 from room.domain.group.evolve import evolve, fold
 from room.domain.group.state import (
@@ -47,6 +47,7 @@ __all__ = [
     "GroupCommand",
     "GroupEvent",
     "GroupRole",
+    "Move",
     "Person",
     "PlannedSession",
     "Presentation",
@@ -54,6 +55,7 @@ __all__ = [
     "State",
     "Status",
     "allowed",
+    "check_move",
     "decide",
     "evolve",
     "fold",

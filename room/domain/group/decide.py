@@ -60,20 +60,45 @@ _MARKUP = re.compile(r"<\s*/?\s*[A-Za-z!?]|&#?[A-Za-z0-9]+;")  # a tag, a commen
 _TIME_ZONE = re.compile(r"[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)*")
 
 # Moves that name what they act on: a draft (only its author's), a date of the poll
-# (only one not fixed yet), a session one says one attended (once). ``allowed`` lists
-# them per target.
-_TARGETED = (cmd.DeleteDraft.type, cmd.UseDraft.type, cmd.FixSlot.type, cmd.ConfirmPresence.type)
+# (only one not fixed yet), a session (planned, not cancelled nor erased), a person (one
+# waiting, to admit; anyone but oneself, to remove), an application (still open).
+# ``allowed`` lists them per target, so a page offers each control only where it works.
+_BY_DRAFT = (cmd.DeleteDraft.type, cmd.UseDraft.type)
+_BY_SESSION = (
+    cmd.ReplanSession.type,
+    cmd.CancelSession.type,
+    cmd.EraseSession.type,
+    cmd.ConfirmPresence.type,
+)
+_BY_PERSON = (cmd.AdmitPerson.type, cmd.RemovePerson.type)
+_BY_APPLICATION = (
+    cmd.NoteApplication.type,
+    cmd.InviteApplicant.type,
+    cmd.DeclineApplication.type,
+)
+_TARGETED = (*_BY_DRAFT, cmd.FixSlot.type, *_BY_SESSION, *_BY_PERSON, *_BY_APPLICATION)
 
 
 def move_of(command: GroupCommand) -> Move:
     """The part of a command that says what is done, not with which words."""
+    target = _target(command)
+    return (command.type,) if target is None else (command.type, target)
+
+
+def _target(command: GroupCommand) -> str | None:
     if isinstance(command, cmd.DeleteDraft | cmd.UseDraft):
-        return (command.type, command.draft)
+        return command.draft
     if isinstance(command, cmd.FixSlot):
-        return (command.type, command.slot)
-    if isinstance(command, cmd.ConfirmPresence):
-        return (command.type, command.session)
-    return (command.type,)
+        return command.slot
+    if isinstance(
+        command, cmd.ReplanSession | cmd.CancelSession | cmd.EraseSession | cmd.ConfirmPresence
+    ):
+        return command.session
+    if isinstance(command, cmd.AdmitPerson | cmd.RemovePerson):
+        return command.person
+    if isinstance(command, cmd.NoteApplication | cmd.InviteApplicant | cmd.DeclineApplication):
+        return command.application
+    return None
 
 
 def decide(state: State, actor: str, command: GroupCommand, now: float) -> list[ev.GroupEvent]:
@@ -104,10 +129,12 @@ def allowed(state: State, actor: str) -> frozenset[Move]:
     if not state.created:
         return frozenset()
     moves: list[Move] = [(kind,) for kind in GUARDED_TYPES if kind not in _TARGETED]
-    drafts = (cmd.DeleteDraft.type, cmd.UseDraft.type)
-    moves += [(kind, d.id) for d in state.drafts.values() if d.author == actor for kind in drafts]
+    mine = [d.id for d in state.drafts.values() if d.author == actor]
+    moves += [(kind, draft) for draft in mine for kind in _BY_DRAFT]
     moves += [(cmd.FixSlot.type, slot) for slot in state.slots]
-    moves += [(cmd.ConfirmPresence.type, session) for session in state.sessions]
+    moves += [(kind, session) for session in state.sessions for kind in _BY_SESSION]
+    moves += [(kind, person) for person in state.people for kind in _BY_PERSON]
+    moves += [(kind, a) for a in state.applications for kind in _BY_APPLICATION]
     open_moves = []
     for move in moves:
         try:
@@ -213,6 +240,34 @@ def _confirming(state: State, actor: str, move: Move) -> None:
         raise DomainError(Code.CONFLICT, what="presence_confirmed")
 
 
+def _admitting(state: State, actor: str, move: Move) -> None:
+    _facilitator(state, actor, move)
+    record = _known_person(state, move[1])
+    if record.status is not Status.WAITING:
+        raise _invalid("person", reason=record.status.value)
+
+
+def _removing(state: State, actor: str, move: Move) -> None:
+    _facilitator(state, actor, move)
+    record = _known_person(state, move[1])
+    if record.removed:
+        raise _invalid("person", reason="removed")
+    # Never oneself: so the facilitator who acts remains, and a group is never left
+    # without one.
+    if record.id == actor:
+        raise _invalid("person", reason="self")
+
+
+def _on_application(state: State, actor: str, move: Move) -> None:
+    _facilitator(state, actor, move)
+    _open_application(state, move[1])
+
+
+def _on_session(state: State, actor: str, move: Move) -> None:
+    _facilitator(state, actor, move)
+    _planned(state, move[1])
+
+
 def _accept(state: State, actor: str, move: Move) -> None:
     if not must_accept(state, _person(state, actor).id):
         raise DomainError(Code.CONFLICT, what="charter_accepted")
@@ -225,15 +280,15 @@ _GUARDS: dict[str, Callable[[State, str, Move], None]] = {
     cmd.SetPublished.type: _facilitator,
     cmd.InvitePerson.type: _facilitator,
     cmd.AcceptCharter.type: _accept,
-    cmd.AdmitPerson.type: _facilitator,
-    cmd.RemovePerson.type: _facilitator,
+    cmd.AdmitPerson.type: _admitting,
+    cmd.RemovePerson.type: _removing,
     cmd.ReceiveApplication.type: _applications_open,
-    cmd.NoteApplication.type: _facilitator,
-    cmd.InviteApplicant.type: _facilitator,
-    cmd.DeclineApplication.type: _facilitator,
+    cmd.NoteApplication.type: _on_application,
+    cmd.InviteApplicant.type: _on_application,
+    cmd.DeclineApplication.type: _on_application,
     cmd.PlanSession.type: _facilitator,
-    cmd.ReplanSession.type: _facilitator,
-    cmd.CancelSession.type: _facilitator,
+    cmd.ReplanSession.type: _on_session,
+    cmd.CancelSession.type: _on_session,
     cmd.SaveDraft.type: _member,
     cmd.DeleteDraft.type: _own_draft,
     cmd.UseDraft.type: _own_draft,
@@ -244,7 +299,7 @@ _GUARDS: dict[str, Callable[[State, str, Move], None]] = {
     cmd.PostMessage.type: _inside,
     cmd.ConfirmAttendance.type: _facilitator,
     cmd.ConfirmPresence.type: _confirming,
-    cmd.EraseSession.type: _facilitator,
+    cmd.EraseSession.type: _on_session,
     cmd.EraseGroup.type: _facilitator,
 }
 
@@ -440,9 +495,7 @@ def _accept_charter(
 
 
 def _admit_person(state: State, actor: str, c: cmd.AdmitPerson, now: float) -> list[ev.GroupEvent]:
-    record = _known_person(state, c.person)
-    if record.status is not Status.WAITING:
-        raise _invalid("person", reason=record.status.value)
+    record = _known_person(state, c.person)  # waiting: the guard checked
     # The flyer's prerequisite: the consultant's practice was discussed beforehand.
     note = checked_text("note", c.note, TEXT_MAX)
     return [ev.PersonAdmitted(at=now, by=actor, person=record.id, note=note)]
@@ -451,13 +504,7 @@ def _admit_person(state: State, actor: str, c: cmd.AdmitPerson, now: float) -> l
 def _remove_person(
     state: State, actor: str, c: cmd.RemovePerson, now: float
 ) -> list[ev.GroupEvent]:
-    record = _known_person(state, c.person)
-    if record.removed:
-        raise _invalid("person", reason="removed")
-    # Never oneself: so the facilitator who acts remains, and a group is never left
-    # without one.
-    if record.id == actor:
-        raise _invalid("person", reason="self")
+    record = _known_person(state, c.person)  # neither removed nor the actor: the guard checked
     return [ev.PersonRemoved(at=now, by=actor, person=record.id)]
 
 

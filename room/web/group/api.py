@@ -9,7 +9,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from room.domain.group import allowed, rotation, visible_group
+from room.domain.group import rotation, visible_group
 from room.domain.plain import to_plain
 from room.web.endpoints import ApiError, endpoint, read_body
 from room.web.group.services import Member, groups_of
@@ -58,7 +58,7 @@ async def group(request: Request) -> Response:
                 "must_accept": member.must_accept,
             },
             "state": to_plain(visible_group(member.state, member.person)),
-            "moves": sorted(list(move) for move in allowed(member.state, member.person)),
+            "moves": sorted(list(move) for move in await groups_of(request).moves(member)),
             # The rotation's suggestion, which a form planning a session preselects.
             "suggested_narrator": rotation(member.state).suggested_narrator
             if member.sees_content

@@ -97,6 +97,7 @@ async def attendance_table(request: Request) -> Response:
     member = await _reader(request, facilitators_only=True)
     if member is None:
         return page_message(request, "page.forbidden", 403)
+    follow = member.follow("attendance")
     groups = groups_of(request)
     sessions = _cycle(member)
     begun = await groups.begun(member.state)
@@ -111,6 +112,7 @@ async def attendance_table(request: Request) -> Response:
     response = render(
         request,
         "group_attendance.html",
+        follow=follow,
         group_id=member.group.id,
         group=member.state,
         sessions=sessions,
@@ -129,6 +131,7 @@ async def attendance_sheet(request: Request) -> Response:
     session_id = request.path_params["session_id"]
     if member is None:
         return page_message(request, "page.forbidden", 403)
+    follow = member.follow("sheet")
     groups = groups_of(request)
     planned = member.state.sessions.get(session_id)
     if planned is None or planned.erased_at is not None or planned.cancelled:
@@ -151,6 +154,7 @@ async def attendance_sheet(request: Request) -> Response:
     response = render(
         request,
         "group_sheet.html",
+        follow=follow,
         group_id=member.group.id,
         group=member.state,
         planned=planned,
@@ -198,6 +202,7 @@ async def journal(request: Request) -> Response:
     member = await _reader(request)
     if member is None:
         return page_message(request, "page.forbidden", 403)
+    follow = member.follow("journal")
     history = await groups_of(request).history(member)
     kept = [s for s in history.situations if s.takeaways]
     if request.path_params.get("format") == "md":
@@ -213,6 +218,7 @@ async def journal(request: Request) -> Response:
     response = render(
         request,
         "group_journal.html",
+        follow=follow,
         group_id=member.group.id,
         group=member.state,
         kept=kept,

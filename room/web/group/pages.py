@@ -17,8 +17,8 @@ from starlette.responses import RedirectResponse, Response
 from room.domain.errors import Code, DomainError
 from room.domain.group import (
     GroupRole,
+    Move,
     Status,
-    allowed,
     ordered_sessions,
     public_page,
     rotation,
@@ -97,9 +97,15 @@ async def _space(
             render(request, "group_charter.html", status, group=state, problem=problem)
         )
     if not member.sees_content:
-        return _no_store(render(request, "group_waiting.html", status, group=state))
+        return _no_store(
+            render(
+                request, "group_waiting.html", status, group=state, follow=member.follow("waiting")
+            )
+        )
+    follow = member.follow("space")
     shown = visible_group(state, member.person)
     turn = rotation(state)
+    moves = await groups_of(request).moves(member)
     # Who belongs to the group: the admitted, facilitators first; never the invited,
     # the waiting or the removed, whose presence is the facilitators' business.
     roster = sorted(
@@ -108,10 +114,13 @@ async def _space(
     )
     context: dict[str, Any] = {
         "group_id": member.group.id,
+        "follow": follow,
         "group": shown,
         "me": shown.people[member.person],
         "facilitator": member.role is GroupRole.FACILITATOR,
-        "sessions": await _session_lines(request, member),
+        "sessions": await _session_lines(request, member, moves),
+        # Whether the server would take this act now: every form is offered by it alone.
+        "can": lambda *move: move in moves,
         "narrated": [shown.people[p].name for p in turn.narrated if p in shown.people],
         "suggested": turn.suggested_narrator,
         "members": [p for p in roster if p.role is GroupRole.MEMBER],
@@ -127,19 +136,18 @@ async def _space(
     return _no_store(render(request, "group.html", status, **context))
 
 
-async def _session_lines(request: Request, member: Member) -> list[SessionLine]:
+async def _session_lines(
+    request: Request, member: Member, moves: frozenset[Move]
+) -> list[SessionLine]:
     """Every session the group planned, cancelled ones included (marked so), by date."""
     state = member.state
     groups = groups_of(request)
     begun, today = await groups.begun(state), groups.today(state)
     said = visible_group(state, member.person).presence
-    moves = allowed(state, member.person)
     lines = []
     for planned in sorted(state.sessions.values(), key=lambda s: (s.date, s.order)):
         room = begun.get(planned.id)
         narrator = state.people.get(planned.narrator)
-        # The domain says whether it is still theirs to confirm; the log, if they came.
-        confirmable = room is not None and ("confirm_presence", planned.id) in moves
         lines.append(
             SessionLine(
                 planned=planned,
@@ -151,7 +159,7 @@ async def _session_lines(request: Request, member: Member) -> list[SessionLine]:
                 if planned.cancelled
                 else session_number(state, planned.id, begun, today),
                 presence_said=said.get(planned.id, {}).get(member.person),
-                may_confirm_presence=confirmable and await groups.was_there(member, planned.id),
+                may_confirm_presence=("confirm_presence", planned.id) in moves,
             )
         )
     return lines
@@ -274,10 +282,12 @@ async def history_page(request: Request) -> Response:
     member = await groups_of(request).member(request, request.path_params["group_id"])
     if member is None or not member.sees_content:
         return page_message(request, "page.forbidden", 403)
+    follow = member.follow("history")
     return _no_store(
         render(
             request,
             "group_history.html",
+            follow=follow,
             group_id=member.group.id,
             group=member.state,
             history=await groups_of(request).history(member),
@@ -350,6 +360,8 @@ async def my_space(request: Request) -> Response:
         status = "charter" if member.must_accept else "in" if member.sees_content else "waiting"
         upcoming = []
         if member.sees_content:
-            upcoming = [line for line in await _session_lines(request, member) if not line.past]
+            moves = await groups.moves(member)
+            lines = await _session_lines(request, member, moves)
+            upcoming = [line for line in lines if not line.past]
         mine.append(MyGroup(scope, member.state.name, status, upcoming))
     return _no_store(render(request, "me.html", groups=mine))

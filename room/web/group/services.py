@@ -27,9 +27,13 @@ from room.domain.errors import Code, DomainError
 from room.domain.group import (
     GroupCommand,
     GroupRole,
+    Move,
     State,
     Status,
+    allowed,
+    check_move,
     decide,
+    move_of,
     must_accept,
     previous_session,
     sees_content,
@@ -52,6 +56,9 @@ from room.store import Link
 from room.web.auth import live_link
 from room.web.ratelimit import RateLimit
 from room.web.services import Services
+
+# A move that is no command of the group: a facilitator's new link for a person of it.
+REISSUE_LINK = "reissue_link"
 
 # Fields of new things whose ids the server chooses, per command type.
 _NEW_IDS: dict[str, tuple[str, str]] = {
@@ -90,6 +97,14 @@ class Member:
     @property
     def must_accept(self) -> bool:
         return must_accept(self.state, self.person)
+
+    def follow(self, page: str) -> dict[str, object]:
+        """What a page needs to follow the group live (templates/base.html): the group,
+        the seq the page is rendered at — 0 for someone waiting, who is not told the
+        group's pace — and which page it is. Taken before the page reads anything, so
+        what it shows is at least that new."""
+        seq = self.group.seq if self.sees_content else 0
+        return {"group": self.group.id, "seq": seq, "page": page}
 
 
 @dataclass(frozen=True)
@@ -160,16 +175,46 @@ class GroupServices:
         except PlainDataError as error:
             raise DomainError(Code.INVALID, field=error.path or "body") from None
 
+    async def moves(self, member: Member) -> frozenset[Move]:
+        """Every act ``member`` may do now, as pages offer them: the domain's moves less
+        those refused for what only the server knows (which sessions began, who sat in
+        them), and the links it reissues. A page offers a control for a listed move only."""
+        state = member.state
+        begun = set(await self.begun(state))
+        moves = set()
+        for move in allowed(state, member.person):
+            try:
+                await self._check_known(member, move, begun)
+            except DomainError:
+                continue
+            moves.add(move)
+        if member.role is GroupRole.FACILITATOR and member.sees_content:
+            moves |= {(REISSUE_LINK, p) for p in state.people if self._reissuable(member, p)}
+        return frozenset(moves)
+
+    async def _check_known(self, member: Member, move: Move, begun: set[str]) -> None:
+        """Refuse a move the domain allows but the server knows better of: a session that
+        began cannot be cancelled, one that did not has nothing to erase, and one
+        confirms one's presence only at a session one sat in."""
+        kind, target = move[0], move[-1]
+        if kind == gcmd.CancelSession.type and target in begun:
+            raise DomainError(Code.CONFLICT, what="session_begun")
+        if kind in (gcmd.EraseSession.type, gcmd.ConfirmPresence.type) and target not in begun:
+            raise DomainError(Code.CONFLICT, what="not_begun")
+        if kind == gcmd.ConfirmPresence.type and not await self.was_there(member, target):
+            raise DomainError(Code.CONFLICT, what="not_present")
+
     async def execute(self, member: Member, command: GroupCommand) -> Outcome:
         """Apply ``command`` by ``member``, then what it means for links and sessions."""
+        move = move_of(command)
+        if len(move) > 1:  # decided on the group's state first, so its refusal comes first
+            check_move(member.state, member.person, move)
+            started = await self.services.hub.room(move[1]) is not None
+            await self._check_known(member, move, {move[1]} if started else set())
         if isinstance(command, gcmd.EraseSession | gcmd.EraseGroup):
             return await self._erase(member, command)
         if isinstance(command, gcmd.ReplanSession):
             await self._check_replan(member.group, command)
-        if isinstance(command, gcmd.CancelSession):
-            await self._check_not_begun(command.session)
-        if isinstance(command, gcmd.ConfirmPresence):
-            await self._check_was_there(member, command.session)
         if isinstance(command, gcmd.EditGroup):
             _check_time_zone(command.time_zone)
         events = await member.group.execute(member.person, command)
@@ -218,6 +263,8 @@ class GroupServices:
         self._require_facilitator(member)
         if member.state.person(person) is None:
             raise DomainError(Code.NOT_FOUND, what="person", id=person)
+        if not self._reissuable(member, person):
+            raise DomainError(Code.INVALID, field="person", reason="not_reissuable")
         await self.services.revoke_links(member.group.id, person)
         return await self.services.new_link(member.group.id, person)
 
@@ -382,18 +429,6 @@ class GroupServices:
         rows = await self.attendance(member, session)
         return any(row.person == member.person and row.seconds > 0 for row in rows)
 
-    async def _check_not_begun(self, session: str) -> None:
-        """A session that began is part of the cycle's record: it cannot be cancelled."""
-        if await self.services.hub.room(session) is not None:
-            raise DomainError(Code.CONFLICT, what="session_begun")
-
-    async def _check_was_there(self, member: Member, session: str) -> None:
-        """One confirms one's own presence at a session one was seated in, and only that."""
-        if session not in member.state.sessions or await self.services.hub.room(session) is None:
-            raise DomainError(Code.CONFLICT, what="not_begun")
-        if not await self.was_there(member, session):
-            raise DomainError(Code.CONFLICT, what="not_present")
-
     async def _check_replan(self, group: Group, command: gcmd.ReplanSession) -> None:
         """Once a session is open its narrator is who the room says: a new narrator would
         find someone else's situation on the table."""
@@ -425,6 +460,13 @@ class GroupServices:
             for person in group.state.people:
                 if must_accept(group.state, person):
                     room.disconnect(person, Close.CHARTER_REQUIRED, "charter changed")
+
+    @staticmethod
+    def _reissuable(member: Member, person: str) -> bool:
+        """A new link goes to someone still in the group, and never to oneself: one's
+        own other device has its own link (``/me/link``), the old one still works."""
+        record = member.state.person(person)
+        return record is not None and not record.removed and person != member.person
 
     @staticmethod
     def _require_facilitator(member: Member) -> None:

@@ -1,5 +1,5 @@
 """The group's WebSocket: tells a member's page "the group is now at seq N", at once and
-after each change, so the calendar poll and the thread update without a reload.
+after each change, so every part of the page follows the group without a reload.
 
 It carries no content. The page reads the group through the JSON API, which cuts the
 state to the reader; the socket only says when to read again. Changes are coalesced by
@@ -7,6 +7,10 @@ the group's ``Watch`` (room.live.groups): a burst of commands sends one frame or
 with the latest seq, and nothing queues for a client that reads slowly. At each change
 the member's standing is checked again, as every request to a group is: a person
 removed, or unbound by a new charter, has the socket closed (4010, 4003).
+
+Someone waiting to be admitted may open it too, so that their waiting page turns into
+the group's space the moment they are let in; until then it tells them nothing, not
+even the seq, which would say how busy the group is.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import logging
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from room import protocol
+from room.domain.group import Status
 from room.i18n import error_message
 from room.live.groups import Group, Watch
 from room.protocol import Close, FrameError, WireError
@@ -107,7 +112,7 @@ async def _standing(
         raise _Refusal(Close.UNAUTHORIZED, "unauthorized")  # another person's link now
     if member.must_accept:
         raise _Refusal(Close.CHARTER_REQUIRED, "charter_required")
-    if not member.sees_content:
+    if not member.sees_content and member.state.people[member.person].status is not Status.WAITING:
         raise _Refusal(Close.UNAUTHORIZED, "not_admitted")
     return member
 
@@ -121,28 +126,28 @@ async def _watch(
     sending: asyncio.Lock,
 ) -> bool:
     """The group's seq at once; then after each change of the group, the member's
-    standing again and the new seq. Returns True once it closed the socket (access
-    ended, or the group was erased), False if the client left first."""
-    sent = group.seq
+    standing again and the new seq — for someone still waiting, nothing until they are
+    admitted. Returns True once it closed the socket (access ended, or the group was
+    erased), False if the client left first."""
+    sent = None
     try:
-        async with sending:
-            await websocket.send_bytes(group_frame(sent))
+        member = await _standing(groups, websocket, group.id, person)
         while True:
+            # The group's seq now, not the watch's: changes during the check are included.
+            if member.sees_content and group.seq != sent:
+                sent = group.seq
+                async with sending:
+                    await websocket.send_bytes(group_frame(sent))
             await watch.changed()
             try:
                 if watch.gone:
                     raise _Refusal(Close.NOT_FOUND, "erased")
-                await _standing(groups, websocket, group.id, person)
+                member = await _standing(groups, websocket, group.id, person)
             except _Refusal as refusal:
                 reason = "removed" if refusal.close is Close.REMOVED else refusal.code
                 async with sending:
                     await websocket.close(refusal.close, reason)
                 return True
-            # The group's seq now, not the watch's: changes during the check are included.
-            if group.seq != sent:
-                sent = group.seq
-                async with sending:
-                    await websocket.send_bytes(group_frame(sent))
     except WebSocketDisconnect:
         return False
 

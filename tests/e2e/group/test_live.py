@@ -1,5 +1,5 @@
-"""The group's space, live, in real Chromium: the cycle's calendar built together, and
-the thread between sessions.
+"""The group's space, live, in real Chromium: the cycle's calendar built together, the
+thread between sessions, and every other part of the page following the group.
 
 Nadia proposes three dates; Claire, Karim and Sophie, each in their own browser, answer
 them and see each other's answers appear without a reload; Nadia fixes two dates and
@@ -149,9 +149,9 @@ def test_a_calendar_poll_answered_live_then_fixed(
         ).to_have_count(0)
     screenshot(members["claire"], "group-live-poll")
 
-    # The fixed dates are the sessions of the cycle, with their narrators: one each.
+    # The fixed dates are the sessions of the cycle, with their narrators: one each,
+    # on every page already, without a reload.
     claire = members["claire"]
-    claire.reload()
     sessions = claire.locator("ul.sessions > li")
     expect(sessions).to_have_count(2)
     expect(sessions.nth(0)).to_contain_text("2027-01-12 14:00")
@@ -224,3 +224,70 @@ def test_a_page_that_paints_late_still_shows_the_group(
     page.goto(links["claire"])
     expect(page.get_by_text(FR["group.poll.none"])).to_be_visible()
     expect(page.get_by_role("heading", name=FR["group.thread.title"])).to_be_visible()
+
+
+def test_every_part_of_the_page_follows_the_group(
+    server: ServerProcess, browser: Browser, contexts: list[BrowserContext]
+) -> None:
+    """Nadia plans a session with the page's form while Claire is writing a draft: the
+    session appears in Claire's list at once, and her half-written title is untouched
+    until she leaves it. An application from the public page appears in Nadia's list
+    while she has a form open, which stays open. Inès, waiting, sees her page turn into
+    the group's space the moment she is admitted."""
+    group, links, ids = _group_with_members(server)
+    with httpx.Client(base_url=server.url) as http:
+        auth = {"Authorization": f"Bearer {_secret(links['nadia'])}"}
+        invited = http.post(
+            f"/api/groups/{group}/commands",
+            json={"type": "invite_person", "name": "Inès"},
+            headers=auth,
+        ).json()
+        ines_auth = {"Authorization": f"Bearer {_secret(invited['link'])}"}
+        accepted = http.post(
+            f"/api/groups/{group}/commands",
+            json={"type": "accept_charter", "version": 1},
+            headers=ines_auth,
+        )
+        assert accepted.status_code == 200, accepted.text
+    nadia = _enter(browser, contexts, links["nadia"])
+    claire = _enter(browser, contexts, links["claire"])
+    ines = new_person(browser, contexts)
+    ines.goto(invited["link"])
+    expect(ines.get_by_text(FR["group.waiting.body"])).to_be_visible()
+
+    title = claire.get_by_label(FR["group.drafts.title_field"], exact=True)
+    title.fill("Un client qui change")  # typing, not saved: focus stays in the field
+    nadia.get_by_label(FR["group.sessions.date"], exact=True).last.fill("2027-01-12T14:00")
+    nadia.get_by_role("button", name=FR["group.sessions.plan_save"]).click()
+    expect(nadia.locator("ul.sessions > li")).to_have_count(1)
+    claire_sessions = claire.locator("ul.sessions > li")
+    expect(claire_sessions).to_have_count(1)
+    expect(claire_sessions.first).to_contain_text("2027-01-12 14:00")
+    expect(title).to_be_focused()
+    expect(title).to_have_value("Un client qui change")
+
+    # Nadia opens the replanning form of that session; an application arrives.
+    nadia.locator("ul.sessions > li").first.get_by_text(FR["group.sessions.replan"]).click()
+    replan = nadia.locator("ul.sessions > li details").first
+    expect(replan).to_have_attribute("open", "")
+    with httpx.Client(base_url=server.url) as http:
+        published = http.post(
+            f"/api/groups/{group}/commands",
+            json={"type": "set_published", "published": True},
+            headers=auth,
+        )
+        assert published.status_code == 200, published.text
+        form = {"name": "Paul Brun", "email": "paul@example.org", "practice": "Coach."}
+        assert http.post(f"/p/{group}", data=form).status_code == 200
+    expect(nadia.locator("#applications ~ article bdi", has_text="Paul Brun")).to_be_visible()
+    expect(nadia.locator("ul.sessions > li details").first).to_have_attribute("open", "")
+
+    # Inès is admitted: her waiting page becomes the group's space by itself.
+    nadia.get_by_label(FR["group.people.admission_note"]).fill("Échange le 2 décembre.")
+    nadia.get_by_role("button", name=FR["group.people.admit"]).click()
+    expect(ines.get_by_role("heading", name=FR["group.sessions.title"])).to_be_visible()
+    expect(ines.get_by_role("heading", name=FR["group.poll.title"])).to_be_visible()
+    # Claire's page shows Inès among the group's people, and her title is still hers.
+    expect(claire.locator("ul.roster")).to_contain_text("Inès")
+    expect(title).to_have_value("Un client qui change")
+    screenshot(claire, "group-live-parts-member")

@@ -146,8 +146,7 @@ async def test_a_ping_is_answered_and_other_frames_are_refused_up_to_a_limit(
 async def test_strangers_and_members_of_another_group_are_refused(server: ServerProcess) -> None:
     """No link, a forged one, another group's member, a session-less guess: an error
     frame, then 4001; a foreign page's Origin: 4004; an unknown group: 4040. Someone
-    invited who has not accepted the charter is told to (4003); someone waiting for
-    admission is told so (4001)."""
+    invited who has not accepted the charter is told to (4003)."""
     cast = await found(server, ("claire",))
     other = await found(server, ("karim",), name="Codev Nantes")
     url = _url(cast)
@@ -159,15 +158,31 @@ async def test_strangers_and_members_of_another_group_are_refused(server: Server
     assert await _refused(url, foreign) == ("forbidden_origin", 4004)
     unknown = _url(cast, "g" + "0" * 12)
     assert await _refused(unknown, cast.auth("claire")) == ("not_found", 4040)
-
     async with httpx.AsyncClient(base_url=server.url) as http:
         await cast.invite(http, "ines")
         assert await _refused(url, cast.auth("ines")) == ("charter_required", 4003)
+
+
+async def test_someone_waiting_hears_nothing_until_admitted(server: ServerProcess) -> None:
+    """Inès accepted the charter and waits: her socket stays open but says nothing, not
+    even the group's seq, while the group talks; the moment Nadia admits her it says the
+    seq, so that her waiting page becomes the group's space."""
+    cast = await found(server, ("claire",))
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        await cast.invite(http, "ines")
         await cast.do(http, "ines", type="accept_charter", version=1)
-        assert await _refused(url, cast.auth("ines")) == ("not_admitted", 4001)
-        await cast.do(http, "nadia", type="admit_person", person=cast.ids["ines"], note="Appel.")
-        ines, _ = await _follow(cast, "ines")
-        await _still_live(ines)
+        ines = await websockets.connect(_url(cast), additional_headers=cast.auth("ines"))
+        OPEN_SOCKETS.append(ines)
+        claire, _ = await _follow(cast, "claire")
+        posted = await cast.do(http, "claire", type="post_message", text="Qui vient jeudi ?")
+        await _until(claire, posted["seq"])
+        await ines.send(pack({"t": "ping", "c": 7}))
+        assert (await _frame(ines))["t"] == "pong"  # nothing came before it
+        admitted = await cast.do(
+            http, "nadia", type="admit_person", person=cast.ids["ines"], note="Appel."
+        )
+        assert await _until(ines, admitted["seq"]) == [admitted["seq"]]
+        assert (await cast.view(http, "ines"))["me"]["status"] == "admitted"
 
 
 async def test_a_member_removed_while_following_is_closed_with_4010(
