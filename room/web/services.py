@@ -11,6 +11,7 @@ from starlette.requests import HTTPConnection, Request
 from room.domain.errors import Code, DomainError
 from room.domain.session import Role
 from room.domain.session import commands as cmd
+from room.domain.session.decide import REISSUE_LINK, check_move
 from room.i18n import CHARTER_VERSION, negotiate
 from room.ids import PERSON, SESSION, new_id
 from room.live.hub import Hub
@@ -121,9 +122,9 @@ class Services:
 
     async def reissue(self, caller: Caller, participant: str) -> str:
         """A new link for a participant whose link was lost or leaked; the old ones die."""
-        room = await self.require_facilitator(caller)
-        if room.state.role_of(participant) is None:
-            raise DomainError(Code.NOT_FOUND, what="participant", id=participant)
+        room = await self.hub.room(caller.session_id)
+        assert room is not None  # a live link's session exists
+        check_move(room.state, caller.participant, (REISSUE_LINK, participant), self.hub.clock())
         await self.revoke_links(caller.session_id, participant)
         return await self.new_link(caller.session_id, participant)
 

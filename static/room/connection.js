@@ -33,7 +33,15 @@ export function backoffDelay(attempts) {
 }
 const OFFSET_SAMPLES = 8;
 
-export const NO_MOVES = Object.freeze({ do: [], post: [], on_behalf: {}, edit: [], withdraw: [] });
+export const NO_MOVES = Object.freeze({
+  do: [],
+  post: [],
+  on_behalf: {},
+  edit: [],
+  withdraw: [],
+  remove_participant: [],
+  reissue_link: [],
+});
 
 function newKey() {
   if (globalThis.crypto && typeof crypto.randomUUID === "function") return crypto.randomUUID();

@@ -309,8 +309,10 @@ function Invitee({ ctx, p, session, self }) {
     }
     setBusy(false);
   }
-  // Offered only for whom the server would remove now (never the token's holder).
-  const removable = (ctx.moves.remove_participant || []).includes(p.id) && !self;
+  // Offered only where the server would act now: it lists whom this facilitator may
+  // remove (never the token's holder, nor themselves) and give a new link to.
+  const removable = (ctx.moves.remove_participant || []).includes(p.id);
+  const relinkable = (ctx.moves.reissue_link || []).includes(p.id);
   return html`<li class="invitee" data-pid=${p.id}>
     <bdi class="person-name">${p.name}</bdi> <span class="person-role">${t(`role.${p.role}`)}</span>
     ${self
@@ -318,11 +320,13 @@ function Invitee({ ctx, p, session, self }) {
           <button type="button" class="quiet" disabled=${busy} onClick=${ownLink}>${t("invite.my_link")}</button>
         </div>`
       : null}
-    ${!self
+    ${removable || relinkable
       ? html`<div class="row">
-          <button type="button" class="quiet" disabled=${busy} onClick=${reissue} aria-label=${t("invite.reissue", { name: p.name })}>
-            ${t("invite.reissue_short")}
-          </button>
+          ${relinkable
+            ? html`<button type="button" class="quiet" disabled=${busy} onClick=${reissue} aria-label=${t("invite.reissue", { name: p.name })}>
+                ${t("invite.reissue_short")}
+              </button>`
+            : null}
           ${removable && !asking
             ? html`<button type="button" class="danger-outline" disabled=${busy} onClick=${() => setAsking(true)} aria-label=${t("invite.revoke", { name: p.name })}>
                 ${t("invite.revoke_short")}

@@ -10,6 +10,7 @@ from typing import Any
 
 from room.domain.errors import DomainError
 from room.domain.session.decide import (
+    REISSUE_LINK,
     SERVER_TYPES,
     TOKEN_TAKEOVER_SECONDS,
     TYPES_FOR_ROLE,
@@ -21,7 +22,7 @@ from room.domain.session.state import State
 from room.domain.session.templates import TEMPLATES
 from room.domain.text import SYSTEM
 
-_TARGETED = ("post", "edit", "withdraw", "remove_participant")
+_TARGETED = ("post", "edit", "withdraw", "remove_participant", REISSUE_LINK)
 
 
 def candidate_moves(state: State, actor: str) -> list[Move]:
@@ -42,10 +43,9 @@ def candidate_moves(state: State, actor: str) -> list[Move]:
             if state.role_of(participant.id) in (Role.MEMBER, Role.NARRATOR):
                 kinds = _postable(state, participant.id)
                 moves += [("post", kind.value, participant.id) for kind in kinds]
-    if "remove_participant" in types:
-        moves += [
-            ("remove_participant", p) for p in state.participants if state.role_of(p) is not None
-        ]
+    for kind in ("remove_participant", REISSUE_LINK):
+        if kind in types:
+            moves += [(kind, p) for p in state.participants if state.role_of(p) is not None]
     # Only the actor's own contributions of the current step can be edited or withdrawn;
     # the guards refuse every other one, so asking about them would only cost time.
     for contribution in state.changeable_in_step.get(actor, ()):
@@ -84,8 +84,8 @@ def allowed(state: State, actor: str, now: float) -> frozenset[Move]:
 
 def to_plain(moves: frozenset[Move]) -> dict[str, Any]:
     """The wire form: {"do": [types], "post": [kinds], "on_behalf": {id: [kinds]},
-    "edit": [ids], "withdraw": [ids], "remove_participant": [ids]}, each list sorted so
-    equal sets encode equally."""
+    "edit": [ids], "withdraw": [ids], "remove_participant": [ids], "reissue_link": [ids]},
+    each list sorted so equal sets encode equally."""
     plain: dict[str, Any] = {
         "do": [],
         "post": [],
@@ -93,6 +93,7 @@ def to_plain(moves: frozenset[Move]) -> dict[str, Any]:
         "edit": [],
         "withdraw": [],
         "remove_participant": [],
+        REISSUE_LINK: [],
     }
     for move in moves:
         if move[0] == "post" and len(move) == 3:
@@ -101,7 +102,7 @@ def to_plain(moves: frozenset[Move]) -> dict[str, Any]:
             plain[move[0]].append(move[1])
         else:
             plain["do"].append(move[0])
-    for key in ("do", "post", "edit", "withdraw", "remove_participant"):
+    for key in ("do", "post", "edit", "withdraw", "remove_participant", REISSUE_LINK):
         plain[key].sort()
     for kinds in plain["on_behalf"].values():
         kinds.sort()

@@ -251,11 +251,31 @@ def _remove(state: State, actor: str, move: Move, now: float) -> None:
     unless the server removes them (from the group) and another facilitator takes it."""
     _roster(state, actor, move, now)
     participant = _participant_id(state, move[1])
+    if participant == actor:
+        raise _invalid("participant", reason="self")  # one leaves by closing the room
     if participant == state.token_holder and (actor != SYSTEM or _heir(state, participant) is None):
         raise _invalid("participant", reason="token_holder")
 
 
+# A move that is no command: a facilitator's new link for a participant, made by the
+# server's HTTP API (links are not in the log). It has a guard so that ``allowed`` lists
+# it, and the console offers it only where the server would make it.
+REISSUE_LINK = "reissue_link"
+
+
+def _relink(state: State, actor: str, move: Move, now: float) -> None:
+    """A new link for someone else of the session; in a group's session only for whom
+    the session itself invited (an observer): the group's people hold the group's link,
+    which the group's page reissues."""
+    participant = _participant_id(state, move[1])
+    if participant == actor:
+        raise _invalid("participant", reason="self")
+    if state.group and state.role_of(participant) is not Role.OBSERVER:
+        raise _invalid("participant", reason="group_link")
+
+
 _GUARDS: dict[str, Callable[[State, str, Move, float], None]] = {
+    REISSUE_LINK: _relink,
     cmd.AddParticipant.type: _roster,
     cmd.RemoveParticipant.type: _remove,
     cmd.Rename.type: _while_open,

@@ -684,26 +684,57 @@ def test_the_console_offers_removal_only_where_the_server_would_remove(
 ) -> None:
     """A co-facilitator is not offered "Retirer" for the facilitator who holds the token
     (the server refuses it), but is for a member; once the token passes to them, the
-    offer moves with it, live, on both consoles."""
+    offer moves with it, live, on both consoles. On every console, each row's "Retirer"
+    and "Nouveau lien" are there exactly for the people the server lists (never oneself),
+    and a refused invitation says why in the form."""
     nadia = person(browser, contexts)
-    create_session(nadia, server, "Séance de juin", "Nadia")
+    session = create_session(nadia, server, "Séance de juin", "Nadia")
     louis = enter(browser, contexts, invite(nadia, "facilitator", "Louis"))
     invite(nadia, "member", "Karim")
+    invite(nadia, "observer", "Olivier")
 
     def revoke(page: Page, name: str) -> Locator:
         row = page.locator(".invitee", has_text=name)
         return row.get_by_role("button", name=FR["invite.revoke"].format(name=name))
 
+    def rows_match_the_server(page: Page) -> None:
+        served = page.request.get(f"{server.url}/api/sessions/{session}").json()
+        moves = served["moves"]
+        for pid, participant in served["state"]["participants"].items():
+            row = page.locator(f'.invitee[data-pid="{pid}"]')
+            name = participant["name"]
+            for key, label in (
+                ("remove_participant", "invite.revoke"),
+                ("reissue_link", "invite.reissue"),
+            ):
+                button = row.get_by_role("button", name=FR[label].format(name=name))
+                expect(button).to_have_count(1 if pid in moves[key] else 0)
+        me = served["me"]["participant"]
+        assert me not in moves["remove_participant"] and me not in moves["reissue_link"]
+
     expect(revoke(louis, "Karim")).to_be_visible()
     expect(louis.locator(".invitee", has_text="Nadia")).to_be_visible()
     expect(revoke(louis, "Nadia")).to_have_count(0)
     expect(revoke(nadia, "Louis")).to_be_visible()
+    for page in (nadia, louis):
+        rows_match_the_server(page)
 
     nadia.get_by_label(FR["console.token_to"]).select_option(label="Louis")
     nadia.get_by_role("button", name=FR["console.token_pass"]).click()
     expect(revoke(louis, "Nadia")).to_be_visible()
     expect(revoke(nadia, "Louis")).to_have_count(0)
     expect(revoke(nadia, "Karim")).to_be_visible()
+    for page in (nadia, louis):
+        rows_match_the_server(page)
+
+    # A refusal from the HTTP API is told where the person acted.
+    panel = louis.locator("section.invitations")
+    panel.get_by_label(FR["invite.name"]).fill("   ")
+    panel.get_by_role("button", name=FR["invite.create"]).click()
+    expect(panel.locator(".invite-form [role=alert]")).to_be_visible()
+    expect(panel.locator(".new-link")).to_have_count(0)
+    # The browser logs the refused request itself; that one was provoked here.
+    _SCRIPT_ERRORS[:] = [e for e in _SCRIPT_ERRORS if "status of 400" not in e]
 
 
 ISOLATION = "e => [getComputedStyle(e).direction, getComputedStyle(e).unicodeBidi]"

@@ -117,6 +117,7 @@ async def test_a_whole_session_reaches_every_client_in_the_same_order(
         "edit": [],
         "withdraw": [],
         "remove_participant": [],
+        "reissue_link": [],
     }
 
 
