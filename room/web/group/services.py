@@ -190,27 +190,31 @@ class GroupServices:
 
     async def _erase(self, member: Member, command: gcmd.EraseSession | gcmd.EraseGroup) -> Outcome:
         """Erase first, record after: the store's copy goes before the group says it went,
-        so a failure leaves the content listed (and erasable again), never claimed gone."""
+        so a failure leaves the content listed (and erasable again), never claimed gone.
+        A session takes with it the draft its narrator handed to it, rewritten out of
+        the group's log; called again after a failure, every step is done again."""
         group = member.group
-        decide(group.state, member.person, command, group.clock())  # refused: raises, nothing done
-        hub = self.services.hub
-        erased = (
-            [command.session]
-            if isinstance(command, gcmd.EraseSession)
-            else [
-                group.id,
-                *group.state.sessions,
-            ]
-        )
-        for log_id in erased:
-            hub.forget(log_id, Close.NOT_FOUND, "erased")
-        await self.services.store.erase(erased)
-        for log_id in erased:
-            await hub.fanout.announce(log_id, 0)  # other workers forget it too
         if isinstance(command, gcmd.EraseSession):
-            return Outcome(await group.execute(member.person, command))
+
+            async def first() -> None:
+                await self._erase_logs([command.session])
+                await group.erase_handed_draft(command.session)
+
+            return Outcome(await group.execute(member.person, command, first))
+        decide(group.state, member.person, command, group.clock())  # refused: raises, nothing done
+        await self._erase_logs([group.id, *group.state.sessions])
         self.groups.forget(group.id)
         return Outcome([])
+
+    async def _erase_logs(self, log_ids: list[str]) -> None:
+        """Close the logs' live rooms, erase them from the store, and tell the other
+        workers to forget them."""
+        hub = self.services.hub
+        for log_id in log_ids:
+            hub.forget(log_id, Close.NOT_FOUND, "erased")
+        await self.services.store.erase(log_ids)
+        for log_id in log_ids:
+            await hub.fanout.announce(log_id, 0)  # other workers forget it too
 
     async def reissue(self, member: Member, person: str) -> str:
         """A facilitator's new link for a person of the group (another facilitator who
