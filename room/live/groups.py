@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import msgpack
 
-from room.domain.group import GroupCommand, GroupEvent, State, decide, evolve
+from room.domain.group import GroupCommand, GroupEvent, State, decide, evolve, handed_draft
 from room.domain.group.commands import CreateGroup
 from room.domain.session.state import SCHEMA_VERSION
 from room.domain.text import SYSTEM
@@ -105,13 +105,28 @@ class Group:
         if self.seq != before:
             self._changed()
 
-    async def execute(self, actor: str, command: GroupCommand) -> list[GroupEvent]:
+    async def execute(
+        self,
+        actor: str,
+        command: GroupCommand,
+        first: Callable[[], Awaitable[None]] | None = None,
+    ) -> list[GroupEvent]:
         """Decide and append ``command``; return its events. Raises DomainError (nothing
-        changed) or Unavailable (the store refused: nothing changed either)."""
+        changed) or Unavailable (the store refused: nothing changed either).
+
+        ``first``, if given, is awaited once ``decide`` accepted the command and before
+        its events are appended, under the group's lock: what must be done before the
+        group records it (an erasure) is done with no other command of this group in
+        between, and not at all if the command is refused. If it raises, nothing is
+        recorded. It must be idempotent: when another worker appended meanwhile, the
+        command is decided and ``first`` awaited again.
+        """
         async with self.lock:
             for _ in range(APPEND_RETRIES):
                 now = self.clock()
                 events = decide(self.state, actor, command, now)
+                if first is not None:
+                    await first()
                 datas = [encode_group_event(event) for event in events]
                 try:
                     await self.store.append(self.id, self.seq, datas)
@@ -131,6 +146,22 @@ class Group:
                 await self.fanout.announce(self.id, self.seq)
                 return events
             raise Unavailable("the log kept moving under this worker")
+
+    async def erase_handed_draft(self, session: str) -> None:
+        """Rewrite, in the store, the events of this group's log that hold the words of
+        the draft handed to ``session`` (room.domain.group.erasure), and scrub the old
+        bytes from the store's files. Call it holding the lock (from ``execute``'s
+        ``first``), so that no save of the draft slips in between; idempotent.
+
+        Only the store held those bytes: this process keeps the fold, not the events,
+        and the fold drops the draft when it folds SessionErased, here and on every
+        worker that reads it."""
+        stored = await self.store.read(self.id)
+        log = [(event.seq, decode_group_event(event.data)) for event in stored]
+        rewrites = handed_draft(log, session)
+        if rewrites:
+            replacements = {seq: encode_group_event(e) for seq, e in rewrites.items()}
+            await self.store.rewrite(self.id, replacements)
 
 
 class Groups:

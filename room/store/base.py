@@ -12,7 +12,7 @@ that were written.
 from __future__ import annotations
 
 import abc
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 
@@ -36,6 +36,17 @@ class SeqConflict(StoreError):
         super().__init__(f"session {session_id}: expected last seq {expected}, found {actual}")
         self.expected = expected  # the seq the writer believed was last
         self.actual = actual  # the seq that is last
+
+
+class NoSuchEvent(StoreError):
+    """A rewrite named seqs the log does not hold: nothing was rewritten."""
+
+    def __init__(self, log_id: str, seqs: Sequence[int], last: int) -> None:
+        super().__init__(
+            f"log {log_id}: expected seqs from 1 to {last}, but got {', '.join(map(str, seqs))}"
+        )
+        self.seqs = list(seqs)  # the seqs asked for that the log does not hold
+        self.last = last  # the log's last seq (0: no such log)
 
 
 class DuplicateCommand(StoreError):
@@ -147,6 +158,28 @@ class Store(abc.ABC):
         so that never happens in practice; the group's own log records what was erased.
         """
 
+    @abc.abstractmethod
+    async def rewrite(self, log_id: str, replacements: Mapping[int, bytes]) -> None:
+        """Replace the bytes of some events of a log, in place: the event at each seq of
+        ``replacements`` becomes those bytes, under the same seq.
+
+        For words that must go from a log that must stay whole: the situation a narrator
+        handed to a session, in the group's log, when the session is erased; a departed
+        member's contributions. Everything else stays as it was: the other events, the
+        last seq, the command keys (still answered at their seqs), the log's place in
+        ``session_ids()``.
+
+        All or nothing: a seq the log does not hold (below 1, beyond its last seq, any seq
+        of an unknown log) is NoSuchEvent, naming them, and nothing is replaced. Data
+        that is not bytes is a TypeError. An empty ``replacements`` does nothing.
+
+        The rewrite is real, as erasure is: it returns only once the replaced bytes are
+        gone from the backend's files (journals, free space and all), so it may rewrite
+        the whole store and is as slow as that. If it raises any other StoreError, the
+        events may already read as rewritten while their old bytes remain on disk: call
+        it again with the same replacements, since rewriting is idempotent.
+        """
+
     # --- links and charter ---------------------------------------------------------------
 
     @abc.abstractmethod
@@ -183,3 +216,14 @@ def check_append(session_id: str, expected_seq: int, events: Sequence[bytes]) ->
     for data in events:
         if not isinstance(data, bytes):
             raise TypeError(f"expected event data as bytes, got {type(data).__name__}")
+
+
+def check_rewrite(log_id: str, replacements: Mapping[int, bytes]) -> list[tuple[int, bytes]]:
+    """The replacements every backend's ``rewrite`` refuses alike, before touching
+    anything; else the same, in seq order."""
+    for seq, data in replacements.items():
+        if not isinstance(seq, int) or isinstance(seq, bool):
+            raise TypeError(f"log {log_id}: expected seqs as int, got {type(seq).__name__}")
+        if not isinstance(data, bytes):
+            raise TypeError(f"expected event data as bytes, got {type(data).__name__}")
+    return sorted(replacements.items())

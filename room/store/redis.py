@@ -36,6 +36,8 @@ leaves nothing lost and nothing unsafe:
   single Redis would allow one transaction over all of it; a cluster does not, and the
   store keeps one behaviour for both. (With a cluster, ``erase`` would also have to
   rewrite every primary's append-only file; this client talks to one node.)
+- ``rewrite`` is one Lua script over the log's events: it checks every seq, then sets
+  each entry (``LSET``), all or nothing.
 
 Durability: ``append`` returns once Redis has answered, and Redis answers a write after
 handing it to its append-only file. ``open()`` refuses a Redis with no append-only file
@@ -70,7 +72,8 @@ already running when they were made may have copied them), up to ``erase_timeout
 and raises StoreError if it fails or takes longer. Redis 7.0 unlinks the replaced files
 when it ends the rewrite, before ``INFO`` reports it done; with ``aof-disable-auto-gc
 yes`` it keeps them, so erase() raises then. A replica deletes the keys too, but its
-own files are not rewritten; backups are not erased.
+own files are not rewritten; backups are not erased. ``rewrite()`` leaves the replaced
+bytes in the same files (the ``RPUSH`` that wrote them), and rewrites them the same way.
 """
 
 from __future__ import annotations
@@ -91,12 +94,14 @@ from room.store.base import (
     CommandKey,
     DuplicateCommand,
     Link,
+    NoSuchEvent,
     SeqConflict,
     Store,
     StoredEvent,
     StoreError,
     Unavailable,
     check_append,
+    check_rewrite,
 )
 
 # ARGV: expected seq, command field ("" for none), the events. Returns {0, new last seq},
@@ -149,7 +154,22 @@ if redis.call("HGET", KEYS[1], "scope") == ARGV[1] then return redis.call("DEL",
 return 0
 """
 
-_SCRIPTS = (_APPEND, _REGISTER, _ADD_LINK, _REVOKE_LINK, _DROP_LINK)
+# KEYS[1] a log's events; ARGV seq, data, seq, data…: every seq is checked before any
+# entry is set. Returns {0, last seq} once done, or {1, last seq}, setting nothing, if a
+# seq is not in the log.
+_REWRITE = """#!lua
+local last = redis.call("LLEN", KEYS[1])
+for i = 1, #ARGV, 2 do
+  local seq = tonumber(ARGV[i])
+  if seq < 1 or seq > last then return {1, last} end
+end
+for i = 1, #ARGV, 2 do
+  redis.call("LSET", KEYS[1], tonumber(ARGV[i]) - 1, ARGV[i + 1])
+end
+return {0, last}
+"""
+
+_SCRIPTS = (_APPEND, _REGISTER, _ADD_LINK, _REVOKE_LINK, _DROP_LINK, _REWRITE)
 
 
 class _Scripts(NamedTuple):
@@ -160,7 +180,12 @@ class _Scripts(NamedTuple):
     add_link: Any
     revoke_link: Any
     drop_link: Any
+    rewrite: Any
 
+
+# What a failed rewrite of Redis's files leaves, and what to do: the end of its message.
+_ERASED_BUT = "the logs read as erased, but their bytes may remain: erase them again"
+_REWRITTEN_BUT = "the events read as rewritten, but their old bytes may remain: rewrite them again"
 
 # How many times erase() retries a log whose list of links changed while it erased it.
 _WATCH_RETRIES = 10
@@ -324,7 +349,23 @@ class RedisStore(Store):
             await self._erase_log(client, log_id)
         await client.zrem(self._logs_key, *ids)
         # Even if nothing was found: an earlier call may have deleted, then failed here.
-        await self._rewrite_files(client)
+        await self._rewrite_files(client, _ERASED_BUT)
+
+    @_answered
+    async def rewrite(self, log_id: str, replacements: Mapping[int, bytes]) -> None:
+        rows = check_rewrite(log_id, replacements)
+        if not rows:
+            return
+        client = self._client
+        args = [item for seq, data in rows for item in (seq, data)]
+        status, last = await self._scripts.rewrite(
+            keys=[self._key(log_id, "events")], args=args, client=client
+        )
+        if status == 1:
+            unknown = [seq for seq, _ in rows if not 1 <= seq <= int(last)]
+            raise NoSuchEvent(log_id, unknown, int(last))
+        # The old bytes are in the append-only file, with the RPUSH that wrote them.
+        await self._rewrite_files(client, _REWRITTEN_BUT)
 
     async def _erase_log(self, client: redis.asyncio.Redis, log_id: str) -> None:
         """Delete the log's link records, then its own keys in one transaction."""
@@ -351,23 +392,31 @@ class RedisStore(Store):
             f"{_WATCH_RETRIES} times while it was erased; erase it again"
         )
 
-    async def _rewrite_files(self, client: redis.asyncio.Redis) -> None:
+    async def _rewrite_files(self, client: redis.asyncio.Redis, unscrubbed: str) -> None:
         """Rewrite the append-only file (and the RDB snapshot, if the server takes any)
-        from memory, so that no file keeps what was deleted before this call."""
+        from memory, so that no file keeps what was deleted or overwritten before this
+        call. A failure is a StoreError that ends with ``unscrubbed``."""
         deadline = asyncio.get_running_loop().time() + self.erase_timeout
         try:
             config = await client.config_get("save", "aof-disable-auto-gc")
         except ResponseError as exc:  # CONFIG renamed away, as some hosted Redis do
-            raise StoreError(self._unscrubbed("aof", f"CONFIG GET failed: {exc}")) from exc
+            why = f"CONFIG GET failed: {exc}"
+            raise StoreError(self._unscrubbed("aof", why, unscrubbed)) from exc
         settings = {_text_of(name): _text_of(value) for name, value in config.items()}
         if settings.get("aof-disable-auto-gc") == "yes":
             # Redis then keeps the files a rewrite replaces, erased bytes and all.
-            raise StoreError(self._unscrubbed("aof", "aof-disable-auto-gc is yes"))
-        await self._fork_and_wait(client, "aof", deadline)
+            raise StoreError(self._unscrubbed("aof", "aof-disable-auto-gc is yes", unscrubbed))
+        await self._fork_and_wait(client, "aof", deadline, unscrubbed)
         if settings.get("save"):
-            await self._fork_and_wait(client, "rdb", deadline)
+            await self._fork_and_wait(client, "rdb", deadline, unscrubbed)
 
-    async def _fork_and_wait(self, client: redis.asyncio.Redis, kind: str, deadline: float) -> None:
+    async def _fork_and_wait(
+        self,
+        client: redis.asyncio.Redis,
+        kind: str,
+        deadline: float,
+        unscrubbed: str = _ERASED_BUT,
+    ) -> None:
         """Start a rewrite (``aof``) or a snapshot (``rdb``) and wait until it is done.
 
         One already running when this is called may have forked before the deletions, so
@@ -382,15 +431,21 @@ class RedisStore(Store):
                 break
             except ResponseError as exc:
                 if "already in progress" not in str(exc):
-                    raise StoreError(self._unscrubbed(kind, str(exc))) from exc
-            await self._wait_child(client, kind, deadline)
-        await self._wait_child(client, kind, deadline)
+                    raise StoreError(self._unscrubbed(kind, str(exc), unscrubbed)) from exc
+            await self._wait_child(client, kind, deadline, unscrubbed)
+        await self._wait_child(client, kind, deadline, unscrubbed)
         info = await client.info("persistence")
         status = info["aof_last_bgrewrite_status" if kind == "aof" else "rdb_last_bgsave_status"]
         if status != "ok":
-            raise StoreError(self._unscrubbed(kind, f"its status is {status!r}"))
+            raise StoreError(self._unscrubbed(kind, f"its status is {status!r}", unscrubbed))
 
-    async def _wait_child(self, client: redis.asyncio.Redis, kind: str, deadline: float) -> None:
+    async def _wait_child(
+        self,
+        client: redis.asyncio.Redis,
+        kind: str,
+        deadline: float,
+        unscrubbed: str = _ERASED_BUT,
+    ) -> None:
         """Poll until no rewrite (or snapshot) of this kind is running or scheduled."""
         fields = (
             ("aof_rewrite_in_progress", "aof_rewrite_scheduled")
@@ -404,18 +459,14 @@ class RedisStore(Store):
             if not any(info[field] for field in fields):
                 return
             if loop.time() > deadline:
-                raise StoreError(
-                    self._unscrubbed(kind, f"it was still running after {self.erase_timeout} s")
-                )
+                why = f"it was still running after {self.erase_timeout} s"
+                raise StoreError(self._unscrubbed(kind, why, unscrubbed))
             await asyncio.sleep(pause)  # polling a server, not waiting in a test
             pause = min(pause * 2, 0.05)
 
-    def _unscrubbed(self, kind: str, why: str) -> str:
+    def _unscrubbed(self, kind: str, why: str, unscrubbed: str) -> str:
         what = "rewrite of the append-only file" if kind == "aof" else "RDB snapshot"
-        return (
-            f"Redis {self._where}: expected the {what} to succeed, but {why}; the logs "
-            "read as erased, but their bytes may remain: erase them again"
-        )
+        return f"Redis {self._where}: expected the {what} to succeed, but {why}; {unscrubbed}"
 
     # --- links and charter ----------------------------------------------------------------
 

@@ -18,7 +18,8 @@ survive a power cut, at the cost of an fsync per commit.
 Erasure: deleting rows is not enough to forget them. SQLite leaves deleted cells in the
 free space of their page and whole pages on its free list, and in WAL mode the pages
 that held them live on, as written, in the -wal file and in the main file until a
-checkpoint overwrites them. ``erase()`` scrubs all three; see ``_erase``.
+checkpoint overwrites them. ``erase()`` scrubs all three; see ``_erase``. An UPDATE
+leaves the old bytes behind the same way, so ``rewrite()`` scrubs after it alike.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import asyncio
 import functools
 import os
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Concatenate, Literal, ParamSpec, TypeVar
@@ -37,11 +38,13 @@ from room.store.base import (
     CommandKey,
     DuplicateCommand,
     Link,
+    NoSuchEvent,
     SeqConflict,
     Store,
     StoredEvent,
     StoreError,
     check_append,
+    check_rewrite,
 )
 
 _P = ParamSpec("_P")
@@ -275,6 +278,11 @@ class SQLiteStore(Store):
             raise TypeError(f"expected a sequence of log ids, but got the string {log_ids!r}")
         await self._call(_erase, list(log_ids), self.path)
 
+    async def rewrite(self, log_id: str, replacements: Mapping[int, bytes]) -> None:
+        rows = check_rewrite(log_id, replacements)
+        if rows:
+            await self._call(_rewrite, log_id, rows, self.path)
+
     # --- links and charter ----------------------------------------------------------------
 
     async def add_link(self, link: Link) -> None:
@@ -447,7 +455,34 @@ def _erase(conn: sqlite3.Connection, log_ids: list[str], path: Path) -> None:
     with _transaction(conn):
         for table, column in _ERASED:
             conn.executemany(f"DELETE FROM {table} WHERE {column} = ?", params)
-    unscrubbed = "the logs read as erased, but their bytes may remain: erase them again"
+    _scrub(conn, path, "the logs read as erased, but their bytes may remain: erase them again")
+
+
+def _rewrite(
+    conn: sqlite3.Connection, log_id: str, rows: list[tuple[int, bytes]], path: Path
+) -> None:
+    """Replace the events' data under their seqs, then scrub the old bytes out of the
+    file and its WAL. Every seq is checked first, in the same transaction: one the log
+    does not hold replaces nothing."""
+    with _transaction(conn):
+        last = _last_seq(conn, log_id)
+        unknown = [seq for seq, _ in rows if not 1 <= seq <= last]
+        if unknown:
+            raise NoSuchEvent(log_id, unknown, last)
+        conn.executemany(
+            "UPDATE events SET data = ? WHERE session_id = ? AND seq = ?",
+            [(data, log_id, seq) for seq, data in rows],
+        )
+    _scrub(
+        conn,
+        path,
+        "the events read as rewritten, but their old bytes may remain: rewrite them again",
+    )
+
+
+def _scrub(conn: sqlite3.Connection, path: Path, unscrubbed: str) -> None:
+    """Leave no byte of deleted or overwritten rows in the file or its WAL; raise
+    StoreError, saying ``unscrubbed``, if that cannot be done now."""
     # Rebuild the database into fresh pages from the rows that remain: no free page, no
     # stale cell is left. secure_delete alone is not enough: a page rebuilt when rows
     # moved between pages can keep an old copy of a cell in its unallocated area, which

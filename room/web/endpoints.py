@@ -41,6 +41,12 @@ class ApiError(Exception):
         self.params = params  # quoted by the message
 
 
+def status_of(error: DomainError) -> int:
+    """The HTTP status of a refusal: 403 for a move not open to the caller, else by what
+    was wrong with the request."""
+    return _STATUS.get(error.code, 403)
+
+
 def error_response(request: Request, status: int, code: str, **params: Any) -> JSONResponse:
     text = error_message(language(request), code, params)
     return JSONResponse({"code": code, "message": text, "params": params}, status_code=status)
@@ -71,8 +77,7 @@ def endpoint(handler: Any) -> Any:
         except ApiError as error:
             return error_response(request, error.status, error.code, **error.params)
         except DomainError as error:
-            status = _STATUS.get(error.code, 403)
-            return error_response(request, status, error.code.value, **error.params)
+            return error_response(request, status_of(error), error.code.value, **error.params)
         except Unavailable:
             return error_response(request, 503, "unavailable")
         return response

@@ -16,6 +16,7 @@ from room.i18n import CHARTER_VERSION, negotiate
 from room.ids import PERSON, SESSION, new_id
 from room.live.hub import Hub
 from room.live.room import Room
+from room.protocol import Close
 from room.settings import Settings
 from room.store import Acceptance, Link, Store
 from room.web.auth import Caller, identify, new_secret, secret_hash
@@ -134,6 +135,19 @@ class Services:
         assert room is not None
         await room.execute(caller.participant, cmd.RemoveParticipant(participant=participant))
         await self.revoke_links(caller.session_id, participant)
+
+    async def erase_session(self, caller: Caller) -> None:
+        """The facilitator erases their session, for good: every socket of it closes
+        (4040), the store erases it (events, command keys, links, acceptances, scrubbed
+        from its files), and the other workers forget it. Only a session of no group: a
+        group's session is erased by the group's ``erase_session``, so that the group's
+        record says so and its narrator's draft goes with it."""
+        room = await self.require_facilitator(caller)
+        if room.state.group:
+            raise DomainError(Code.CONFLICT, what="group_session")
+        self.hub.forget(caller.session_id, Close.NOT_FOUND, "erased")
+        await self.store.erase([caller.session_id])
+        await self.hub.fanout.announce(caller.session_id, 0)
 
     async def require_facilitator(self, caller: Caller) -> Room:
         """The caller's room, if the caller facilitates it; refused otherwise."""

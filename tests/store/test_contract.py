@@ -12,6 +12,7 @@ from room.store import (
     CommandKey,
     DuplicateCommand,
     Link,
+    NoSuchEvent,
     SeqConflict,
     Store,
     StoredEvent,
@@ -393,6 +394,121 @@ async def test_erasure_survives_a_restart(store: Store, open_store: OpenStore) -
     await assert_erased(reopened, GROUP)
     assert await reopened.session_ids() == [KEPT]
     await assert_kept(reopened)
+
+
+# --- rewriting events in place -------------------------------------------------------------
+
+FIVE = [b"e1", b"e2", b"e3", b"e4", b"e5"]
+
+
+async def five_events(store: Store) -> None:
+    """S holds five events (the last two under a command key); KEPT holds two."""
+    await store.append(S, 0, FIVE[:3])
+    await store.append(KEPT, 0, [b"k1", b"k2"])
+    await store.append(S, 3, FIVE[3:], command=ALICE_1)
+
+
+async def test_rewrite_replaces_events_under_their_seqs(store: Store) -> None:
+    """The named events take the new bytes under the same seqs; the other events, the
+    last seq, the command keys, the listing and the other logs stay; appends go on."""
+    await five_events(store)
+    await store.rewrite(S, {4: b"\x00four\xff", 2: b"two"})
+    await assert_log(store, S, [b"e1", b"two", b"e3", b"\x00four\xff", b"e5"])
+    assert await store.read(S, after_seq=3) == [
+        StoredEvent(4, b"\x00four\xff"),
+        StoredEvent(5, b"e5"),
+    ]
+    assert await store.command_seq(S, ALICE_1) == 5
+    assert await store.session_ids() == [S, KEPT]
+    await assert_log(store, KEPT, [b"k1", b"k2"])
+    with pytest.raises(DuplicateCommand):
+        await store.append(S, 5, [b"again"], command=ALICE_1)
+    assert await store.append(S, 5, [b"e6"]) == 6
+
+
+async def test_rewrite_of_a_seq_the_log_does_not_hold_changes_nothing(store: Store) -> None:
+    """A seq below 1 or beyond the last, or any seq of an unknown log, is NoSuchEvent
+    naming those seqs, and none of the others is replaced either."""
+    await five_events(store)
+    for seqs in ([2, 6], [0, 3], [-1], [5, 99]):
+        with pytest.raises(NoSuchEvent) as refused:
+            await store.rewrite(S, dict.fromkeys(seqs, b"new"))
+        assert refused.value.seqs == [seq for seq in seqs if not 1 <= seq <= 5]
+        assert refused.value.last == 5
+        assert isinstance(refused.value, StoreError)
+    with pytest.raises(NoSuchEvent) as unknown:
+        await store.rewrite("s-nobody", {1: b"new"})
+    assert (unknown.value.seqs, unknown.value.last) == ([1], 0)
+    await assert_log(store, S, FIVE)
+    assert await store.session_ids() == [S, KEPT]
+
+
+async def test_rewrite_refuses_what_is_not_bytes(store: Store) -> None:
+    """Data that is not bytes, or a seq that is not an int, is a TypeError: nothing is
+    replaced."""
+    await five_events(store)
+    with pytest.raises(TypeError):
+        await store.rewrite(S, {1: b"fine", 2: "text"})  # type: ignore[dict-item]
+    with pytest.raises(TypeError):
+        await store.rewrite(S, {"1": b"x"})  # type: ignore[dict-item]
+    await assert_log(store, S, FIVE)
+
+
+async def test_rewrite_of_nothing_does_nothing(store: Store) -> None:
+    """No replacement, on a known log or an unknown one, changes nothing and is no error."""
+    await five_events(store)
+    await store.rewrite(S, {})
+    await store.rewrite("s-nobody", {})
+    await assert_log(store, S, FIVE)
+    assert await store.session_ids() == [S, KEPT]
+
+
+async def test_rewrite_twice_is_harmless(store: Store) -> None:
+    """Rewriting with the same replacements again changes nothing more, so a rewrite
+    that failed while scrubbing can be retried."""
+    await five_events(store)
+    await store.rewrite(S, {1: b"one", 5: b"five"})
+    await store.rewrite(S, {1: b"one", 5: b"five"})
+    await assert_log(store, S, [b"one", b"e2", b"e3", b"e4", b"five"])
+
+
+async def test_a_large_rewrite_replaces_every_event(store: Store) -> None:
+    """Thousands of events rewritten at once, each under its own seq."""
+    events = [f"event {n}".encode() for n in range(1, 3001)]
+    await store.append(S, 0, events)
+    await store.rewrite(S, {n: f"blank {n}".encode() for n in range(1, 3001, 2)})
+    expected = [f"blank {n}" if n % 2 else f"event {n}" for n in range(1, 3001)]
+    await assert_log(store, S, [x.encode() for x in expected])
+
+
+async def test_rewrite_and_appends_at_once_both_land(store: Store) -> None:
+    """A rewrite and appends to the same log made together each take effect whole."""
+    await five_events(store)
+    appended, _ = await asyncio.gather(
+        store.append(S, 5, [b"e6", b"e7"]), store.rewrite(S, {3: b"three"})
+    )
+    assert appended == 7
+    await assert_log(store, S, [b"e1", b"e2", b"three", b"e4", b"e5", b"e6", b"e7"])
+
+
+async def test_a_rewrite_survives_a_restart(store: Store, open_store: OpenStore) -> None:
+    """What was rewritten reads rewritten after reopening the same data."""
+    await five_events(store)
+    await store.rewrite(S, {3: b"three"})
+    await store.close()
+
+    reopened = await open_store()
+    await assert_log(reopened, S, [b"e1", b"e2", b"three", b"e4", b"e5"])
+    assert await reopened.command_seq(S, ALICE_1) == 5
+
+
+async def test_an_erased_log_has_nothing_to_rewrite(store: Store) -> None:
+    """Once a log is erased, its seqs are unknown to a rewrite."""
+    await five_events(store)
+    await store.erase([S])
+    with pytest.raises(NoSuchEvent):
+        await store.rewrite(S, {1: b"new"})
+    await assert_log(store, S, [])
 
 
 # --- lifecycle ------------------------------------------------------------------------------

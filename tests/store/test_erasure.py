@@ -1,8 +1,10 @@
-"""Erasure in the SQLite backend is real: the erased bytes are in no file of the store.
+"""Erasure in the SQLite backend is real: the erased bytes are in no file of the store,
+nor are the bytes of events rewritten in place.
 
-The contract (test_contract.py) proves that erased logs read as gone; these tests read
-the raw bytes of every file beside the database (the file, its -wal and -shm, anything
-else) and look for a marker that only the erased logs carried.
+The contract (test_contract.py) proves that erased logs read as gone and rewritten
+events as rewritten; these tests read the raw bytes of every file beside the database
+(the file, its -wal and -shm, anything else) and look for a marker that only the erased
+logs, or the replaced events, carried.
 """
 
 from __future__ import annotations
@@ -233,4 +235,111 @@ async def test_a_failed_vacuum_fails_erasure_until_it_succeeds(
     assert await store.session_ids() == list(KEPT)  # erased, but not yet scrubbed
 
     await store.erase(ERASED)
+    assert files_holding(directory, marker) == []
+
+
+# --- rewriting events in place --------------------------------------------------------------
+
+REWRITTEN = "g-rewritten"  # a log whose marked events are rewritten, the others kept
+
+
+def marked(seq: int) -> bool:
+    """Every third event of REWRITTEN carries the marker."""
+    return seq % 3 == 0
+
+
+def rewritten_log(marker: bytes, events: int) -> list[bytes]:
+    """REWRITTEN's events as written: the marked ones carry it, the others do not."""
+    return [
+        erased_event(marker, seq, 300) if marked(seq) else kept_event(REWRITTEN, seq)
+        for seq in range(1, events + 1)
+    ]
+
+
+def blank(seq: int) -> bytes:
+    return f"rewritten {seq}".encode()
+
+
+async def fill_rewritten(store: Store, marker: bytes, events: int = 60, batch: int = 6) -> None:
+    """REWRITTEN, in batches interleaved with the kept logs' so that their rows share
+    pages; the marker is in its events only."""
+    written = rewritten_log(marker, events)
+    for seq in range(0, events, batch):
+        for log_id in KEPT:
+            await store.append(
+                log_id, seq, [kept_event(log_id, n) for n in range(seq, seq + batch)]
+            )
+        await store.append(REWRITTEN, seq, written[seq : seq + batch])
+
+
+async def rewrite_marked(store: Store, events: int = 60) -> None:
+    await store.rewrite(REWRITTEN, {n: blank(n) for n in range(1, events + 1) if marked(n)})
+
+
+async def assert_rewritten(store: Store, marker: bytes, events: int = 60) -> None:
+    """REWRITTEN reads back with its marked events replaced, the others as written; the
+    kept logs are whole."""
+    written = rewritten_log(marker, events)
+    expected = [blank(n) if marked(n) else written[n - 1] for n in range(1, events + 1)]
+    assert await store.read(REWRITTEN) == [StoredEvent(n, e) for n, e in enumerate(expected, 1)]
+    for log_id in KEPT:
+        assert await store.read(log_id) == [
+            StoredEvent(n + 1, kept_event(log_id, n)) for n in range(events)
+        ]
+
+
+async def test_rewritten_bytes_are_in_no_file_of_the_open_store(
+    open_sqlite: OpenSQLite, directory: Path, marker: bytes
+) -> None:
+    """Once rewrite() returns, no file beside the open store holds the replaced bytes and
+    the -wal file is empty; the log reads back rewritten, the rest as written."""
+    store = await open_sqlite()
+    await fill_rewritten(store, marker)
+    assert files_holding(directory, marker), "the check must see the marker before the rewrite"
+
+    await rewrite_marked(store)
+
+    assert files_holding(directory, marker) == []
+    assert (directory / "room.db-wal").stat().st_size == 0
+    await assert_rewritten(store, marker)
+    assert files_holding(directory, blank(3)) == ["room.db"]
+
+
+async def test_rewritten_bytes_are_in_no_file_after_a_restart(
+    open_sqlite: OpenSQLite, directory: Path, marker: bytes
+) -> None:
+    """Written by an earlier run, rewritten by this one: the replaced bytes are in no file
+    after close, nor after reopening."""
+    store = await open_sqlite()
+    await fill_rewritten(store, marker)
+    await store.close()
+    store = await open_sqlite()
+    await rewrite_marked(store)
+    await store.close()
+    assert files_holding(directory, marker) == []
+
+    reopened = await open_sqlite()
+    await assert_rewritten(reopened, marker)
+    assert files_holding(directory, marker) == []
+
+
+async def test_a_reader_holding_the_wal_fails_a_rewrite_until_it_is_gone(
+    open_sqlite: OpenSQLite, directory: Path, marker: bytes
+) -> None:
+    """While another connection reads an old snapshot, rewrite() raises StoreError rather
+    than return with the old bytes on disk; retried, it completes."""
+    store = await open_sqlite(busy_timeout_ms=50)
+    await fill_rewritten(store, marker)
+    reader = sqlite3.connect(directory / "room.db", isolation_level=None)
+    try:
+        reader.execute("BEGIN")
+        assert reader.execute("SELECT count(*) FROM events").fetchone()[0] > 0
+        with pytest.raises(StoreError, match="rewrite them again"):
+            await rewrite_marked(store)
+        await assert_rewritten(store, marker)  # rewritten, but not yet scrubbed
+        reader.execute("COMMIT")
+    finally:
+        reader.close()
+
+    await rewrite_marked(store)
     assert files_holding(directory, marker) == []

@@ -1,6 +1,7 @@
 """What the Redis backend promises beyond the contract: its append-only file keeps what
-was acknowledged through a crash of redis-server, and erasure leaves the erased bytes in
-none of Redis's files. Also the crash-ordering of what spans slots, and its key layout."""
+was acknowledged through a crash of redis-server, and erasure and rewriting leave the old
+bytes in none of Redis's files. Also the crash-ordering of what spans slots, and its key
+layout."""
 
 from __future__ import annotations
 
@@ -19,10 +20,15 @@ from tests.redisserver import REDIS_SERVER, RedisServer
 from tests.store.test_erasure import (
     ERASED,
     KEPT,
+    REWRITTEN,
     assert_kept_intact,
+    assert_rewritten,
+    blank,
     files_holding,
     fill,
+    fill_rewritten,
     kept_event,
+    rewrite_marked,
 )
 
 OpenRedis = Callable[..., Awaitable[RedisStore]]
@@ -225,6 +231,91 @@ async def test_a_redis_keeping_replaced_files_fails_erasure(
             await store.erase(["s-erased"])
         client.config_set("aof-disable-auto-gc", "no")
     await store.erase(["s-erased"])
+    assert files_holding(private_redis.data_dir, marker) == []
+
+
+def keys_holding(server: RedisServer, needle: bytes) -> list[str]:
+    """Every key whose name or value (each field and member) holds ``needle``, read
+    through a client: what the files hold compressed, or in any encoding, is seen here
+    as Redis serves it."""
+    found = []
+    with server.client() as client:
+        for key in client.scan_iter(count=1000):
+            kind = client.type(key)
+            if kind == b"string":
+                parts = [client.get(key)]
+            elif kind == b"list":
+                parts = client.lrange(key, 0, -1)
+            elif kind == b"hash":
+                parts = [x for pair in client.hgetall(key).items() for x in pair]
+            elif kind == b"zset":
+                parts = client.zrange(key, 0, -1)
+            elif kind == b"set":
+                parts = list(client.smembers(key))
+            else:
+                raise AssertionError(f"expected only the store's kinds of key, got {kind!r}")
+            if any(needle in part for part in [key, *parts]):
+                found.append(key.decode())
+    return sorted(found)
+
+
+def aof_files(server: RedisServer) -> list[Path]:
+    """The append-only files (base, incremental, manifest), which Redis 7 keeps in the
+    appenddirname directory."""
+    return [p for p in server.data_dir.rglob("*") if p.is_file() and "appendonly" in p.name]
+
+
+async def test_rewritten_bytes_are_in_no_key_and_no_file_of_redis(
+    private_redis: RedisServer, open_redis: OpenRedis, marker: bytes
+) -> None:
+    """Once rewrite() returns, no key holds the replaced bytes (every value read through a
+    client) and no file of Redis holds them (the append-only files read as raw bytes,
+    after the rewrite of the append-only file that rewrite() waits for); the log reads
+    back rewritten, the kept logs as written. A restart changes neither."""
+    store = await open_redis(private_redis)
+    await fill_rewritten(store, marker, events=30)
+    with private_redis.client() as client:
+        client.bgrewriteaof()  # the marker in a base file too, not only in an incr one
+    await _wait_no_rewrite(private_redis)
+    assert keys_holding(private_redis, marker) == [f"room:{{{REWRITTEN}}}:events"]
+    holding = files_holding(private_redis.data_dir, marker)
+    assert any(name.endswith(".base.rdb") for name in holding), holding
+    assert aof_files(private_redis), redis_files(private_redis)
+
+    await rewrite_marked(store, events=30)
+
+    assert keys_holding(private_redis, marker) == []
+    assert [p for p in aof_files(private_redis) if marker in p.read_bytes()] == []
+    assert files_holding(private_redis.data_dir, marker) == [], redis_files(private_redis)
+    await assert_rewritten(store, marker, events=30)
+    assert keys_holding(private_redis, blank(3)) == [f"room:{{{REWRITTEN}}}:events"]
+
+    private_redis.kill()
+    private_redis.start()
+    assert keys_holding(private_redis, marker) == []
+    assert files_holding(private_redis.data_dir, marker) == []
+    await assert_rewritten(await open_redis(private_redis), marker, events=30)
+
+
+async def test_a_rewrite_too_slow_fails_until_it_succeeds(
+    private_redis: RedisServer, open_redis: OpenRedis, marker: bytes
+) -> None:
+    """If the rewrite of Redis's files does not finish within erase_timeout, rewrite()
+    raises StoreError rather than return with the old bytes on disk; retried, it
+    completes."""
+    store = await open_redis(private_redis, erase_timeout=0.05)
+    await store.append(REWRITTEN, 0, [b"kept", marker])
+    with private_redis.client() as client:
+        client.config_set("rdb-key-save-delay", 200_000)  # µs per key: 0.4 s to rewrite
+        with pytest.raises(StoreError, match="still running.*rewrite them again"):
+            await store.rewrite(REWRITTEN, {2: b"blank"})
+        client.config_set("rdb-key-save-delay", 0)
+    assert await store.read(REWRITTEN) == [StoredEvent(1, b"kept"), StoredEvent(2, b"blank")]
+    assert keys_holding(private_redis, marker) == []  # rewritten, but not yet scrubbed
+    assert files_holding(private_redis.data_dir, marker) != []
+
+    patient = await open_redis(private_redis)
+    await patient.rewrite(REWRITTEN, {2: b"blank"})
     assert files_holding(private_redis.data_dir, marker) == []
 
 

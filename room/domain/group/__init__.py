@@ -13,6 +13,7 @@ frozen dataclasses, plain data, stable refusal codes, guards shared by ``decide`
 
 from room.domain.group.commands import GroupCommand
 from room.domain.group.decide import Move, allowed, check_move, decide, move_of
+from room.domain.group.erasure import handed_draft
 from room.domain.group.events import GroupEvent
 from room.domain.group.evolve import evolve, fold
 from room.domain.group.state import (
@@ -59,6 +60,7 @@ __all__ = [
     "decide",
     "evolve",
     "fold",
+    "handed_draft",
     "move_of",
     "must_accept",
     "ordered_sessions",

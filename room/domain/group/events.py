@@ -149,7 +149,8 @@ class SessionCancelled(GroupEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class DraftSaved(GroupEvent):
-    """The author is ``by``."""
+    """The author is ``by``. Erased (``erased``, every text empty) when the session it
+    was handed to was erased: rewritten so in the log, under its seq."""
 
     type = "draft_saved"
     draft: str
@@ -158,6 +159,7 @@ class DraftSaved(GroupEvent):
     problem: str
     question: str
     request: str
+    erased: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -229,9 +229,11 @@ def _presence_confirmed(state: State, e: ev.PresenceConfirmed) -> State:
 
 
 def _session_erased(state: State, e: ev.SessionErased) -> State:
-    # A draft handed to it stays its author's, as it was: only they change their drafts.
+    # Its situation goes with it: the draft handed to it too (whose words the server
+    # erased from the log before this event, see room.domain.group.erasure).
     record = replace(state.sessions[e.session], erased_at=e.at)
-    return replace(state, sessions={**state.sessions, e.session: record})
+    drafts = {key: d for key, d in state.drafts.items() if d.used_in != e.session}
+    return replace(state, sessions={**state.sessions, e.session: record}, drafts=drafts)
 
 
 def _group_erased(state: State, e: ev.GroupErased) -> State:

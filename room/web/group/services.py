@@ -60,6 +60,9 @@ from room.web.services import Services
 # A move that is no command of the group: a facilitator's new link for a person of it.
 REISSUE_LINK = "reissue_link"
 
+# Moves on a session that the server allows or not by whether it began.
+_BY_BEGUN = (gcmd.CancelSession.type, gcmd.ConfirmPresence.type)
+
 # Fields of new things whose ids the server chooses, per command type.
 _NEW_IDS: dict[str, tuple[str, str]] = {
     gcmd.InvitePerson.type: ("person", PERSON),
@@ -194,12 +197,13 @@ class GroupServices:
 
     async def _check_known(self, member: Member, move: Move, begun: set[str]) -> None:
         """Refuse a move the domain allows but the server knows better of: a session that
-        began cannot be cancelled, one that did not has nothing to erase, and one
-        confirms one's presence only at a session one sat in."""
+        began cannot be cancelled, and one confirms one's presence only at a session one
+        sat in. (Erasing needs no such check: called again after a failure, when the
+        session's log may already read as gone, it must still finish the job.)"""
         kind, target = move[0], move[-1]
         if kind == gcmd.CancelSession.type and target in begun:
             raise DomainError(Code.CONFLICT, what="session_begun")
-        if kind in (gcmd.EraseSession.type, gcmd.ConfirmPresence.type) and target not in begun:
+        if kind == gcmd.ConfirmPresence.type and target not in begun:
             raise DomainError(Code.CONFLICT, what="not_begun")
         if kind == gcmd.ConfirmPresence.type and not await self.was_there(member, target):
             raise DomainError(Code.CONFLICT, what="not_present")
@@ -207,7 +211,7 @@ class GroupServices:
     async def execute(self, member: Member, command: GroupCommand) -> Outcome:
         """Apply ``command`` by ``member``, then what it means for links and sessions."""
         move = move_of(command)
-        if len(move) > 1:  # decided on the group's state first, so its refusal comes first
+        if move[0] in _BY_BEGUN:  # the group's state first, so that its refusal comes first
             check_move(member.state, member.person, move)
             started = await self.services.hub.room(move[1]) is not None
             await self._check_known(member, move, {move[1]} if started else set())
@@ -235,27 +239,31 @@ class GroupServices:
 
     async def _erase(self, member: Member, command: gcmd.EraseSession | gcmd.EraseGroup) -> Outcome:
         """Erase first, record after: the store's copy goes before the group says it went,
-        so a failure leaves the content listed (and erasable again), never claimed gone."""
+        so a failure leaves the content listed (and erasable again), never claimed gone.
+        A session takes with it the draft its narrator handed to it, rewritten out of
+        the group's log; called again after a failure, every step is done again."""
         group = member.group
-        decide(group.state, member.person, command, group.clock())  # refused: raises, nothing done
-        hub = self.services.hub
-        erased = (
-            [command.session]
-            if isinstance(command, gcmd.EraseSession)
-            else [
-                group.id,
-                *group.state.sessions,
-            ]
-        )
-        for log_id in erased:
-            hub.forget(log_id, Close.NOT_FOUND, "erased")
-        await self.services.store.erase(erased)
-        for log_id in erased:
-            await hub.fanout.announce(log_id, 0)  # other workers forget it too
         if isinstance(command, gcmd.EraseSession):
-            return Outcome(await group.execute(member.person, command))
+
+            async def first() -> None:
+                await self._erase_logs([command.session])
+                await group.erase_handed_draft(command.session)
+
+            return Outcome(await group.execute(member.person, command, first))
+        decide(group.state, member.person, command, group.clock())  # refused: raises, nothing done
+        await self._erase_logs([group.id, *group.state.sessions])
         self.groups.forget(group.id)
         return Outcome([])
+
+    async def _erase_logs(self, log_ids: list[str]) -> None:
+        """Close the logs' live rooms, erase them from the store, and tell the other
+        workers to forget them."""
+        hub = self.services.hub
+        for log_id in log_ids:
+            hub.forget(log_id, Close.NOT_FOUND, "erased")
+        await self.services.store.erase(log_ids)
+        for log_id in log_ids:
+            await hub.fanout.announce(log_id, 0)  # other workers forget it too
 
     async def reissue(self, member: Member, person: str) -> str:
         """A facilitator's new link for a person of the group (another facilitator who

@@ -170,6 +170,16 @@ async def remove(request: Request) -> Response:
     return Response(status_code=204)
 
 
+@endpoint
+async def erase(request: Request) -> Response:
+    """The facilitator erases their session (one of no group) for good."""
+    if not origin_allowed(request, services_of(request).settings.allowed_origins):
+        raise ApiError(403, "forbidden_origin")
+    caller = await _caller(request, request.path_params["session_id"])
+    await services_of(request).erase_session(caller)
+    return Response(status_code=204)
+
+
 async def _facilitator(request: Request) -> Caller:
     caller = await _caller(request, request.path_params["session_id"])
     await services_of(request).require_facilitator(caller)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from room.domain.errors import DomainError
+from room.domain.errors import Code, DomainError
 from room.domain.session import Role
 from room.domain.session import commands as cmd
 from room.domain.session.templates import DEFAULT_TEMPLATE, TEMPLATES
@@ -13,7 +13,7 @@ from room.i18n import LANGUAGES, error_message
 from room.ids import is_group
 from room.records.session import markdown, may_export, record
 from room.web.auth import cookie_name, secret_hash
-from room.web.endpoints import read_form
+from room.web.endpoints import read_form, status_of
 from room.web.security import origin_allowed
 from room.web.services import language, services_of
 from room.web.session.demo import create_demo
@@ -108,9 +108,41 @@ async def session_page(request: Request) -> Response:
     if not await services.has_accepted(caller):
         return render(request, "charter.html", session_id=session_id, title=room.state.title, me=me)
     can_export = may_export(room.state, caller.participant)
+    # A group's session is erased from the group's page, which records it.
+    can_erase = me.role is Role.FACILITATOR and not room.state.group
     return render(
-        request, "room.html", session_id=session_id, title=room.state.title, can_export=can_export
+        request,
+        "room.html",
+        session_id=session_id,
+        title=room.state.title,
+        can_export=can_export,
+        can_erase=can_erase,
     )
+
+
+async def erase_session(request: Request) -> Response:
+    """The facilitator's form: the session erased for good, once they ticked that they
+    mean it (the API's DELETE needs no tick: saying DELETE is meaning it)."""
+    services = services_of(request)
+    session_id = request.path_params["session_id"]
+    if not origin_allowed(request, services.settings.allowed_origins):
+        return page_message(request, "page.forbidden", 403)
+    form = await read_form(request)
+    caller = await services.caller(request, session_id)
+    if caller is None or not await services.has_accepted(caller):
+        return page_message(request, "page.forbidden", 403)
+    try:
+        if form.get("confirm") != "yes":
+            raise DomainError(Code.INVALID, field="confirm", reason="erase")
+        await services.erase_session(caller)
+    except DomainError as error:
+        problem = error_message(language(request), error.code.value, error.params)
+        return render(
+            request, "message.html", status_of(error), key="page.not_erased", problem=problem
+        )
+    response = render(request, "message.html", key="page.session_erased")
+    response.delete_cookie(cookie_name(session_id))  # its link is gone with it
+    return response
 
 
 async def accept_charter(request: Request) -> Response:

@@ -11,6 +11,7 @@ every command type's acceptance were met along the way.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any, TypeVar
 
 import msgpack
@@ -36,6 +37,7 @@ from room.domain.group import (
     decide,
     evolve,
     fold,
+    handed_draft,
     move_of,
     must_accept,
     ordered_sessions,
@@ -66,6 +68,7 @@ DRAFTS = ("d1", "d2", "d3")
 
 SEEN_CODES: set[Code] = set()
 ACCEPTED_TYPES: set[str] = set()
+ERASED_DRAFTS: list[str] = []  # drafts an erased session took, by id
 COMMAND_TYPES = sorted(GroupCommand.registry)
 # Erasing the group ends it: drawn only by its own rule, so random runs go deep.
 DRAWN_TYPES = [kind for kind in COMMAND_TYPES if kind != g.EraseGroup.type]
@@ -427,6 +430,49 @@ class Group(RuleBasedStateMachine):
         args = Arguments(state, actor, slips=data.draw(SLIPS))
         self.attempt(actor, data.draw(args.command(kind)))
 
+    @rule(data=st.data())
+    def a_narrator_s_situation_goes_with_the_erased_session(self, data: st.DataObject) -> None:
+        """A narrator drafts their situation, hands it to their session (no one else can:
+        not_author), may save it again, and a facilitator erases the session: one step of
+        that story at a time."""
+        state = self.state
+        facilitators = people_where(
+            state, lambda p: p.role is GroupRole.FACILITATOR and sees_content(state, p.id)
+        )
+        sessions = [
+            s
+            for s in state.sessions.values()
+            if s.erased_at is None and not s.cancelled and sees_content(state, s.narrator)
+        ]
+        if not facilitators or not sessions:
+            return
+        planned = data.draw(st.sampled_from(sessions))
+        narrator = planned.narrator
+        own = sorted(d.id for d in state.drafts.values() if d.author == narrator)
+        handed = [d for d in own if state.drafts[d].used_in == planned.id]
+        free = [x for x in DRAFTS if x not in state.drafts]
+        if handed and data.draw(st.booleans()):
+            self.attempt(
+                data.draw(st.sampled_from(facilitators)), g.EraseSession(session=planned.id)
+            )
+        elif own:
+            draft = data.draw(st.sampled_from(own))
+            others = [x for x in state.people if x != narrator and sees_content(state, x)]
+            if others and data.draw(st.booleans()):
+                other = data.draw(st.sampled_from(others))
+                self.attempt(other, g.UseDraft(draft=draft, session=planned.id))
+            elif state.drafts[draft].used_in == planned.id:
+                args = Arguments(state, narrator, slips=False)
+                save = data.draw(args.command(g.SaveDraft.type))
+                self.attempt(narrator, replace(save, draft=draft))
+            else:
+                self.attempt(narrator, g.UseDraft(draft=draft, session=planned.id))
+        elif free:
+            args = Arguments(state, narrator, slips=False)
+            self.attempt(
+                narrator, replace(data.draw(args.command(g.SaveDraft.type)), draft=free[0])
+            )
+
     @rule()
     def a_facilitator_erases_the_group_late(self) -> None:
         """Rarely, late in a cycle: the group is erased, and a new one is gathered."""
@@ -474,11 +520,34 @@ class Group(RuleBasedStateMachine):
             assert move_of(command) in moves, f"{command} by {actor} accepted, not allowed"
         for event in events:
             self.check_event(before, actor, event)
+            if isinstance(event, ev.SessionErased):
+                self.erase_handed_draft(before, event.session)
             self.state = evolve(self.state, event)
         self.events += events
-        self.check_who_changed_what(before, actor)
+        self.check_who_changed_what(before, actor, events)
         self.check_one_session_a_time(before, command)
         return events
+
+    def erase_handed_draft(self, before: State, session: str) -> None:
+        """What the server does before it records an erased session: rewrite the log's
+        events holding the words of the draft handed to it. Each rewritten one is a
+        save of a draft, its words emptied; the draft handed to it now lost every word;
+        asked again, the rewrite is the same (a retry rewrites the same bytes). The
+        invariant then folds the rewritten log to the live state."""
+        log = list(enumerate(self.events, 1))
+        rewrites = handed_draft(log, session)
+        blank = dict.fromkeys(("title", "context", "problem", "question", "request"), "")
+        for seq, rewritten in rewrites.items():
+            original = self.events[seq - 1]
+            assert isinstance(original, ev.DraftSaved), f"{original} rewritten"
+            assert rewritten == replace(original, **blank, erased=True)
+        self.events = [rewrites.get(seq, event) for seq, event in log]
+        handed = [d.id for d in before.drafts.values() if d.used_in == session]
+        for draft in handed:
+            last = max(seq for seq, e in log if isinstance(e, ev.DraftSaved) and e.draft == draft)
+            assert last in rewrites, f"the last save of {draft}, handed to {session}, kept"
+        assert handed_draft(list(enumerate(self.events, 1)), session) == rewrites
+        ERASED_DRAFTS.extend(handed)
 
     def check_one_session_a_time(self, before: State, command: GroupCommand) -> None:
         """A session planned, replanned or fixed at a time another holds was meant so."""
@@ -518,10 +587,13 @@ class Group(RuleBasedStateMachine):
         if isinstance(event, ev.DraftUsed):
             assert before.sessions[event.session].narrator == actor
 
-    def check_who_changed_what(self, before: State, actor: str) -> None:
+    def check_who_changed_what(
+        self, before: State, actor: str, events: Sequence[GroupEvent]
+    ) -> None:
         """Seen from the states: only a bound facilitator changed the group, its charter,
         page, sessions or applications' handling; people otherwise change only by their
-        own acceptance; drafts only by their author."""
+        own acceptance; drafts only by their author, but for the draft an erased session
+        took."""
         after = self.state
         if not before.created or not after.created:  # created, or erased whole
             return
@@ -535,8 +607,11 @@ class Group(RuleBasedStateMachine):
             assert changed == {actor}, f"{actor} changed {changed}"
         if before.applications != after.applications and not facilitator:
             assert actor == SYSTEM and len(after.applications) == len(before.applications) + 1
+        erased = {e.session for e in events if isinstance(e, ev.SessionErased)}
         for key in set(before.drafts) | set(after.drafts):
-            if before.drafts.get(key) != after.drafts.get(key):
+            if key not in after.drafts and before.drafts[key].used_in in erased:
+                assert facilitator, f"{actor} erased a session"
+            elif before.drafts.get(key) != after.drafts.get(key):
                 owner = (after.drafts.get(key) or before.drafts[key]).author
                 assert owner == actor, f"{actor} changed {owner}'s draft {key}"
 
@@ -598,10 +673,13 @@ PLAYING = settings(
 
 def test_random_groups_keep_the_rules_and_meet_every_refusal() -> None:
     """Random groups keep every invariant above, and along the way every refusal code
-    of the group's rules is produced and every command type is accepted at least once."""
+    of the group's rules is produced, every command type is accepted at least once, and
+    erased sessions take drafts handed to them."""
     SEEN_CODES.clear()
     ACCEPTED_TYPES.clear()
+    ERASED_DRAFTS.clear()
     run_state_machine_as_test(Group, settings=PLAYING)
+    assert ERASED_DRAFTS, "no erased session ever took a draft handed to it"
     assert SEEN_CODES == GROUP_CODES, f"codes: {sorted(SEEN_CODES ^ GROUP_CODES)}"
     never = sorted(set(COMMAND_TYPES) - ACCEPTED_TYPES)
     assert not never, f"never accepted: {never}"

@@ -191,16 +191,25 @@ async def test_the_calendar_download_parses_with_the_group_s_dates(server: Serve
 
 
 async def test_erasing_a_session_leaves_its_words_in_no_file(server: ServerProcess) -> None:
-    """A session whose text carried a unique marker is erased: the marker is in no file
-    of the store, the next session says the one it follows was erased, and the group's
-    history lists its date only."""
+    """A session whose text, and the draft its narrator handed to it, carried a unique
+    marker is erased: the marker is in no file of the store, the draft is gone from the
+    group, the next session says the one it follows was erased, and the group's history
+    lists its date only."""
     marker = f"MARQUEUR-{uuid.uuid4().hex}"
     cast = await found(server, ("claire", "karim"))
     async with httpx.AsyncClient(base_url=server.url) as http:
         first = await cast.plan(http, "2027-01-12T14:00", "claire")
         second = await cast.plan(http, "2027-02-09T14:00", "karim")
+        words = {"context": f"Contexte {marker}", "request": f"Demande {marker}"}
+        saved = await cast.do(http, "claire", type="save_draft", title=f"Brouillon {marker}")
+        draft = saved["id"]
+        await cast.do(http, "claire", type="use_draft", draft=draft, session=first)
+        edited = {"draft": draft, "title": f"Brouillon v2 {marker}", **words}
+        await cast.do(http, "claire", type="save_draft", **edited)
         nadia = await RoomClient.connect(cast.links["nadia"], session=first)
         claire = await RoomClient.connect(cast.links["claire"], session=first)
+        handed = await http.get(f"/api/sessions/{first}/cycle", headers=cast.auth("claire"))
+        assert handed.json()["draft"]["request"] == f"Demande {marker}", handed.text
         await nadia.send(c.GoToPhase(phase="expose"))
         await claire.send(c.WriteSituation(title=f"Situation {marker}", request=marker))
         await nadia.send(c.GoToPhase(phase="closing"))
@@ -215,6 +224,7 @@ async def test_erasing_a_session_leaves_its_words_in_no_file(server: ServerProce
         await nadia.close()
 
         assert _files_holding(server.db_path.parent, marker) == []
+        assert (await cast.view(http, "claire"))["state"]["drafts"] == {}
         karim = await RoomClient.connect(cast.links["karim"], session=second)  # opens it
         await karim.close()
         cycle = await http.get(f"/api/sessions/{second}/cycle", headers=cast.auth("karim"))

@@ -1,7 +1,7 @@
 """Several workers on one Redis: one history per session whichever worker a client is
 on, conflicting commands that never fork it, Redis restarted, a worker killed, a
-subscription cut on the Redis side (noticed, and a brief cut that must lose no notice), and
-a group used through two workers."""
+subscription cut on the Redis side (noticed, and a brief cut that must lose no notice),
+a group used through two workers, and an erasure made on one worker heard by the other."""
 
 from __future__ import annotations
 
@@ -9,12 +9,17 @@ import asyncio
 import os
 import subprocess
 import sys
+import uuid
 from collections import Counter
 from pathlib import Path
 
 import httpx
+import msgpack
+import pytest
+import websockets
+from websockets.exceptions import ConnectionClosed
 
-from room.client import CommandRefused
+from room.client import CommandRefused, RoomClient
 from room.domain.plain import to_plain
 from room.domain.session import Kind, Welcome
 from room.domain.session import commands as c
@@ -41,6 +46,8 @@ from tests.integration.workers import (
 )
 from tests.redisserver import RedisServer
 from tests.running import ROOT, free_port
+from tests.store.test_erasure import files_holding
+from tests.store.test_redis import keys_holding
 
 NOTICE_WITHIN = 5.0  # seconds: a worker notices its subscription is gone (the spec's bound)
 NOTICE_SLACK = 2.0  # for the polling and a loaded machine, on top of NOTICE_WITHIN
@@ -543,3 +550,57 @@ async def test_a_group_founded_on_one_worker_is_used_through_the_other(
             await party.close()
             await socket_a.close()
             await socket_b.close()
+
+
+async def test_an_erasure_on_one_worker_reaches_the_other_and_leaves_nothing_in_redis(
+    workers: Workers, private_redis: RedisServer
+) -> None:
+    """A session of no group, erased by its facilitator through worker A, closes Karim's
+    socket on worker B with 4040. A group's session erased through A takes its handed
+    draft from the group as B reads it. Neither marker is then in any key of Redis (read
+    through a client) nor in its append-only files (read as raw bytes)."""
+    a, b = workers.start("a"), workers.start("b")
+    alone, drafted = (f"MARQUEUR-{uuid.uuid4().hex}" for _ in range(2))
+    cast = await seat(a, {"nadia": "facilitator", "claire": "narrator", "karim": "member"})
+    group = await found(a, ("claire",))
+    async with (
+        httpx.AsyncClient(base_url=a.url, trust_env=False) as via_a,
+        httpx.AsyncClient(base_url=b.url, trust_env=False) as via_b,
+    ):
+        nadia = await RoomClient.connect(cast.links["nadia"])
+        claire = await RoomClient.connect(cast.links["claire"])
+        await nadia.send(c.GoToPhase(phase="expose"))
+        await claire.send(c.WriteSituation(title=f"Seule {alone}", request=alone))
+        await nadia.close()
+        await claire.close()
+        karim = await websockets.connect(
+            f"{b.ws_url}/s/{cast.session}/ws", additional_headers=cast.auth("karim")
+        )
+        try:
+            await karim.send(msgpack.packb({"t": "hello", "seq": 0}))
+            while msgpack.unpackb(await karim.recv())["t"] != "can":
+                pass
+            assert keys_holding(private_redis, alone.encode())  # the check can see it
+            headers = {**cast.auth("nadia"), "origin": a.url}
+            erased = await via_a.delete(f"/api/sessions/{cast.session}", headers=headers)
+            assert erased.status_code == 204, erased.text
+            with pytest.raises(ConnectionClosed) as closed:
+                while True:
+                    await karim.recv()
+            assert closed.value.rcvd is not None and closed.value.rcvd.code == 4040
+        finally:
+            await karim.close()
+
+        session = await group.plan(via_a, "2027-01-12T14:00", "claire")
+        saved = await group.do(via_a, "claire", type="save_draft", title=f"Brouillon {drafted}")
+        await group.do(via_a, "claire", type="use_draft", draft=saved["id"], session=session)
+        opened = await RoomClient.connect(group.links["nadia"], session=session)
+        await opened.close()
+        assert (await group.view(via_b, "claire"))["state"]["drafts"] != {}
+        assert keys_holding(private_redis, drafted.encode()) == [f"room:{{{group.group}}}:events"]
+        await group.do(via_a, "nadia", type="erase_session", session=session)
+        assert (await group.view(via_b, "claire"))["state"]["drafts"] == {}
+
+    for marker in (alone, drafted):
+        assert keys_holding(private_redis, marker.encode()) == []
+        assert files_holding(private_redis.data_dir, marker.encode()) == []
