@@ -12,6 +12,7 @@ from room.domain.errors import Code, DomainError
 from room.domain.session import Role
 from room.domain.session import commands as cmd
 from room.domain.session.decide import REISSUE_LINK, check_move
+from room.domain.session.state import DEFAULT_BUDGET_MINUTES
 from room.i18n import CHARTER_VERSION, negotiate
 from room.ids import PERSON, SESSION, new_id
 from room.live.hub import Hub
@@ -94,15 +95,27 @@ class Services:
         await self.store.add_link(link)
         return secret
 
-    async def create_session(self, title: str, name: str, template: str) -> tuple[str, str, str]:
+    async def create_session(
+        self,
+        title: str,
+        name: str,
+        template: str,
+        budget_minutes: int = DEFAULT_BUDGET_MINUTES,
+        auto_timer: bool = True,
+    ) -> tuple[str, str, str]:
         """Create a session and its facilitator; return (session, participant, secret).
 
-        Raises DomainError when the title, name or template is refused.
+        Raises DomainError when the title, name, template or budget is refused.
         """
         session_id = new_id(SESSION)
         facilitator = new_id(PERSON)
         command = cmd.CreateSession(
-            template=template, title=title, facilitator=facilitator, name=name
+            template=template,
+            title=title,
+            facilitator=facilitator,
+            name=name,
+            budget_minutes=budget_minutes,
+            auto_timer=auto_timer,
         )
         await self.hub.create(session_id, command)
         return session_id, facilitator, await self.new_link(session_id, facilitator)

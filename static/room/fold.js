@@ -30,6 +30,9 @@ export function emptyState() {
     group: "",
     follows: "",
     follow_up_by: "",
+    budget_minutes: 150,
+    auto_timer: true,
+    started_at: null,
   };
 }
 
@@ -84,6 +87,8 @@ const APPLY = {
       group: e.group ?? "",
       follows: e.follows ?? "",
       follow_up_by: e.follow_up_by ?? "",
+      budget_minutes: e.budget_minutes ?? 150,
+      auto_timer: e.auto_timer ?? true,
     };
   },
   participant_added(state, e) {
@@ -108,19 +113,27 @@ const APPLY = {
   disconnected: (state, e) =>
     withParticipant(state, e.participant, { present: false, absent_since: e.at }),
   phase_changed(state, e) {
-    // A new step starts with its full time box, no round and no raised hands.
+    // A new step starts with its full time box, counting down if moving started it, with
+    // no round and no raised hands.
     const floor = floorMoved(state.floor, null, null, e.at);
+    const deadline = e.deadline ?? null;
     return {
       ...state,
       phase: e.phase,
-      timer: { running: false, deadline: null, remaining: state.time_boxes[e.phase] * 60 },
+      timer:
+        deadline !== null
+          ? { running: true, deadline, remaining: 0 }
+          : { running: false, deadline: null, remaining: state.time_boxes[e.phase] * 60 },
       floor: { ...floor, order: [], hands: [] },
+      started_at: state.started_at ?? e.at,
     };
   },
   timer_started: (state, e) => ({
     ...state,
     timer: { running: true, deadline: e.deadline, remaining: 0 },
+    started_at: state.started_at ?? e.at,
   }),
+  timer_mode_set: (state, e) => ({ ...state, auto_timer: e.auto }),
   timer_paused: (state, e) => ({
     ...state,
     timer: { running: false, deadline: null, remaining: e.remaining },

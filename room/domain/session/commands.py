@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from room.domain.messages import Message
 from room.domain.session.roles import Kind, Role, Welcome
+from room.domain.session.state import DEFAULT_BUDGET_MINUTES
 
 
 class Command(Message, family=True):
@@ -25,6 +26,8 @@ class CreateSession(Command):
     group: str = ""  # the group it belongs to; empty for a standalone session
     follows: str = ""  # the group's previous session, whose situation it opens on
     follow_up_by: str = ""  # that session's narrator: the one who tells what became of it
+    budget_minutes: int = DEFAULT_BUDGET_MINUTES  # the whole session's time: the steps' share
+    auto_timer: bool = True  # moving to a step starts its countdown
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -87,6 +90,14 @@ class PauseTimer(Command):
 class ExtendTimer(Command):
     type = "extend_timer"
     seconds: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetTimerMode(Command):
+    """Whether moving to a step starts its countdown (``auto``), or the facilitator does."""
+
+    type = "set_timer_mode"
+    auto: bool
 
 
 @dataclass(frozen=True, kw_only=True)

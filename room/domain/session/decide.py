@@ -40,6 +40,7 @@ URL_MAX = 500
 ROUND_MAX = 64
 EXTEND_MAX_SECONDS = 3600
 TIME_BOX_MAX_MINUTES = 240
+BUDGET_MINUTES = (15, 480)  # a session's whole time: a quarter of an hour to a day
 
 Move = tuple[str, ...]
 
@@ -286,6 +287,7 @@ _GUARDS: dict[str, Callable[[State, str, Move, float], None]] = {
     cmd.PauseTimer.type: _timer_running,
     cmd.ExtendTimer.type: _holder,
     cmd.SetTimeBox.type: _holder,
+    cmd.SetTimerMode.type: _holder,
     cmd.PassToken.type: _holder,
     cmd.TakeToken.type: _take_token,
     cmd.StartRound.type: _holder,
@@ -396,6 +398,8 @@ def _create_session(state: State, actor: str, c: cmd.CreateSession, now: float) 
             group=c.group and checked_identifier("group", c.group),
             follows=c.follows and checked_identifier("follows", c.follows),
             follow_up_by=c.follow_up_by and checked_identifier("follow_up_by", c.follow_up_by),
+            budget_minutes=_budget(c.budget_minutes),
+            auto_timer=c.auto_timer,
         ),
         ev.ParticipantAdded(
             at=now,
@@ -462,10 +466,26 @@ def _disconnect(state: State, actor: str, c: cmd.Disconnect, now: float) -> list
     return [ev.Disconnected(at=now, by=actor, participant=participant)]
 
 
+def _budget(minutes: int) -> int:
+    low, high = BUDGET_MINUTES
+    if isinstance(minutes, bool) or not low <= minutes <= high:
+        raise _invalid("budget_minutes", low=low, high=high)
+    return minutes
+
+
 def _go_to_phase(state: State, actor: str, c: cmd.GoToPhase, now: float) -> list[ev.Event]:
     if not _template(state).has_phase(c.phase) or c.phase == state.phase:
         raise _invalid("phase")
-    return [ev.PhaseChanged(at=now, by=actor, phase=c.phase)]
+    # The step's countdown starts as one moves to it, unless the session keeps it manual;
+    # never the other way round: time running out never moves the step.
+    deadline = now + state.time_boxes[c.phase] * 60.0 if state.auto_timer else None
+    return [ev.PhaseChanged(at=now, by=actor, phase=c.phase, deadline=deadline)]
+
+
+def _set_timer_mode(state: State, actor: str, c: cmd.SetTimerMode, now: float) -> list[ev.Event]:
+    if c.auto == state.auto_timer:
+        raise _invalid("auto", reason="unchanged")
+    return [ev.TimerModeSet(at=now, by=actor, auto=c.auto)]
 
 
 def _start_timer(state: State, actor: str, c: cmd.StartTimer, now: float) -> list[ev.Event]:
@@ -645,6 +665,7 @@ _RULES: dict[type[Command], Callable[[State, str, Any, float], list[ev.Event]]] 
     cmd.PauseTimer: _pause_timer,
     cmd.ExtendTimer: _extend_timer,
     cmd.SetTimeBox: _set_time_box,
+    cmd.SetTimerMode: _set_timer_mode,
     cmd.PassToken: _pass_token,
     cmd.TakeToken: _take_token_handler,
     cmd.StartRound: _start_round,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from room.domain.messages import Message
 from room.domain.session.roles import Role, Welcome
-from room.domain.session.state import Contribution, Situation
+from room.domain.session.state import DEFAULT_BUDGET_MINUTES, Contribution, Situation
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -29,6 +29,8 @@ class SessionCreated(Event):
     group: str = ""
     follows: str = ""
     follow_up_by: str = ""
+    budget_minutes: int = DEFAULT_BUDGET_MINUTES  # logs from before budgets read as the default
+    auto_timer: bool = True
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -68,6 +70,9 @@ class Disconnected(Event):
 class PhaseChanged(Event):
     type = "phase_changed"
     phase: str
+    # When the step's countdown ends, if moving started it; None: it waits to be started.
+    # The server's clock, carried by the event, so every client counts to the same end.
+    deadline: float | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -86,6 +91,12 @@ class TimerPaused(Event):
 class TimerExtended(Event):
     type = "timer_extended"
     seconds: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class TimerModeSet(Event):
+    type = "timer_mode_set"
+    auto: bool
 
 
 @dataclass(frozen=True, kw_only=True)

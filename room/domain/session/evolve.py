@@ -65,6 +65,8 @@ def _session_created(state: State, e: ev.SessionCreated) -> State:
         group=e.group,
         follows=e.follows,
         follow_up_by=e.follow_up_by,
+        budget_minutes=e.budget_minutes,
+        auto_timer=e.auto_timer,
     )
 
 
@@ -95,18 +97,33 @@ def _disconnected(state: State, e: ev.Disconnected) -> State:
 
 
 def _phase_changed(state: State, e: ev.PhaseChanged) -> State:
-    # A new step starts with its full time box, no round and no raised hands.
+    # A new step starts with its full time box, counting down if moving started it, with
+    # no round and no raised hands.
     floor = _floor_moved(state.floor, None, None, e.at)
+    if e.deadline is not None:
+        timer = Timer(running=True, deadline=e.deadline)
+    else:
+        timer = Timer(remaining=state.time_boxes[e.phase] * 60.0)
     return replace(
         state,
         phase=e.phase,
-        timer=Timer(remaining=state.time_boxes[e.phase] * 60.0),
+        timer=timer,
         floor=replace(floor, order=(), hands=()),
+        started_at=_began(state, e.at),
     )
 
 
+def _began(state: State, at: float) -> float:
+    return at if state.started_at is None else state.started_at
+
+
 def _timer_started(state: State, e: ev.TimerStarted) -> State:
-    return replace(state, timer=Timer(running=True, deadline=e.deadline))
+    timer = Timer(running=True, deadline=e.deadline)
+    return replace(state, timer=timer, started_at=_began(state, e.at))
+
+
+def _timer_mode_set(state: State, e: ev.TimerModeSet) -> State:
+    return replace(state, auto_timer=e.auto)
 
 
 def _timer_paused(state: State, e: ev.TimerPaused) -> State:
@@ -222,6 +239,7 @@ _APPLY: dict[type[Any], Callable[[State, Any], State]] = {
     ev.TimerPaused: _timer_paused,
     ev.TimerExtended: _timer_extended,
     ev.TimeBoxSet: _time_box_set,
+    ev.TimerModeSet: _timer_mode_set,
     ev.TokenPassed: _token_passed,
     ev.TokenTaken: _token_taken,
     ev.RoundStarted: _round_started,

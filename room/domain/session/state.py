@@ -11,6 +11,8 @@ from functools import cached_property
 
 from room.domain.session.roles import Kind, Role, Welcome
 
+DEFAULT_BUDGET_MINUTES = 150  # a session's whole time, as the group's flyer says: 2 h 30
+
 SCHEMA_VERSION = 1  # of events and state as plain data; see room.domain.session.upgrade
 
 
@@ -95,6 +97,9 @@ class State:
     group: str = ""  # the group whose cycle this session is part of; "" if standalone
     follows: str = ""  # the session before it in the group: read, never copied, at opening
     follow_up_by: str = ""  # who alone posts the follow-up (that session's narrator), if set
+    budget_minutes: int = DEFAULT_BUDGET_MINUTES  # the whole session's time, set at creation
+    auto_timer: bool = True  # moving to a step starts its countdown
+    started_at: float | None = None  # the first step change or countdown: the session began
 
     @property
     def created(self) -> bool:

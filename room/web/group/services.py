@@ -411,6 +411,7 @@ class GroupServices:
                 group=group.id,
                 follows=follows,
                 follow_up_by=state.sessions[follows].narrator if follows else "",
+                budget_minutes=state.cycle.minutes,
             ),
         )
         for person in state.people.values():

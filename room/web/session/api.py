@@ -12,6 +12,7 @@ from room.domain.plain import to_plain
 from room.domain.session import Role
 from room.domain.session.capabilities import allowed
 from room.domain.session.capabilities import to_plain as moves_to_plain
+from room.domain.session.state import DEFAULT_BUDGET_MINUTES
 from room.domain.session.templates import DEFAULT_TEMPLATE
 from room.domain.session.visibility import visible_state
 from room.i18n import CHARTER_VERSION
@@ -25,6 +26,20 @@ from room.web.services import services_of
 def _text(data: dict[str, Any], name: str, default: str | None = None) -> str:
     value = data.get(name, default)
     if not isinstance(value, str):
+        raise ApiError(400, "invalid", field=name)
+    return value
+
+
+def _integer(data: dict[str, Any], name: str, default: int) -> int:
+    value = data.get(name, default)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ApiError(400, "invalid", field=name)
+    return value
+
+
+def _flag(data: dict[str, Any], name: str, default: bool) -> bool:
+    value = data.get(name, default)
+    if not isinstance(value, bool):
         raise ApiError(400, "invalid", field=name)
     return value
 
@@ -46,6 +61,8 @@ async def create_session(request: Request) -> Response:
         title=_text(data, "title"),
         name=_text(data, "name"),
         template=_text(data, "template", DEFAULT_TEMPLATE),
+        budget_minutes=_integer(data, "budget_minutes", DEFAULT_BUDGET_MINUTES),
+        auto_timer=_flag(data, "auto_timer", True),
     )
     return JSONResponse(
         {"session": session_id, "participant": participant, "link": _link(request, secret)},

@@ -24,6 +24,15 @@ async def home(request: Request) -> Response:
     return render(request, "home.html", templates=list(TEMPLATES), default=DEFAULT_TEMPLATE)
 
 
+def _minutes(value: str) -> int:
+    """ "H:MM" or minutes, as the form's field is typed; -1 (refused) for anything else."""
+    hours, colon, minutes = value.strip().partition(":")
+    try:
+        return int(hours) * 60 + int(minutes) if colon else int(hours)
+    except ValueError:
+        return -1
+
+
 async def create(request: Request) -> Response:
     """The home page's form: create a session, then enter it through the new link."""
     if not origin_allowed(request, services_of(request).settings.allowed_origins):
@@ -34,6 +43,8 @@ async def create(request: Request) -> Response:
             title=form.get("title", ""),
             name=form.get("name", ""),
             template=form.get("template", DEFAULT_TEMPLATE),
+            budget_minutes=_minutes(form.get("budget", "")),
+            auto_timer=form.get("auto_timer") == "yes",
         )
     except DomainError as error:
         problem = error_message(language(request), error.code.value, error.params)

@@ -44,8 +44,8 @@ class Table:
         assert isinstance(event, ev.ContributionPosted)
         return event.contribution.id
 
-    def to(self, phase: str) -> None:
-        self.do("nadia", c.GoToPhase(phase=phase))
+    def to(self, phase: str) -> list[Event]:
+        return self.do("nadia", c.GoToPhase(phase=phase))
 
     def refolded(self) -> State:
         return fold(self.events)
@@ -61,11 +61,18 @@ CAST = [
 ]
 
 
-def seated(template: str = "flyer", *, follow_up_by: str = "") -> Table:
+def seated(template: str = "flyer", *, follow_up_by: str = "", auto_timer: bool = True) -> Table:
     """A created session with its facilitator Nadia and the whole cast; with
-    ``follow_up_by``, the second session of a group, following "s1" narrated by them."""
+    ``follow_up_by``, the second session of a group, following "s1" narrated by them;
+    with ``auto_timer`` False, one whose countdowns the facilitator starts."""
     table = Table()
-    create = c.CreateSession(template=template, title="Séance 2", facilitator="nadia", name="Nadia")
+    create = c.CreateSession(
+        template=template,
+        title="Séance 2",
+        facilitator="nadia",
+        name="Nadia",
+        auto_timer=auto_timer,
+    )
     if follow_up_by:
         create = replace(create, group="g1", follows="s1", follow_up_by=follow_up_by)
     table.do(SYSTEM, create)

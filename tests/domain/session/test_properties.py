@@ -309,6 +309,7 @@ class Arguments:
                 "phase": self.phase(),
                 "minutes": self.pick([1, 20, 240], [0, 241, -5]),
             },
+            c.SetTimerMode.type: lambda: {"auto": st.booleans()},
             c.PassToken.type: lambda: {"to": self.facilitator()},
             c.StartRound.type: lambda: {
                 "order": self.either(

@@ -62,9 +62,46 @@ def test_a_holder_who_comes_back_in_time_keeps_the_token() -> None:
 # --- time ---------------------------------------------------------------------------------
 
 
+def test_moving_to_a_step_starts_its_countdown_from_the_server_clock() -> None:
+    """The step change carries the countdown's end, so every client counts to the same
+    moment; the time running out never moves the step; the session began with the
+    first move, and a facilitator may keep countdowns manual."""
+    t = seated()
+    assert t.state.started_at is None and t.state.budget_minutes == 150
+    moved = t.to("expose")
+    assert moved[-1].deadline == t.now + 15 * 60  # type: ignore[attr-defined]
+    assert t.state.timer.running and t.state.started_at == t.now
+    assert remaining(t.state, t.now + 600) == 300
+    assert overrun(t.state, t.now + 15 * 60 + 133) == 133
+    assert t.refused("nadia", c.StartTimer()).code is Code.CONFLICT
+    assert t.state.phase == "expose"
+    began = t.state.started_at
+    t.do("nadia", c.SetTimerMode(auto=False))
+    t.to("questions")
+    assert not t.state.timer.running and remaining(t.state, t.now + 999) == 25 * 60
+    assert t.state.started_at == began
+    assert t.refused("nadia", c.SetTimerMode(auto=False)).code is Code.INVALID
+    assert t.refused("louis", c.SetTimerMode(auto=True)).code is Code.NOT_TOKEN_HOLDER
+    assert t.refused("karim", c.SetTimerMode(auto=True)).code is Code.FORBIDDEN_ROLE
+
+
+def test_a_session_s_budget_is_set_at_creation_within_bounds() -> None:
+    """2 h 30 unless said otherwise, from a quarter of an hour to a day."""
+    for minutes, accepted in ((15, True), (480, True), (14, False), (481, False)):
+        table = Table()
+        create = c.CreateSession(
+            template="flyer", title="S", facilitator="nadia", name="Nadia", budget_minutes=minutes
+        )
+        if accepted:
+            table.do(SYSTEM, create)
+            assert table.state.budget_minutes == minutes
+        else:
+            assert table.refused(SYSTEM, create).code is Code.INVALID
+
+
 def test_timer_counts_down_from_the_server_deadline_and_shows_overrun() -> None:
     """Remaining time is computed from the deadline and now; past it, it is overrun."""
-    t = seated()
+    t = seated(auto_timer=False)
     t.to("expose")
     assert remaining(t.state, t.now) == 15 * 60
     t.do("nadia", c.StartTimer(), after=0)
@@ -76,7 +113,7 @@ def test_timer_counts_down_from_the_server_deadline_and_shows_overrun() -> None:
 
 def test_pause_extend_and_time_box_change_the_countdown() -> None:
     """Pausing freezes the remaining time; extending and a new time box add to it."""
-    t = seated()
+    t = seated(auto_timer=False)
     t.to("expose")
     t.do("nadia", c.StartTimer(), after=0)
     t.do("nadia", c.PauseTimer(), after=300)

@@ -103,7 +103,8 @@ async def test_a_session_played_over_two_workers_is_one_history(
         karim, sophie, aicha = party["karim"], party["sophie"], party["aicha"]
 
         await sophie.send(c.Post(kind=Kind.FOLLOW_UP, body={"text": "Le diagnostic a commencé."}))
-        await nadia.send(c.GoToPhase(phase="expose"))
+        await nadia.send(c.GoToPhase(phase="expose"))  # its countdown starts with it
+        await nadia.send(c.PauseTimer())
         await nadia.send(c.StartTimer())
         await claire.send(
             c.WriteSituation(

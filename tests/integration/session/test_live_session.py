@@ -62,7 +62,8 @@ async def test_a_whole_session_reaches_every_client_in_the_same_order(
     karim, sophie, aicha = room["karim"], room["sophie"], room["aicha"]
 
     await sophie.send(c.Post(kind=Kind.FOLLOW_UP, body={"text": "Le diagnostic a commencé."}))
-    await nadia.send(c.GoToPhase(phase="expose"))
+    await nadia.send(c.GoToPhase(phase="expose"))  # its countdown starts with it
+    await nadia.send(c.PauseTimer())
     await nadia.send(c.StartTimer())
     await claire.send(
         c.WriteSituation(
