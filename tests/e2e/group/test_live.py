@@ -267,8 +267,8 @@ def test_every_part_of_the_page_follows_the_group(
     expect(title).to_have_value("Un client qui change")
 
     # Nadia opens the replanning form of that session; an application arrives.
-    nadia.locator("ul.sessions > li").first.get_by_text(FR["group.sessions.replan"]).click()
-    replan = nadia.locator("ul.sessions > li details").first
+    replan = nadia.locator("ul.sessions > li details", has_text=FR["group.sessions.replan"])
+    replan.get_by_text(FR["group.sessions.replan"]).click()
     expect(replan).to_have_attribute("open", "")
     with httpx.Client(base_url=server.url) as http:
         published = http.post(
@@ -280,7 +280,7 @@ def test_every_part_of_the_page_follows_the_group(
         form = {"name": "Paul Brun", "email": "paul@example.org", "practice": "Coach."}
         assert http.post(f"/p/{group}", data=form).status_code == 200
     expect(nadia.locator("#applications ~ article bdi", has_text="Paul Brun")).to_be_visible()
-    expect(nadia.locator("ul.sessions > li details").first).to_have_attribute("open", "")
+    expect(replan).to_have_attribute("open", "")
 
     # Inès is admitted: her waiting page becomes the group's space by itself.
     nadia.get_by_label(FR["group.people.admission_note"]).fill("Échange le 2 décembre.")
