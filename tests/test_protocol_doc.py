@@ -17,6 +17,7 @@ from typing import Any
 from room.domain.session import commands as cmd
 from room.domain.session.commands import Command
 from room.domain.session.decide import (
+    BUDGET_MINUTES,
     EXTEND_MAX_SECONDS,
     REASON_MAX,
     ROUND_MAX,
@@ -104,6 +105,7 @@ def limits() -> str:
         ("`start_round` `order`", f"1 to {ROUND_MAX} distinct members"),
         ("`extend_timer` `seconds`", f"not 0, at most {EXTEND_MAX_SECONDS:,} either way"),
         ("`set_time_box` `minutes`", f"1 to {TIME_BOX_MAX_MINUTES}"),
+        ("a new session's `budget_minutes`", "{} to {}".format(*BUDGET_MINUTES)),
         (
             "an id a client chooses (`add_participant` `participant`)",
             f"1 to {ID_MAX} printable characters, never `system`",

@@ -36,6 +36,15 @@ export function has(key) {
 }
 
 // Minutes and seconds, as 04:09 (hours when needed: 1:04:09).
+// A length of time in hours and minutes, as a schedule reads: "2 h 30", "45 min".
+export function duration(seconds) {
+  const minutes = Math.max(0, Math.round(seconds / 60));
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
+  if (h === 0) return `${m} min`;
+  return `${h} h ${String(m).padStart(2, "0")}`;
+}
+
 export function clock(seconds) {
   const total = Math.max(0, Math.floor(seconds));
   const h = Math.floor(total / 3600);

@@ -2,7 +2,7 @@
 // moves allow them.
 
 import { html, useState } from "/static/vendor/preact-htm/standalone.module.js";
-import { clock, phrase, t } from "./i18n.js";
+import { clock, duration, phrase, t } from "./i18n.js";
 import { useCommand, useTick, useId } from "./hooks.js";
 import { canDo, nameOf, phaseKeys } from "./contributions.js";
 
@@ -64,9 +64,55 @@ export function TimerPanel({ ctx }) {
     <p class="timer-meta">${status} · ${t("timer.box", { minutes: box })}</p>
     ${buttons.length ? html`<div class="row">${buttons}</div>` : null}
     <${ErrorNote} error=${error} />
+    <${Budget} state=${state} remaining=${remaining} serverNow=${room.serverNow()} />
+    <${TimerMode} ctx=${ctx} />
     <${StepControls} ctx=${ctx} />
     <${TimeBoxes} ctx=${ctx} />
   </section>`;
+}
+
+// The session's whole time against its budget: what has gone, and what the steps still to
+// come (the current one's time left included) would take, with any excess shown.
+export function budgetStanding(state, remaining, serverNow) {
+  const keys = phaseKeys(state);
+  const later = keys.slice(keys.indexOf(state.phase) + 1);
+  const end = state.ended_at ?? serverNow;
+  const elapsed = state.started_at === null ? 0 : Math.max(0, end - state.started_at);
+  const ahead = state.ended_at !== null ? 0 : Math.max(0, remaining) + later.reduce((sum, k) => sum + state.time_boxes[k] * 60, 0);
+  const budget = state.budget_minutes * 60;
+  return { elapsed, ahead, budget, over: Math.max(0, elapsed + ahead - budget) };
+}
+
+function Budget({ state, remaining, serverNow }) {
+  const { elapsed, ahead, budget, over } = budgetStanding(state, remaining, serverNow);
+  return html`<div class="budget" data-over=${Math.round(over)}>
+    <p class="small">
+      ${state.started_at === null
+        ? t("budget.not_started", { budget: duration(budget) })
+        : t("budget.elapsed", { elapsed: duration(elapsed), budget: duration(budget) })}
+      ${state.ended_at === null ? html` · ${t("budget.ahead", { ahead: duration(ahead) })}` : null}
+    </p>
+    ${over >= 60 ? html`<p class="small overrun">${t("budget.over", { over: duration(over) })}</p>` : null}
+  </div>`;
+}
+
+// Whether moving to a step starts its countdown: the token holder's setting.
+function TimerMode({ ctx }) {
+  const { state, room } = ctx;
+  const { run, busy, error } = useCommand(room);
+  const id = useId("timer-mode");
+  if (!canDo(ctx, "set_timer_mode")) return null;
+  return html`<div class="timer-mode">
+    <input
+      id=${id}
+      type="checkbox"
+      checked=${state.auto_timer}
+      disabled=${busy}
+      onChange=${(e) => run({ type: "set_timer_mode", auto: e.currentTarget.checked })}
+    />
+    <label for=${id}>${t("timer.auto")}</label>
+    <${ErrorNote} error=${error} />
+  </div>`;
 }
 
 // The facilitator adjusts the steps' time boxes to the group's day; only changed ones are

@@ -262,8 +262,7 @@ def test_five_people_play_a_whole_session_through_the_ui(
 
     # Step 1: a round table; questions and hypotheses, in turn.
     next_step(fac, "questions", everyone)
-    fac.get_by_role("button", name=FR["timer.start"]).click()
-    expect(obs.locator(".timer-meta")).to_contain_text(FR["timer.running"])
+    expect(obs.locator(".timer-meta")).to_contain_text(FR["timer.running"])  # by itself
     fac.get_by_role("button", name=FR["floor.start_round"]).click()
     expect(sofia.locator(".hint")).to_contain_text("Karim")
     expect(sofia.locator("form.compose-question")).to_have_count(0)
@@ -531,7 +530,8 @@ def test_the_countdown_follows_the_server_clock_not_the_computer_clock(
     server: ServerProcess, browser: Browser, contexts: list[BrowserContext]
 ) -> None:
     """A member whose computer clock is ten minutes fast still sees the time the server
-    counts down (within a few seconds), and an overrun as an overrun."""
+    counts down (within a few seconds), an overrun as an overrun, and the next step's
+    countdown started by the move to it."""
     created = httpx.post(
         f"{server.url}/api/sessions", json={"title": "Séance de mai", "name": "Nadia"}
     ).json()
@@ -571,6 +571,16 @@ def test_the_countdown_follows_the_server_clock_not_the_computer_clock(
     pattern = re.compile(f"^{re.escape(before)}0[45]:[0-5]\\d{re.escape(after)}$")
     expect(karim.locator(".countdown")).to_have_text(pattern)
     expect(karim.locator(".countdown")).to_have_class(re.compile("overrun"))
+
+    # Moving to the next step starts its countdown by itself, from the server's clock;
+    # the session's time shows against its budget.
+    fac.get_by_role("button", name=FR["console.next"]).click()
+    expect(karim.locator(".timer-meta")).to_contain_text(FR["timer.running"])
+    expect(karim.locator(".countdown")).to_have_text(re.compile(r"^(14:[0-5]\d|15:00)$"))
+    expect(karim.locator(".countdown")).not_to_have_class(re.compile("overrun"))
+    elapsed = FR["budget.elapsed"].split("{elapsed}")[0]
+    expect(karim.locator(".budget")).to_contain_text(elapsed)
+    expect(karim.locator(".budget")).to_contain_text("2 h 30")
 
 
 def test_the_facilitator_adjusts_time_boxes_and_everyone_sees_them(
