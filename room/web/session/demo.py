@@ -138,4 +138,3 @@ async def _play(room: Room, ids: dict[str, str]) -> None:
     )
     await do("ines", c.WelcomeProposal(proposal=kept, mark=Welcome.KEPT))
     await do("ines", c.WelcomeProposal(proposal=explore, mark=Welcome.EXPLORE))
-    await do("nadia", c.StartTimer())

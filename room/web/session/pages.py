@@ -8,6 +8,7 @@ from starlette.responses import RedirectResponse, Response
 from room.domain.errors import Code, DomainError
 from room.domain.session import Role
 from room.domain.session import commands as cmd
+from room.domain.session.state import DEFAULT_BUDGET_MINUTES
 from room.domain.session.templates import DEFAULT_TEMPLATE, TEMPLATES
 from room.i18n import LANGUAGES, error_message
 from room.ids import is_group
@@ -25,7 +26,10 @@ async def home(request: Request) -> Response:
 
 
 def _minutes(value: str) -> int:
-    """ "H:MM" or minutes, as the form's field is typed; -1 (refused) for anything else."""
+    """The session's length as its field is typed, "H:MM" or minutes (empty: the default);
+    -1, which the domain refuses with its bounds, for anything else."""
+    if not value.strip():
+        return DEFAULT_BUDGET_MINUTES
     hours, colon, minutes = value.strip().partition(":")
     try:
         return int(hours) * 60 + int(minutes) if colon else int(hours)
@@ -44,7 +48,8 @@ async def create(request: Request) -> Response:
             name=form.get("name", ""),
             template=form.get("template", DEFAULT_TEMPLATE),
             budget_minutes=_minutes(form.get("budget", "")),
-            auto_timer=form.get("auto_timer") == "yes",
+            # An unticked box is absent from a form: only a form that has the box says no.
+            auto_timer=form.get("auto_timer") == "yes" or "budget" not in form,
         )
     except DomainError as error:
         problem = error_message(language(request), error.code.value, error.params)

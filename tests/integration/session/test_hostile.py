@@ -100,9 +100,9 @@ async def test_refusals_travel_as_error_frames_and_others_see_nothing(
     for ws, cmd, code in refused:
         answer = await command(ws, f"r-{code}", cmd)
         assert (answer["t"], answer["code"]) == ("error", code)
-    assert (await command(nadia, "after", {"type": "start_timer"}))["t"] == "ack"
+    assert (await command(nadia, "after", {"type": "pause_timer"}))["t"] == "ack"
     frame = await receive_news(thomas)
-    assert frame["t"] == "ev" and frame["e"]["type"] == "timer_started"
+    assert frame["t"] == "ev" and frame["e"]["type"] == "timer_paused"
 
 
 async def _refused_socket(cast: Cast, headers: dict[str, str], session: str | None = None) -> int:

@@ -121,3 +121,27 @@ async def test_creating_a_session_shows_the_facilitators_link_once(server: Serve
         assert link is not None
         entered = await http.get(link.group(1).removeprefix(server.url))
         assert entered.status_code == 303
+
+
+async def test_the_home_form_sets_the_session_s_length_and_its_timer(
+    server: ServerProcess,
+) -> None:
+    """A facilitator planning a shorter session with countdowns started by hand gets
+    exactly that; a length that is no length is refused with the form kept."""
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        form = {"title": "Séance courte", "name": "Nadia", "template": "flyer", "budget": "1:45"}
+        page = await http.post("/sessions", data=form, headers={"Origin": server.url})
+        link = re.search(r'value="(http://[^"]+/j/([^"]+))"', page.text)
+        assert link is not None
+        me = await http.get("/api/me", headers={"Authorization": f"Bearer {link.group(2)}"})
+        session = me.json()["session"]
+        auth = {"Authorization": f"Bearer {link.group(2)}"}
+        await http.post(f"/api/sessions/{session}/charter", json={"version": 1}, headers=auth)
+        state = (await http.get(f"/api/sessions/{session}", headers=auth)).json()["state"]
+        assert (state["budget_minutes"], state["auto_timer"]) == (105, False)
+
+        refused = await http.post(
+            "/sessions", data={**form, "budget": "deux heures"}, headers={"Origin": server.url}
+        )
+        assert refused.status_code == 400 and 'value="deux heures"' in refused.text
+        assert "Séance courte" in refused.text and "entre 15 et 480 minutes" in refused.text
