@@ -3,50 +3,64 @@ shows. French first; the catalogue of the reader's language is in every page."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from markupsafe import Markup, escape
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
-from room.i18n import catalogue
+from room.i18n import (
+    DEFAULT_LANGUAGE,
+    catalogue,
+    elide,
+    moment_date,
+    moment_time,
+    planned_date,
+)
 from room.web.services import language
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))  # autoescapes by default
 
 
-def _when(moment: float | None, time_zone: str = "Europe/Paris") -> str:
-    """A server timestamp as a reader's wall clock: ``2026-11-25 14:03``."""
+@pass_context
+def _when(context: Context, moment: float | None, time_zone: str = "Europe/Paris") -> str:
+    """A server timestamp on the reader's wall clock, in their language's words."""
     if moment is None:
         return ""
-    try:
-        zone: tzinfo = ZoneInfo(time_zone)
-    except (ValueError, ZoneInfoNotFoundError):
-        zone = UTC
-    return datetime.fromtimestamp(moment, zone).strftime("%Y-%m-%d %H:%M")
+    return moment_date(context.get("lang", DEFAULT_LANGUAGE), moment, time_zone)
 
 
-def _clock(moment: float | None, time_zone: str = "Europe/Paris") -> str:
-    """Only the time of day, for a sheet of one session: ``14:03``."""
-    return _when(moment, time_zone)[-5:]
+@pass_context
+def _planned(context: Context, planned: str) -> str:
+    """A session's planned date, in the reader's language's words."""
+    return planned_date(context.get("lang", DEFAULT_LANGUAGE), planned)
+
+
+@pass_context
+def _clock(context: Context, moment: float | None, time_zone: str = "Europe/Paris") -> str:
+    """Only the time of day, for a sheet of one session: "14:03", "2:03 PM"."""
+    if moment is None:
+        return ""
+    return moment_time(context.get("lang", DEFAULT_LANGUAGE), moment, time_zone)
 
 
 def _phrase(text: str, **params: object) -> Markup:
     """A catalogue sentence with each placeholder filled in a ``<bdi>``, escaped: a name
     or a title written right to left (or holding direction controls) reorders nothing
     of the sentence around it."""
-    return escape(text).format(
+    return escape(elide(text, params)).format(
         **{name: Markup("<bdi>{}</bdi>").format(value) for name, value in params.items()}
     )
 
 
 templates.env.filters["when"] = _when
+templates.env.filters["planned"] = _planned
 templates.env.filters["clock"] = _clock
 templates.env.filters["phrase"] = _phrase
 

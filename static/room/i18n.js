@@ -9,11 +9,25 @@ export function loadCatalogue(element) {
   strings = element ? JSON.parse(element.textContent) : {};
 }
 
+// French elides "de" and "que" before a vowel ("la question d'Alice", "en tant
+// qu'animateur·rice"): the catalogue says "de {name}", the rule applies once the name
+// is known. The same rule as room/i18n.py's `elide`; an initial h is left alone.
+const ELIDABLE = /\b([Dd]e|[Qq]ue|[Jj]usque|[Ll]orsque|[Pp]uisque) \{(\w+)\}/g;
+const VOWEL = /^[aeiouyàâäéèêëîïôöûüùæœ]/i;
+
+export function elide(text, params) {
+  return text.replace(ELIDABLE, (whole, word, name) => {
+    const value = Object.prototype.hasOwnProperty.call(params, name) ? String(params[name]) : "";
+    return VOWEL.test(value) ? `${word.slice(0, -1)}'{${name}}` : whole;
+  });
+}
+
 // The text for `key`, its {placeholders} filled from `params`; the key itself when
 // missing, so that a forgotten string shows up rather than vanishing.
 export function t(key, params = {}) {
-  const text = strings[key];
-  if (typeof text !== "string") return key;
+  const raw = strings[key];
+  if (typeof raw !== "string") return key;
+  const text = elide(raw, params);
   return text.replace(/\{(\w+)\}/g, (whole, name) =>
     Object.prototype.hasOwnProperty.call(params, name) ? String(params[name]) : whole,
   );
@@ -23,9 +37,9 @@ export function t(key, params = {}) {
 // text written right to left (or holding direction controls) keeps to itself instead
 // of reordering the sentence around it. Attributes and announcements take t().
 export function phrase(key, params = {}) {
-  const text = strings[key];
-  if (typeof text !== "string") return key;
-  return text.split(/\{(\w+)\}/g).map((part, i) => {
+  const raw = strings[key];
+  if (typeof raw !== "string") return key;
+  return elide(raw, params).split(/\{(\w+)\}/g).map((part, i) => {
     if (i % 2 === 0) return part;
     return Object.prototype.hasOwnProperty.call(params, part) ? html`<bdi>${String(params[part])}</bdi>` : `{${part}}`;
   });

@@ -18,7 +18,7 @@ from starlette.responses import Response
 from room.domain.cycle import AttendanceRow
 from room.domain.group import GroupRole, ordered_sessions, session_number
 from room.domain.group.state import PlannedSession, Status
-from room.i18n import message
+from room.i18n import message, planned_date
 from room.records.ical import CalendarSession, cycle_calendar
 from room.records.session import md_text
 from room.records.sheet import COLUMNS, SheetLine, attendance_csv
@@ -211,7 +211,8 @@ async def journal(request: Request) -> Response:
         lang = language(request)
         lines = [f"# {md_text(message(lang, 'journal.title'))} — {md_text(member.state.name)}", ""]
         for situation in kept:
-            lines += [f"## {situation.date.replace('T', ' ')} — {md_text(situation.title)}", ""]
+            day = planned_date(lang, situation.date)
+            lines += [f"## {md_text(day)} — {md_text(situation.title)}", ""]
             lines += [f"- {md_text(text)}" for text in situation.takeaways] + [""]
         body = ("\n".join(lines).rstrip() + "\n").encode()
         return _download(body, "text/markdown; charset=utf-8", f"journal-{member.group.id}.md")

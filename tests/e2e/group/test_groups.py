@@ -133,7 +133,9 @@ def test_an_applicant_becomes_a_member_and_narrates_session_two(
     nadia.fill("#plan-date", "2027-06-01T14:00")
     nadia.select_option("#plan-narrator", label="Léa Martin")
     nadia.get_by_role("button", name=FR["group.sessions.plan_save"]).click()
-    expect(nadia.locator(".sessions strong", has_text="2027-06-01 14:00")).to_be_visible()
+    expect(
+        nadia.locator(".sessions strong", has_text="mardi 1er juin 2027 à 14:00")
+    ).to_be_visible()
     screenshot(nadia, "group-facilitator")
 
     # Léa's space lists the coming session; she enters it as its narrator.

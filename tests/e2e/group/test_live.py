@@ -154,9 +154,9 @@ def test_a_calendar_poll_answered_live_then_fixed(
     claire = members["claire"]
     sessions = claire.locator("ul.sessions > li")
     expect(sessions).to_have_count(2)
-    expect(sessions.nth(0)).to_contain_text("2027-01-12 14:00")
+    expect(sessions.nth(0)).to_contain_text("mardi 12 janvier 2027 à 14:00")
     expect(sessions.nth(0)).to_contain_text("Claire")
-    expect(sessions.nth(1)).to_contain_text("2027-02-09 14:00")
+    expect(sessions.nth(1)).to_contain_text("mardi 9 février 2027 à 14:00")
     expect(sessions.nth(1)).to_contain_text("Karim")
     expect(_slot(claire, "t3")).to_be_visible()
     assert group in claire.url
@@ -262,7 +262,7 @@ def test_every_part_of_the_page_follows_the_group(
     expect(nadia.locator("ul.sessions > li")).to_have_count(1)
     claire_sessions = claire.locator("ul.sessions > li")
     expect(claire_sessions).to_have_count(1)
-    expect(claire_sessions.first).to_contain_text("2027-01-12 14:00")
+    expect(claire_sessions.first).to_contain_text("mardi 12 janvier 2027 à 14:00")
     expect(title).to_be_focused()
     expect(title).to_have_value("Un client qui change")
 

@@ -6,6 +6,7 @@ import re
 
 from playwright.sync_api import Browser, BrowserContext
 
+from room.i18n import catalogue, message
 from tests.e2e.conftest import assert_no_axe_violations, join, new_person, screenshot
 from tests.running import ServerProcess
 
@@ -50,3 +51,35 @@ def test_after_opening_a_link_the_url_holds_no_secret(
     assert page.evaluate("document.cookie") == ""
     cookies = page.context.cookies()
     assert len(cookies) == 1 and cookies[0]["httpOnly"] and cookies[0]["sameSite"] == "Lax"
+
+
+def test_the_browser_writes_french_as_the_server_does(
+    server: ServerProcess, browser: Browser, contexts: list[BrowserContext]
+) -> None:
+    """The room's own strings, filled in the browser, elide as the server's do: every
+    French sentence with a placeholder, given a name that begins with a vowel and one
+    that begins with a consonant, reads the same from static/room/i18n.js as from
+    room/i18n.py."""
+    strings = catalogue("fr")
+    keys = sorted(k for k, v in strings.items() if isinstance(v, str) and "{" in v)
+    page = new_person(browser, contexts)
+    page.goto(server.url)
+    shown = page.evaluate(
+        """async ([strings, keys, values]) => {
+            const i18n = await import("/static/room/i18n.js");
+            const element = document.createElement("script");
+            element.textContent = JSON.stringify(strings);
+            i18n.loadCatalogue(element);
+            const names = (text) => [...text.matchAll(/\\{(\\w+)\\}/g)].map((m) => m[1]);
+            return values.map((value) => keys.map((key) =>
+                i18n.t(key, Object.fromEntries(names(strings[key]).map((n) => [n, value])))));
+        }""",
+        [strings, keys, ["Alice Martin", "Marc Un"]],
+    )
+    for value, texts in zip(["Alice Martin", "Marc Un"], shown, strict=True):
+        expected = [
+            message("fr", key, **dict.fromkeys(re.findall(r"\{(\w+)\}", strings[key]), value))
+            for key in keys
+        ]
+        assert texts == expected
+    assert "Nouvelle question d'Alice Martin" in shown[0]

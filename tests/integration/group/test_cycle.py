@@ -155,8 +155,9 @@ async def test_fixing_a_date_plans_one_session_and_the_cycle_counts_held_ones(
         assert began.json()["params"] == {"what": "session_begun"}, began.text
 
         page = (await http.get(f"/g/{cast.group}", headers=cast.auth("nadia"))).text
-        assert "Séance 1 · 2027-01-12 14:00" in page and "Séance 2 · 2027-02-09 14:00" in page
-        assert "<s>2027-01-05 14:00</s>" in page
+        assert "Séance 1 · mardi 12 janvier 2027 à 14:00" in page
+        assert "Séance 2 · mardi 9 février 2027 à 14:00" in page
+        assert "<s>mardi 5 janvier 2027 à 14:00</s>" in page
         sheet = await http.get(
             f"/g/{cast.group}/sessions/{second}/attendance", headers=cast.auth("nadia")
         )
