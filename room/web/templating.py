@@ -59,7 +59,14 @@ def _phrase(text: str, **params: object) -> Markup:
     )
 
 
+def _fill(text: str, **params: object) -> str:
+    """A catalogue sentence filled as plain text, for an attribute (an accessible name):
+    French elision applied as ``message`` does; escaped by the template like any value."""
+    return elide(text, params).format(**params)
+
+
 templates.env.filters["when"] = _when
+templates.env.filters["fill"] = _fill
 templates.env.filters["planned"] = _planned
 templates.env.filters["clock"] = _clock
 templates.env.filters["phrase"] = _phrase

@@ -117,7 +117,7 @@ export function PostForm({ ctx, kind, answers = null, onBehalf = null, label, on
     ${textareas}
     ${kind === "action" ? html`<${CitePicker} ctx=${ctx} id=${id} draft=${draft} setDraft=${setDraft} />` : null}
     <div class="row">
-      <button type="submit" disabled=${busy}>
+      <button type="submit" disabled=${busy} aria-label=${busy ? null : t("post.submit_of", { what: t(`the.${kind}`) })}>
         <${SubmitLabel} ctx=${ctx} busy=${busy} label=${t("post.submit")} />
       </button>
       ${onDone ? html`<button type="button" class="quiet" onClick=${onDone}>${t("common.cancel")}</button>` : null}
@@ -274,13 +274,15 @@ function WelcomeMarks({ ctx, c }) {
       ? html`<p class=${`welcome mark-${c.welcome}`}>${t("welcome.shown", { mark: t(`welcome.mark_${c.welcome}`) })}</p>`
       : null;
   }
+  const target = t("of.proposal", { name: nameOf(ctx.state, c.author) });
   return html`<div class="welcome-choice">
-    <p class="welcome-label" id=${`welcome-${c.id}`}>${t("welcome.group")}</p>
-    <div class="row" role="group" aria-labelledby=${`welcome-${c.id}`}>
+    <p class="welcome-label">${t("welcome.group")}</p>
+    <div class="row" role="group" aria-label=${t("welcome.group_of", { target })}>
       ${MARKS.map(
         (mark) => html`<button
           type="button"
           class=${`mark mark-${mark}`}
+          aria-label=${t("welcome.mark_of", { mark: t(`welcome.mark_${mark}`), target })}
           aria-pressed=${c.welcome === mark ? "true" : "false"}
           onClick=${() => c.welcome !== mark && run({ type: "welcome", proposal: c.id, mark })}
         >
@@ -298,6 +300,9 @@ export function Item({ ctx, c, answers = [] }) {
   const withdraw = useCommand(ctx.room);
   const unhide = useCommand(ctx.room);
   const author = nameOf(state, c.author);
+  // Each tool names what it acts on: "Masquer la proposition de Marc Un", not "Masquer".
+  const target = t(`of.${c.kind}`, { name: author });
+  const named = (key) => t(key, { target });
   const facilitator = me && me.role === "facilitator";
   const canAnswer = c.kind === "question" && moves.post.includes("answer");
   const close = () => setMode(null);
@@ -305,29 +310,37 @@ export function Item({ ctx, c, answers = [] }) {
   const tools = [];
   if (mode === null) {
     if (moves.edit.includes(c.id))
-      tools.push(html`<button type="button" class="quiet" onClick=${() => setMode("edit")}>${t("contrib.edit")}</button>`);
+      tools.push(html`<button type="button" class="quiet" aria-label=${named("contrib.edit_of")} onClick=${() => setMode("edit")}>
+        ${t("contrib.edit")}
+      </button>`);
     if (moves.withdraw.includes(c.id))
       tools.push(html`<button
         type="button"
         class="quiet"
         disabled=${withdraw.busy}
+        aria-label=${named("contrib.withdraw_of")}
         onClick=${() => withdraw.run({ type: "withdraw", contribution: c.id })}
       >
         ${t("contrib.withdraw")}
       </button>`);
     if (c.hidden === null && canDo(ctx, "hide"))
-      tools.push(html`<button type="button" class="quiet" onClick=${() => setMode("hide")}>${t("contrib.hide")}</button>`);
+      tools.push(html`<button type="button" class="quiet" aria-label=${named("contrib.hide_of")} onClick=${() => setMode("hide")}>
+        ${t("contrib.hide")}
+      </button>`);
     if (c.hidden !== null && canDo(ctx, "unhide"))
       tools.push(html`<button
         type="button"
         class="quiet"
         disabled=${unhide.busy}
+        aria-label=${named("contrib.unhide_of")}
         onClick=${() => unhide.run({ type: "unhide", contribution: c.id })}
       >
         ${t("contrib.unhide")}
       </button>`);
     if (canAnswer)
-      tools.push(html`<button type="button" onClick=${() => setMode("answer")}>${t("contrib.answer")}</button>`);
+      tools.push(html`<button type="button" aria-label=${named("contrib.answer_of")} onClick=${() => setMode("answer")}>
+        ${t("contrib.answer")}
+      </button>`);
   }
 
   return html`<li

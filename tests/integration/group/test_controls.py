@@ -60,6 +60,29 @@ class _Forms(HTMLParser):
         self.moves.add((form["type"], *target))
 
 
+class _Names(HTMLParser):
+    """The accessible name of every button and summary: its aria-label, else its text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: list[str] = []
+        self._open: list[list[str]] = []  # the text of each control being read
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("button", "summary"):
+            label = dict(attrs).get("aria-label")
+            self._open.append([label] if label else [])
+            self._labelled = bool(label)
+
+    def handle_data(self, data: str) -> None:
+        if self._open and not self._labelled:
+            self._open[-1].append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("button", "summary") and self._open:
+            self.names.append(" ".join(" ".join(self._open.pop()).split()))
+
+
 async def _offered(http: httpx.AsyncClient, cast: GroupCast, name: str) -> set[tuple[str, ...]]:
     page = await http.get(f"/g/{cast.group}", headers=cast.auth(name))
     assert page.status_code == 200, page.text
@@ -109,6 +132,14 @@ async def test_every_control_of_the_space_is_a_move_the_server_lists(
             assert offered <= listed, (name, offered - listed)
             missing = {m for m in listed - offered if m[0] not in ELSEWHERE}
             assert not missing, (name, missing)
+
+        # Each control names what it acts on: no two say the same ("Admettre" twice).
+        for name in ("nadia", "karim"):
+            page = await http.get(f"/g/{cast.group}", headers=cast.auth(name))
+            names = _Names()
+            names.feed(page.text)
+            repeated = {n for n in names.names if names.names.count(n) > 1}
+            assert names.names and not repeated, (name, repeated)
 
         facilitator = await _offered(http, cast, "nadia")
         # What the guards refuse is absent: the session that began cannot be cancelled,
