@@ -401,20 +401,24 @@ function Groups({ ctx, items, forms, level }) {
   const kinds = KINDS.filter((k) => items.some((c) => c.kind === k) || forms.includes(k));
   const Heading = `h${level}`;
   if (!kinds.length) return html`<p class="empty">${t("step.empty")}</p>`;
-  return kinds.map((kind) => {
-    const list = items.filter((c) => c.kind === kind);
-    return html`<div class=${`kind-group group-${kind}`} key=${kind}>
-      <${Heading} class="kind-heading">
-        ${t(`kinds.${kind}`)}${list.length ? html` <span class="count">(${list.length})</span>` : null}
-      </${Heading}>
-      ${list.length
-        ? html`<ul class="contribs">
-            ${list.map((c) => html`<${Item} key=${c.id} ctx=${ctx} c=${c} answers=${answers[c.id] || []} />`)}
-          </ul>`
-        : null}
-      ${forms.includes(kind) ? html`<${PostForm} ctx=${ctx} kind=${kind} label=${t(`compose.${kind}`)} />` : null}
-    </div>`;
-  });
+  // A board: a column per kind, each with its composer first, so that writing is always
+  // at hand however long the column grows.
+  return html`<div class=${`board kinds-${kinds.length}`}>
+    ${kinds.map((kind) => {
+      const list = items.filter((c) => c.kind === kind);
+      return html`<div class=${`kind-group group-${kind}`} key=${kind}>
+        <${Heading} class="kind-heading">
+          ${t(`kinds.${kind}`)}${list.length ? html` <span class="count">(${list.length})</span>` : null}
+        </${Heading}>
+        ${forms.includes(kind) ? html`<${PostForm} ctx=${ctx} kind=${kind} label=${t(`compose.${kind}`)} />` : null}
+        ${list.length
+          ? html`<ul class="contribs">
+              ${list.map((c) => html`<${Item} key=${c.id} ctx=${ctx} c=${c} answers=${answers[c.id] || []} />`)}
+            </ul>`
+          : null}
+      </div>`;
+    })}
+  </div>`;
 }
 
 // The main column's steps: the current one in full, the others collapsible. Questions

@@ -21,10 +21,14 @@ export function remainingSeconds(state, serverNow) {
   return timer.running && timer.deadline !== null ? timer.deadline - serverNow : timer.remaining;
 }
 
-export function TimerPanel({ ctx }) {
+// What is happening now, always in view at the top of the room: the step and its
+// countdown, who has the floor and the hands raised, and the actions used every minute
+// (the step's start and pause, the next step; one's own hand). The panels below hold
+// the rest.
+export function NowBar({ ctx }) {
   useTick(1000);
   const { state, room } = ctx;
-  const { run, busy, error } = useCommand(room);
+  const time = useCommand(room);
   const remaining = remainingSeconds(state, room.serverNow());
   const over = remaining < 0;
   const box = state.time_boxes[state.phase];
@@ -34,13 +38,72 @@ export function TimerPanel({ ctx }) {
   else if (state.timer.running) status = t("timer.running");
   const buttons = [];
   if (canDo(ctx, "start_timer"))
-    buttons.push(html`<button type="button" disabled=${busy} onClick=${() => run({ type: "start_timer" })}>
+    buttons.push(html`<button type="button" disabled=${time.busy} onClick=${() => time.run({ type: "start_timer" })}>
       ${t("timer.start")}
     </button>`);
   if (canDo(ctx, "pause_timer"))
-    buttons.push(html`<button type="button" disabled=${busy} onClick=${() => run({ type: "pause_timer" })}>
+    buttons.push(html`<button type="button" disabled=${time.busy} onClick=${() => time.run({ type: "pause_timer" })}>
       ${t("timer.pause")}
     </button>`);
+  return html`<section class="now-bar" aria-label=${t("now.label")}>
+    <div class="now-step">
+      <p class="timer-phase">${t(`phase.${state.phase}`)}</p>
+      <div
+        class=${`countdown${over ? " overrun" : ""}`}
+        role="timer"
+        aria-label=${t("timer.remaining")}
+        data-seconds=${Math.round(remaining)}
+      >
+        ${shown}
+      </div>
+      <p class="timer-meta">${status} · ${t("timer.box", { minutes: box })}</p>
+    </div>
+    ${buttons.length ? html`<div class="row now-time">${buttons}</div>` : null}
+    <${StepControls} ctx=${ctx} />
+    <${FloorNow} ctx=${ctx} />
+    <${ErrorNote} error=${time.error} />
+  </section>`;
+}
+
+// Who has the floor, who raised a hand, and one's own hand.
+function FloorNow({ ctx }) {
+  const { state, room } = ctx;
+  const act = useCommand(room);
+  const floor = state.floor;
+  const mine = [];
+  if (canDo(ctx, "raise_hand"))
+    mine.push(html`<button type="button" disabled=${act.busy} onClick=${() => act.run({ type: "raise_hand" })}>
+      ${t("floor.raise")}
+    </button>`);
+  if (canDo(ctx, "lower_hand"))
+    mine.push(html`<button type="button" class="quiet" disabled=${act.busy} onClick=${() => act.run({ type: "lower_hand" })}>
+      ${t("floor.lower")}
+    </button>`);
+  if (canDo(ctx, "pass_turn"))
+    mine.push(html`<button type="button" disabled=${act.busy} onClick=${() => act.run({ type: "pass_turn" })}>
+      ${t("floor.pass")}
+    </button>`);
+  const hands = floor.hands.map((p) => nameOf(state, p));
+  return html`<div class="now-floor">
+    <p class="now-speaker">
+      ${floor.speaker !== null
+        ? phrase("now.speaker", { name: nameOf(state, floor.speaker) })
+        : t("floor.none")}
+    </p>
+    <p class="now-hands">
+      ${hands.length ? phrase("now.hands", { count: hands.length, names: hands.join(", ") }) : t("floor.no_hands")}
+    </p>
+    ${mine.length ? html`<div class="row">${mine}</div>` : null}
+    <${ErrorNote} error=${act.error} />
+  </div>`;
+}
+
+export function TimerPanel({ ctx }) {
+  useTick(1000);
+  const { state, room } = ctx;
+  const { run, busy, error } = useCommand(room);
+  const remaining = remainingSeconds(state, room.serverNow());
+  const buttons = [];
   if (canDo(ctx, "extend_timer"))
     buttons.push(html`<button
       type="button"
@@ -52,21 +115,10 @@ export function TimerPanel({ ctx }) {
     </button>`);
   return html`<section class="panel timer" aria-labelledby="timer-h">
     <h2 id="timer-h">${t("timer.title")}</h2>
-    <p class="timer-phase">${t(`phase.${state.phase}`)}</p>
-    <div
-      class=${`countdown${over ? " overrun" : ""}`}
-      role="timer"
-      aria-label=${t("timer.remaining")}
-      data-seconds=${Math.round(remaining)}
-    >
-      ${shown}
-    </div>
-    <p class="timer-meta">${status} · ${t("timer.box", { minutes: box })}</p>
     ${buttons.length ? html`<div class="row">${buttons}</div>` : null}
     <${ErrorNote} error=${error} />
     <${Budget} state=${state} remaining=${remaining} serverNow=${room.serverNow()} />
     <${TimerMode} ctx=${ctx} />
-    <${StepControls} ctx=${ctx} />
     <${TimeBoxes} ctx=${ctx} />
   </section>`;
 }
@@ -201,25 +253,11 @@ export function FloorPanel({ ctx }) {
   useTick(1000);
   const { state, room, me } = ctx;
   const floor = state.floor;
-  const act = useCommand(room);
   const inRound = floor.turn !== null;
   const speaker = floor.speaker;
   const next = inRound ? floor.order.slice(floor.turn + 1).find((p) => state.participants[p] && !state.participants[p].removed) : null;
   const serverNow = room.serverNow();
   const times = floorTimes(state, serverNow);
-  const mine = [];
-  if (canDo(ctx, "raise_hand"))
-    mine.push(html`<button type="button" disabled=${act.busy} onClick=${() => act.run({ type: "raise_hand" })}>
-      ${t("floor.raise")}
-    </button>`);
-  if (canDo(ctx, "lower_hand"))
-    mine.push(html`<button type="button" class="quiet" disabled=${act.busy} onClick=${() => act.run({ type: "lower_hand" })}>
-      ${t("floor.lower")}
-    </button>`);
-  if (canDo(ctx, "pass_turn"))
-    mine.push(html`<button type="button" disabled=${act.busy} onClick=${() => act.run({ type: "pass_turn" })}>
-      ${t("floor.pass")}
-    </button>`);
   const facilitator = me && me.role === "facilitator";
 
   return html`<section class="panel floor" aria-labelledby="floor-h">
@@ -257,8 +295,6 @@ export function FloorPanel({ ctx }) {
           ${floor.hands.map((p) => html`<li key=${p}><bdi>${nameOf(state, p)}</bdi></li>`)}
         </ol>`
       : html`<p class="empty">${t("floor.no_hands")}</p>`}
-    ${mine.length ? html`<div class="row">${mine}</div>` : null}
-    <${ErrorNote} error=${act.error} />
     ${facilitator ? html`<${FloorConsole} ctx=${ctx} />` : null}
     ${facilitator && Object.keys(times).length
       ? html`<h3>${t("floor.times")}</h3>

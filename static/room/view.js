@@ -2,11 +2,11 @@
 // call), the stepper, then two columns — (in a group's cycle, the previous session)
 // the situation and the steps; time, floor, people and the facilitator's console.
 
-import { html, useState, useEffect } from "/static/vendor/preact-htm/standalone.module.js";
+import { html, useEffect, useRef, useState } from "/static/vendor/preact-htm/standalone.module.js";
 import { has, phrase, t } from "./i18n.js";
 import { explain, useCommand, useDraft, useFocusFirst, useId, useRoom } from "./hooks.js";
 import { Steps, canDo, nameOf, phaseKeys } from "./contributions.js";
-import { TimerPanel, FloorPanel, PeoplePanel } from "./side.js";
+import { NowBar, TimerPanel, FloorPanel, PeoplePanel } from "./side.js";
 import { ConsolePanel, InvitationsPanel } from "./console.js";
 import { PreviousSession, draftOf, useCycle } from "./cycle.js";
 
@@ -69,8 +69,16 @@ function Header({ ctx, session, exports }) {
 function Stepper({ state }) {
   const keys = phaseKeys(state);
   const current = keys.indexOf(state.phase);
+  const list = useRef(null);
+  // On a narrow screen the steps scroll sideways: keep the current one in view.
+  useEffect(() => {
+    const here = list.current && list.current.querySelector(".is-current");
+    if (here && list.current.scrollWidth > list.current.clientWidth) {
+      list.current.scrollLeft = here.offsetLeft - list.current.offsetLeft - 8;
+    }
+  }, [state.phase]);
   return html`<nav class="stepper" aria-label=${t("steps.label")}>
-    <ol>
+    <ol ref=${list} tabindex="0">
       ${keys.map(
         (k, i) => html`<li
           key=${k}
@@ -104,11 +112,16 @@ function Situation({ ctx }) {
                 <p class="request-text" dir="auto">${s.request}</p>
               </div>`
             : null}
-          <dl class="fields">
-            ${SITUATION_FIELDS.filter((f) => s[f]).map(
-              (f) => html`<dt>${t(`situation.${f}`)}</dt><dd dir="auto">${s[f]}</dd>`,
-            )}
-          </dl>`
+          ${SITUATION_FIELDS.some((f) => s[f])
+            ? html`<details class="situation-more" open=${state.phase === "expose" || undefined}>
+                <summary>${t("situation.more")}</summary>
+                <dl class="fields">
+                  ${SITUATION_FIELDS.filter((f) => s[f]).map(
+                    (f) => html`<dt>${t(`situation.${f}`)}</dt><dd dir="auto">${s[f]}</dd>`,
+                  )}
+                </dl>
+              </details>`
+            : null}`
       : html`<p class="empty">${t("situation.none")}</p>`}
     ${fromDraft ? html`<p class="hint">${t("cycle.draft_ready")}</p>` : null}
     ${can && !editing
@@ -221,15 +234,16 @@ export function App({ room, session, exports, lang }) {
   return html`<div class=${`room role-${room.me ? room.me.role : "unknown"}`}>
     <${Header} ctx=${ctx} session=${session} exports=${exports} />
     <${Stepper} state=${state} />
+    <${NowBar} ctx=${ctx} />
     ${state.ended_at !== null ? html`<p class="ended">${t("room.ended")}</p>` : null}
     <${Notice} room=${room} />
     <div class="room-grid">
-      <div class="main-col">
+      <div class="main-col" tabindex="0" role="region" aria-label=${t("pane.work")}>
         <${PreviousSession} ctx=${ctx} lang=${lang} />
         <${Situation} ctx=${ctx} />
         <${Steps} ctx=${ctx} />
       </div>
-      <div class="side-col">
+      <div class="side-col" tabindex="0" role="region" aria-label=${t("pane.panels")}>
         <${TimerPanel} ctx=${ctx} />
         <${FloorPanel} ctx=${ctx} />
         <${PeoplePanel} ctx=${ctx} />

@@ -780,3 +780,62 @@ def test_names_lose_direction_controls_and_texts_are_shown_isolated(
     expect(printable.locator(".record .author bdi")).to_have_text("Jeanevil")
     markdown = fac.request.get(f"{server.url}/s/{session}/export.md").text()
     assert f"(\u2068Jeanevil\u2069) — \u2068{hebrew}\u2069" in markdown
+
+
+IN_VIEW = """(element) => {
+    const box = element.getBoundingClientRect();
+    const x = box.left + box.width / 2, y = box.top + box.height / 2;
+    const inside = box.width > 0 && box.top >= 0 && box.left >= 0
+        && box.bottom <= innerHeight && box.right <= innerWidth;
+    const top = document.elementFromPoint(x, y);
+    return { inside, uncovered: !!top && (top === element || element.contains(top)),
+             size: [box.width, box.height] };
+}"""
+
+
+def in_view(locator: Locator, target: float) -> None:
+    """Visible without scrolling, not covered by anything, and big enough to hit."""
+    seen = locator.evaluate(IN_VIEW)
+    assert seen["inside"] and seen["uncovered"], (locator, seen)
+    assert min(seen["size"]) >= target or locator.evaluate("e => e.tagName") != "BUTTON", seen
+
+
+def test_the_live_work_is_in_view_without_scrolling(
+    server: ServerProcess, browser: Browser, contexts: list[BrowserContext]
+) -> None:
+    """In the questions step, on a laptop: the step and its countdown, who has the floor
+    and the hands, the narrator's request, and each person's own controls — the
+    facilitator's next step, the member's hand and question — are on screen without
+    scrolling and under nothing. On a phone, the bar holding the step, the countdown,
+    the floor and the member's hand stays on screen as the page scrolls."""
+    fac = person(browser, contexts, viewport={"width": 1366, "height": 768})
+    create_session(fac, server, "Séance de juin", "Nadia")
+    nar = enter(browser, contexts, invite(fac, "narrator", "Inès"))
+    karim = enter(
+        browser, contexts, invite(fac, "member", "Karim"), viewport={"width": 1366, "height": 768}
+    )
+    next_step(fac, "expose", [fac, nar, karim])
+    nar.get_by_role("button", name=FR["situation.write"]).click()
+    nar.get_by_label(FR["situation.field_title"]).fill("Un CSE qui ne répond plus")
+    nar.get_by_label(FR["situation.context"], exact=True).fill("Une PME de 120 salariés.\n" * 8)
+    nar.get_by_label(FR["situation.request"], exact=True).fill("Des pistes pour relancer.")
+    nar.get_by_role("button", name=FR["situation.save"]).click()
+    next_step(fac, "questions", [fac, nar, karim])
+    karim.get_by_role("button", name=FR["floor.raise"]).click()
+    expect(fac.locator(".now-hands")).to_contain_text("Karim")
+
+    for page in (fac, karim):
+        for shown in (".now-bar .countdown", ".now-speaker", ".now-hands", ".request-text"):
+            in_view(page.locator(shown), 24)
+    in_view(fac.get_by_role("button", name=FR["console.next"], exact=True), 24)
+    in_view(karim.get_by_role("button", name=FR["floor.lower"]), 24)
+    in_view(karim.locator("form.compose-question textarea"), 24)
+    in_view(karim.locator("form.compose-question button[type=submit]"), 24)
+
+    karim.set_viewport_size({"width": 390, "height": 844})
+    karim.locator(".step.current").scroll_into_view_if_needed()
+    for shown in (".now-bar .countdown", ".now-speaker"):
+        in_view(karim.locator(shown), 44)
+    in_view(karim.get_by_role("button", name=FR["floor.lower"]), 44)
+    screenshot(karim, "room-member-phone-questions")
+    screenshot(fac, "room-facilitator-questions")
