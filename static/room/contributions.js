@@ -3,7 +3,7 @@
 // welcome and hide. Which forms and buttons show is the server's `can` moves, never a
 // rule of ours.
 
-import { html, useState } from "/static/vendor/preact-htm/standalone.module.js";
+import { html, useEffect, useRef, useState } from "/static/vendor/preact-htm/standalone.module.js";
 import { phrase, t } from "./i18n.js";
 import { useCommand, useDraft, useFocusFirst, useId } from "./hooks.js";
 
@@ -294,6 +294,42 @@ function WelcomeMarks({ ctx, c }) {
   </div>`;
 }
 
+// Calls ``onSeen(id)`` once the element has been on screen for a moment, while
+// ``watching``.
+function useSeen(watching, onSeen, id) {
+  const ref = useRef(null);
+  useEffect(() => {
+    if (!watching || !ref.current || typeof IntersectionObserver === "undefined") return undefined;
+    let timer = null;
+    const observer = new IntersectionObserver(
+      ([entry]) => {
+        clearTimeout(timer);
+        if (entry.isIntersecting && document.visibilityState === "visible") {
+          timer = setTimeout(() => onSeen(id), SEEN_AFTER_MS);
+        }
+      },
+      { threshold: 0.6 },
+    );
+    observer.observe(ref.current);
+    return () => {
+      clearTimeout(timer);
+      observer.disconnect();
+    };
+  }, [watching, onSeen, id]);
+  return ref;
+}
+
+const SEEN_AFTER_MS = 1500; // on screen this long, a new contribution counts as seen
+
+// A person's initials on a colour of their own, the same on every screen (from their id).
+export function Avatar({ id, name }) {
+  const words = (name || "?").trim().split(/\s+/).filter(Boolean);
+  const initials = (words.length > 1 ? words[0][0] + words[words.length - 1][0] : (words[0] || "?").slice(0, 2)).toUpperCase();
+  let hash = 0;
+  for (const ch of id || "") hash = (hash * 31 + ch.codePointAt(0)) % 360;
+  return html`<span class="avatar" aria-hidden="true" style=${{ background: `hsl(${hash} 45% 32%)` }}>${initials}</span>`;
+}
+
 export function Item({ ctx, c, answers = [] }) {
   const { state, moves, me } = ctx;
   const [mode, setMode] = useState(null); // null | "edit" | "hide" | "answer"
@@ -343,13 +379,18 @@ export function Item({ ctx, c, answers = [] }) {
       </button>`);
   }
 
+  const isNew = Boolean(ctx.fresh && ctx.fresh.has(c.id));
+  const card = useSeen(isNew, ctx.seen, c.id);
   return html`<li
-    class=${`contrib kind-${c.kind}${c.hidden !== null ? " is-hidden" : ""}`}
+    ref=${card}
+    class=${`contrib kind-${c.kind}${c.hidden !== null ? " is-hidden" : ""}${isNew ? " is-new" : ""}`}
     data-cid=${c.id}
     data-kind=${c.kind}
   >
     <p class="meta">
+      <${Avatar} id=${c.author} name=${author} />
       <bdi class="author">${author}</bdi>
+      ${isNew ? html` <span class="tag new">${t("contrib.new")}</span>` : null}
       ${c.posted_by
         ? html` <span class="behalf">${phrase("contrib.on_behalf", { by: nameOf(state, c.posted_by), author })}</span>`
         : null}
@@ -439,6 +480,7 @@ export function Steps({ ctx }) {
   const answering = moves.post.includes("answer");
   const [open, setOpen] = useState({});
   const isOpen = (k) => (k in open ? open[k] : k === previous);
+  const unseen = (items) => (ctx.fresh ? items.filter((c) => ctx.fresh.has(c.id)).length : 0);
 
   return html`
     <section class="step current" aria-labelledby="current-step">
@@ -467,6 +509,7 @@ export function Steps({ ctx }) {
               <summary>
                 <h3 class="summary-heading">${t(`phase.${k}`)}</h3>
                 <span class="count">${t("step.count", { count: items.length })}</span>
+                ${unseen(items) ? html` <span class="tag new">${t("step.new", { count: unseen(items) })}</span>` : null}
               </summary>
               <${Groups} ctx=${ctx} items=${items} forms=${[]} level=${4} />
             </details>`;

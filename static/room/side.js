@@ -4,7 +4,7 @@
 import { html, useState } from "/static/vendor/preact-htm/standalone.module.js";
 import { clock, duration, phrase, t } from "./i18n.js";
 import { useCommand, useTick, useId } from "./hooks.js";
-import { canDo, nameOf, phaseKeys } from "./contributions.js";
+import { Avatar, canDo, nameOf, phaseKeys } from "./contributions.js";
 
 function ErrorNote({ error }) {
   return error ? html`<p class="error" role="alert">${error}</p>` : null;
@@ -442,6 +442,7 @@ export function PeoplePanel({ ctx }) {
       ${list.map(
         (p) => html`<li key=${p.id} class=${p.present ? "is-present" : "is-absent"} data-pid=${p.id}>
           <span class="dot" aria-hidden="true"></span>
+          <${Avatar} id=${p.id} name=${p.name} />
           <bdi class="person-name">${p.name}</bdi>
           ${me && p.id === me.participant ? html` <span class="you">${t("people.you")}</span>` : null}
           <span class="person-role">${t(`role.${p.role}`)}</span>

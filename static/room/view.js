@@ -2,7 +2,7 @@
 // call), the stepper, then two columns — (in a group's cycle, the previous session)
 // the situation and the steps; time, floor, people and the facilitator's console.
 
-import { html, useEffect, useRef, useState } from "/static/vendor/preact-htm/standalone.module.js";
+import { html, useCallback, useEffect, useRef, useState } from "/static/vendor/preact-htm/standalone.module.js";
 import { has, phrase, t } from "./i18n.js";
 import { explain, useCommand, useDraft, useFocusFirst, useId, useRoom } from "./hooks.js";
 import { Steps, canDo, nameOf, phaseKeys } from "./contributions.js";
@@ -203,27 +203,42 @@ function Notice({ room }) {
   </div>`;
 }
 
-// One short sentence per new contribution, for screen readers.
-function useAnnouncements(room) {
+// What arrives while the person is here: one short sentence per new contribution, for
+// screen readers, and the ids of others' contributions not seen yet, marked "new" on
+// the page until they have been on screen a moment.
+function useArrivals(room) {
   const [text, setText] = useState("");
+  const [fresh, setFresh] = useState(() => new Set());
   useEffect(() => {
     room.onLiveEvent = (event, state) => {
       if (event.type !== "contribution_posted") return;
       const c = event.contribution;
       const who = state.participants[c.author] ? state.participants[c.author].name : "";
       setText(t(`announce.${c.kind}`, { name: who }));
+      const mine = room.me && (c.author === room.me.participant || c.posted_by === room.me.participant);
+      if (!mine) setFresh((old) => new Set(old).add(c.id));
     };
     return () => (room.onLiveEvent = null);
   }, [room]);
-  return text;
+  const seen = useCallback(
+    (id) =>
+      setFresh((old) => {
+        if (!old.has(id)) return old;
+        const next = new Set(old);
+        next.delete(id);
+        return next;
+      }),
+    [],
+  );
+  return { text, fresh, seen };
 }
 
 export function App({ room, session, exports, lang }) {
   useRoom(room);
-  const announcement = useAnnouncements(room);
+  const arrivals = useArrivals(room);
   const state = room.state;
   const cycle = useCycle(session, state, room.me);
-  const ctx = { room, state, moves: room.moves, me: room.me, cycle };
+  const ctx = { room, state, moves: room.moves, me: room.me, cycle, fresh: arrivals.fresh, seen: arrivals.seen };
   const facilitator = room.me && room.me.role === "facilitator";
   if (!state.template) {
     return html`<div class="room">
@@ -251,6 +266,6 @@ export function App({ room, session, exports, lang }) {
         ${facilitator ? html`<${InvitationsPanel} ctx=${ctx} session=${session} />` : null}
       </div>
     </div>
-    <div class="visually-hidden" role="status" aria-live="polite" aria-atomic="true">${announcement}</div>
+    <div class="visually-hidden" role="status" aria-live="polite" aria-atomic="true">${arrivals.text}</div>
   </div>`;
 }

@@ -839,3 +839,30 @@ def test_the_live_work_is_in_view_without_scrolling(
     in_view(karim.get_by_role("button", name=FR["floor.lower"]), 44)
     screenshot(karim, "room-member-phone-questions")
     screenshot(fac, "room-facilitator-questions")
+
+
+def test_what_arrives_is_marked_new_until_seen_and_announced(
+    server: ServerProcess, browser: Browser, contexts: list[BrowserContext]
+) -> None:
+    """Karim posts a question: Sofia's screen marks it new and her screen reader is told;
+    once it has been on her screen a moment the mark goes. Karim's own is never new."""
+    _, fac, karim, sofia, _ = _small_group(server, browser, contexts)
+    post(karim, "question", "Depuis quand le CSE boude-t-il ?", [fac, karim, sofia])
+    card = contribution(sofia, "Depuis quand le CSE boude-t-il ?")
+    expect(sofia.locator(".visually-hidden[aria-live]")).to_have_text(
+        FR["announce.question"].format(name="Karim")
+    )
+    expect(card).to_have_class(re.compile(r"\bis-new\b"))
+    expect(card.locator(".tag.new")).to_have_text(FR["contrib.new"])
+    expect(contribution(karim, "Depuis quand le CSE boude-t-il ?")).not_to_have_class(
+        re.compile(r"\bis-new\b")
+    )
+    expect(card).not_to_have_class(re.compile(r"\bis-new\b"))  # seen: on screen a moment
+    # Every card carries its author's initials, on the same colour on every screen.
+    colours = [
+        contribution(page, "Depuis quand le CSE boude-t-il ?")
+        .locator(".avatar")
+        .evaluate("e => [e.textContent, getComputedStyle(e).backgroundColor]")
+        for page in (fac, karim, sofia)
+    ]
+    assert colours[0] == colours[1] == colours[2] and colours[0][0] == "KA", colours
