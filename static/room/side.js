@@ -1,7 +1,7 @@
 // The side column: time, the floor, who is here. Buttons show only when the server's
 // moves allow them.
 
-import { html, useState } from "/static/vendor/preact-htm/standalone.module.js";
+import { html, useEffect, useRef, useState } from "/static/vendor/preact-htm/standalone.module.js";
 import { clock, duration, phrase, t } from "./i18n.js";
 import { useCommand, useTick, useId } from "./hooks.js";
 import { Avatar, canDo, nameOf, phaseKeys } from "./contributions.js";
@@ -62,7 +62,62 @@ export function NowBar({ ctx }) {
     <${StepControls} ctx=${ctx} />
     <${FloorNow} ctx=${ctx} />
     <${ErrorNote} error=${time.error} />
+    <${Shortcuts} ctx=${ctx} />
   </section>`;
+}
+
+// The actions used every minute, on single keys — never while one types in a field.
+// Each key does only what the server's moves allow now, as the buttons do.
+function shortcutCommand(ctx, key) {
+  const { state } = ctx;
+  const keys = phaseKeys(state);
+  const i = keys.indexOf(state.phase);
+  const step = (to) => (to && canDo(ctx, "go_to_phase") ? { type: "go_to_phase", phase: to } : null);
+  if (key === "n") return step(keys[i + 1]);
+  if (key === "p") return step(i > 0 ? keys[i - 1] : null);
+  if (key === "t") {
+    if (canDo(ctx, "start_timer")) return { type: "start_timer" };
+    if (canDo(ctx, "pause_timer")) return { type: "pause_timer" };
+  }
+  if (key === "m") {
+    if (canDo(ctx, "raise_hand")) return { type: "raise_hand" };
+    if (canDo(ctx, "lower_hand")) return { type: "lower_hand" };
+  }
+  return null;
+}
+
+const SHORTCUT_KEYS = ["n", "p", "t", "m"];
+
+function typing(target) {
+  return target instanceof HTMLElement && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
+}
+
+function Shortcuts({ ctx }) {
+  const { run } = useCommand(ctx.room);
+  const latest = useRef(ctx);
+  latest.current = ctx;
+  useEffect(() => {
+    const onKey = (event) => {
+      if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
+      const command = shortcutCommand(latest.current, event.key.toLowerCase());
+      if (command === null) return;
+      event.preventDefault();
+      run(command);
+    };
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  }, [run]);
+  const open = SHORTCUT_KEYS.filter((key) => shortcutCommand(ctx, key) !== null);
+  if (!open.length) return null;
+  return html`<details class="shortcuts">
+    <summary>${t("shortcuts.title")}</summary>
+    <dl>
+      ${open.map(
+        (key) => html`<div key=${key}><dt><kbd>${key.toUpperCase()}</kbd></dt><dd>${t(`shortcuts.${key}`)}</dd></div>`,
+      )}
+    </dl>
+    <p class="small">${t("shortcuts.note")}</p>
+  </details>`;
 }
 
 // Who has the floor, who raised a hand, and one's own hand.

@@ -866,3 +866,32 @@ def test_what_arrives_is_marked_new_until_seen_and_announced(
         for page in (fac, karim, sofia)
     ]
     assert colours[0] == colours[1] == colours[2] and colours[0][0] == "KA", colours
+
+
+def test_the_minute_to_minute_actions_have_keys(
+    server: ServerProcess, browser: Browser, contexts: list[BrowserContext]
+) -> None:
+    """The facilitator moves to the next step and pauses the countdown with N and T, a
+    member raises and lowers their hand with M; a key typed in a field is only text;
+    the help lists the keys each person has."""
+    _, fac, karim, sofia, _ = _small_group(server, browser, contexts)
+    fac.keyboard.press("t")
+    expect(karim.locator(".timer-meta")).to_contain_text(FR["timer.paused"])
+    karim.keyboard.press("m")
+    expect(fac.locator(".now-hands")).to_contain_text("Karim")
+    form = karim.locator("form.compose-question")
+    form.locator("textarea").press("m")
+    expect(form.locator("textarea")).to_have_value("m")
+    expect(fac.locator(".now-hands")).to_contain_text("Karim")  # still raised, not lowered
+    karim.locator(".now-step").click()  # out of the field: keys act again
+    karim.keyboard.press("m")
+    expect(fac.locator(".now-hands")).not_to_contain_text("Karim")
+    fac.keyboard.press("n")
+    for page in (fac, karim, sofia):
+        expect(page.locator('.stepper [aria-current="step"]')).to_contain_text(
+            FR["phase.understanding"]
+        )
+    fac.get_by_text(FR["shortcuts.title"]).click()
+    expect(fac.locator(".shortcuts")).to_contain_text(FR["shortcuts.n"])
+    karim.get_by_text(FR["shortcuts.title"]).click()
+    expect(karim.locator(".shortcuts")).not_to_contain_text(FR["shortcuts.n"])
