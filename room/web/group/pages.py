@@ -77,6 +77,10 @@ class SessionLine:
     number: int | None  # its number in the cycle; None once cancelled
     presence_said: float | None  # when the viewer confirmed they attended, if they did
     may_confirm_presence: bool  # they were seated in it and have not said so yet
+    # Where it stands in the cycle's timeline: "began", "next" (the first still to
+    # come), "planned", "not_held" (its date went by with no session), "cancelled",
+    # "erased".
+    status: str = "planned"
 
 
 async def group_page(request: Request) -> Response:
@@ -118,7 +122,9 @@ async def _space(
         "group": shown,
         "me": shown.people[member.person],
         "facilitator": member.role is GroupRole.FACILITATOR,
-        "sessions": await _session_lines(request, member, moves),
+        "sessions": (lines := await _session_lines(request, member, moves)),
+        # The one thing most people come for: the next session, first.
+        "next_session": next((line for line in lines if line.status == "next"), None),
         # Whether the server would take this act now: every form is offered by it alone.
         "can": lambda *move: move in moves,
         "narrated": [shown.people[p].name for p in turn.narrated if p in shown.people],
@@ -136,6 +142,19 @@ async def _space(
     return _no_store(render(request, "group.html", status, **context))
 
 
+def _status(planned: PlannedSession, began: bool, past: bool, next_found: bool) -> str:
+    """A session's place in the timeline (SessionLine.status)."""
+    if planned.erased_at is not None:
+        return "erased"
+    if planned.cancelled:
+        return "cancelled"
+    if began:
+        return "began"
+    if past:
+        return "not_held"
+    return "planned" if next_found else "next"
+
+
 async def _session_lines(
     request: Request, member: Member, moves: frozenset[Move]
 ) -> list[SessionLine]:
@@ -145,9 +164,12 @@ async def _session_lines(
     begun, today = await groups.begun(state), groups.today(state)
     said = visible_group(state, member.person).presence
     lines = []
+    next_found = False
     for planned in sorted(state.sessions.values(), key=lambda s: (s.date, s.order)):
         room = begun.get(planned.id)
         narrator = state.people.get(planned.narrator)
+        status = _status(planned, room is not None, planned.date < today, next_found)
+        next_found = next_found or status == "next"
         lines.append(
             SessionLine(
                 planned=planned,
@@ -160,6 +182,7 @@ async def _session_lines(
                 else session_number(state, planned.id, begun, today),
                 presence_said=said.get(planned.id, {}).get(member.person),
                 may_confirm_presence=("confirm_presence", planned.id) in moves,
+                status=status,
             )
         )
     return lines

@@ -290,3 +290,29 @@ def _files_holding(directory: Path, marker: str) -> list[str]:
     return [
         str(path) for path in directory.rglob("*") if path.is_file() and needle in path.read_bytes()
     ]
+
+
+async def test_the_space_shows_the_next_session_first_and_the_cycle_as_a_timeline(
+    server: ServerProcess,
+) -> None:
+    """Claire's session began, Karim's is the next, Sophie's was cancelled: the space
+    opens on Karim's date with a way in, and each session says where it stands."""
+    cast = await found(server, ("claire", "karim", "sophie"))
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        first = await cast.plan(http, "2027-01-12T14:00", "claire")
+        second = await cast.plan(http, "2027-02-09T14:00", "karim")
+        dropped = await cast.plan(http, "2027-03-09T14:00", "sophie")
+        await cast.do(http, "nadia", type="cancel_session", session=dropped)
+        claire = await RoomClient.connect(cast.links["claire"], session=first)
+        await claire.close()
+        for name in ("claire", "nadia"):
+            page = (await http.get(f"/g/{cast.group}", headers=cast.auth(name))).text
+            card = page[page.index('class="next-session"') :]
+            card = card[: card.index("</section>")]
+            assert "mardi 9 février 2027 à 14:00" in card and "Karim" in card, card
+            assert f"/g/{cast.group}/sessions/{second}" in card
+            for session, status in ((first, "began"), (second, "next"), (dropped, "cancelled")):
+                assert f'data-session="{session}" class="is-{status}"' in page, status
+        assert 'class="admin-note"' in page  # Nadia's page: administration apart
+        member = (await http.get(f"/g/{cast.group}", headers=cast.auth("claire"))).text
+        assert 'class="admin-note"' not in member
