@@ -48,7 +48,7 @@ def candidate_moves(state: State, actor: str) -> list[Move]:
             moves += [(kind, p) for p in state.participants if state.role_of(p) is not None]
     # Only the actor's own contributions of the current step can be edited or withdrawn;
     # the guards refuse every other one, so asking about them would only cost time.
-    for contribution in state.changeable_in_step.get(actor, ()):
+    for contribution in state.changeable_in_step(actor):
         moves += [("edit", contribution), ("withdraw", contribution)]
     return moves
 
