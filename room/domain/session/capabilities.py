@@ -6,11 +6,10 @@ the browser never holds a copy of the rules (docs/architecture.md says why).
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
-
-from immutables import Map
 
 from room.domain.errors import DomainError
 from room.domain.session.decide import (
@@ -70,17 +69,20 @@ def _postable(state: State, author: str) -> frozenset[Kind]:
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """One participant's moves, in the two parts that events change apart: those that
-    name no contribution, and the edit and withdrawal open on each contribution (only
-    the actor's own of the current step can be open). Iterating gives every move."""
+    """One participant's moves, in the parts that events change apart: those that name
+    no contribution, and the contributions whose edit, or withdrawal, is open (only
+    the actor's own of the current step can be). The ids are kept sorted, as the wire
+    form lists them, so that one more costs an insertion, not a sort of them all.
+    Iterating gives every move."""
 
     general: frozenset[Move] = frozenset()
-    changes: Map[str, tuple[Move, ...]] = field(default_factory=Map)  # none empty
+    edits: tuple[str, ...] = ()  # sorted
+    withdrawals: tuple[str, ...] = ()  # sorted
 
     def __iter__(self) -> Iterator[Move]:
         yield from self.general
-        for moves in self.changes.values():
-            yield from moves
+        yield from (("edit", contribution) for contribution in self.edits)
+        yield from (("withdraw", contribution) for contribution in self.withdrawals)
 
 
 NO_MOVES = Answer()
@@ -96,14 +98,18 @@ def answer(state: State, actor: str, now: float) -> Answer:
     """``allowed``, in parts: asked whole."""
     if not _may_act(state, actor):
         return NO_MOVES
-    changes: Map[str, tuple[Move, ...]] = Map()
-    with changes.mutate() as opening:
-        for contribution in state.changeable_in_step(actor):
-            moves = _change_moves(state, actor, contribution, now)
-            if moves:
-                opening[contribution] = moves
-        changes = opening.finish()
-    return Answer(general=_general_moves(state, actor, now), changes=changes)
+    edits, withdrawals = [], []
+    for contribution in state.changeable_in_step(actor):
+        edit, withdraw = _change_moves(state, actor, contribution, now)
+        if edit:
+            edits.append(contribution)
+        if withdraw:
+            withdrawals.append(contribution)
+    return Answer(
+        general=_general_moves(state, actor, now),
+        edits=tuple(sorted(edits)),
+        withdrawals=tuple(sorted(withdrawals)),
+    )
 
 
 def answer_after(
@@ -122,16 +128,23 @@ def answer_after(
         general = _general_moves(state, actor, now)
         if general == previous.general:
             general = previous.general
-    changes = previous.changes
+    edits, withdrawals = previous.edits, previous.withdrawals
     if actor in reach.changers:
         for contribution in reach.contributions:
-            moves = _change_moves(state, actor, contribution, now)
-            if moves == changes.get(contribution, ()):
-                continue
-            changes = changes.set(contribution, moves) if moves else changes.delete(contribution)
-    if general is previous.general and changes is previous.changes:
+            edit, withdraw = _change_moves(state, actor, contribution, now)
+            edits = _with_or_without(edits, contribution, edit)
+            withdrawals = _with_or_without(withdrawals, contribution, withdraw)
+    if (general, edits, withdrawals) == (previous.general, previous.edits, previous.withdrawals):
         return previous
-    return Answer(general=general, changes=changes)
+    return Answer(general=general, edits=edits, withdrawals=withdrawals)
+
+
+def _with_or_without(ids: tuple[str, ...], key: str, present: bool) -> tuple[str, ...]:
+    """Sorted ``ids`` with ``key`` in or out, as ``present`` says; the same tuple if so."""
+    at = bisect_left(ids, key)
+    if (at < len(ids) and ids[at] == key) == present:
+        return ids
+    return (*ids[:at], key, *ids[at:]) if present else ids[:at] + ids[at + 1 :]
 
 
 def _may_act(state: State, actor: str) -> bool:
@@ -149,14 +162,15 @@ def _general_moves(state: State, actor: str, now: float) -> frozenset[Move]:
     )
 
 
-def _change_moves(state: State, actor: str, contribution: str, now: float) -> tuple[Move, ...]:
-    """The edit and withdrawal of ``contribution`` open to ``actor``: none unless it is
-    theirs to change and of the current step (as ``changeable_in_step``)."""
+def _change_moves(state: State, actor: str, contribution: str, now: float) -> tuple[bool, bool]:
+    """Whether the edit, and the withdrawal, of ``contribution`` are open to ``actor``:
+    neither unless it is theirs to change and of the current step (as
+    ``changeable_in_step``)."""
     known = state.contributions.get(contribution)
     if known is None or known.phase != state.phase or not known.may_be_changed_by(actor):
-        return ()
-    moves = (("edit", contribution), ("withdraw", contribution))
-    return tuple(move for move in moves if _opens(state, actor, move, now))
+        return False, False
+    edit = _opens(state, actor, ("edit", contribution), now)
+    return edit, _opens(state, actor, ("withdraw", contribution), now)
 
 
 def _opens(state: State, actor: str, move: Move, now: float) -> bool:
@@ -167,10 +181,15 @@ def _opens(state: State, actor: str, move: Move, now: float) -> bool:
     return True
 
 
-def to_plain(moves: Iterable[Move]) -> dict[str, Any]:
+def to_plain(moves: Answer | Iterable[Move]) -> dict[str, Any]:
     """The wire form: {"do": [types], "post": [kinds], "on_behalf": {id: [kinds]},
     "edit": [ids], "withdraw": [ids], "remove_participant": [ids], "reissue_link": [ids]},
-    each list sorted so equal sets encode equally."""
+    each list sorted so equal sets encode equally. An ``Answer``'s edits and withdrawals,
+    the long lists of a long session, are sorted already."""
+    if isinstance(moves, Answer):
+        general = to_plain(moves.general)
+        general["edit"], general["withdraw"] = list(moves.edits), list(moves.withdrawals)
+        return general
     plain: dict[str, Any] = {
         "do": [],
         "post": [],
