@@ -8,7 +8,9 @@ questions step, the members post N questions there in turn, the facilitator goes
 to the opening (the load's own first move is to open the questions step again). So
 every grown question is in the step the load posts in, and each member's own: the
 longest answers "what may I do" can have. The server is then started afresh on that
-file and the load runs exactly as in bench.fanout (same clients, same processes).
+file and the load runs as in bench.fanout, with its raw clients (the same hello and
+commands, nothing folded: 66 RoomClients each building the state of a large snapshot
+would measure the load processes, which share the machine with the server).
 
 Reported per tree and size: server CPU per post (utime+stime of the server during the
 posting window, over the posts), latency to the last client p50/p99, and the ratio of
