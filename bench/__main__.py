@@ -23,6 +23,8 @@ BENCHES: tuple[tuple[str, list[str], list[str]], ...] = (
     ("bench.idle", [], ["--connections", "1000,5000", "--runs", "1"]),
     ("bench.slow", [], ["--runs", "1", "--duration", "30"]),
     ("bench.recovery", [], []),
+    ("bench.domain", [], ["--sizes", "200,3000", "--events", "100"]),
+    ("bench.grown", [], ["--runs", "1", "--sizes", "100,3000"]),
 )
 
 

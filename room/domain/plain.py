@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
+from collections.abc import Mapping
 from enum import Enum
 from functools import cache
 from typing import Any, TypeVar, Union
@@ -40,7 +41,7 @@ def to_plain(value: Any) -> Any:
         return value.value
     if isinstance(value, list | tuple | frozenset):
         return [to_plain(item) for item in value]
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):
         return {key: to_plain(item) for key, item in value.items()}
     return value
 
@@ -98,6 +99,10 @@ def _convert(tp: Any, data: Any, path: str) -> Any:
         return converted
     if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         return _convert_dataclass(tp, data, path)
+    if isinstance(tp, type) and hasattr(tp, "PLAIN_TYPE"):
+        # A value class kept as the plain data of another type (the persistent map of
+        # contributions, as a map): read as that type, then built from it.
+        return tp(_convert(tp.PLAIN_TYPE, data, path))
     if isinstance(tp, type) and issubclass(tp, Enum):
         try:
             return tp(data)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
 from collections import OrderedDict, deque
 from collections.abc import Callable
@@ -27,11 +26,12 @@ from room.domain.errors import DomainError
 from room.domain.plain import to_plain
 from room.domain.session import SCHEMA_VERSION, SYSTEM, Command, Event, Role, State
 from room.domain.session import commands as cmd
-from room.domain.session.capabilities import allowed, next_change
+from room.domain.session.capabilities import Answer, answer_after, next_change, reach_in_time
 from room.domain.session.capabilities import to_plain as moves_to_plain
 from room.domain.session.decide import decide
 from room.domain.session.events import ParticipantRemoved
 from room.domain.session.evolve import evolve
+from room.domain.session.reach import NOTHING, WHOLE, Reach, reach
 from room.domain.session.upgrade import event_from_plain
 from room.domain.session.visibility import hidden_ids, visible_event, visible_state
 from room.live.connection import Connection
@@ -76,6 +76,11 @@ class Room:
         # Keys acknowledged lately, so that a resend is answered without the store.
         self.acked: OrderedDict[tuple[str, str], int] = OrderedDict()
         self.sent_moves: dict[str, bytes] = {}  # last "can" frame sent to each participant
+        self.answers: dict[str, Answer] = {}  # what each connected participant may do
+        # What the events applied since the answers were last brought up to date can
+        # have changed of them, and when that was: only those parts are asked again.
+        self.reach: Reach = NOTHING
+        self.answered_at = 0.0
         self.timer: asyncio.TimerHandle | None = None  # re-asks "can" when time alone changes it
 
     # --- loading -----------------------------------------------------------------------
@@ -99,6 +104,8 @@ class Room:
                 await self._presence(cmd.Disconnect(participant=participant))
 
     def _apply(self, seq: int, event: Event, data: bytes) -> bytes:
+        if self.answers:  # else every answer is asked whole when first given
+            self.reach |= reach(self.state, event)
         self.state = evolve(self.state, event)
         self.seq = seq
         frame = event_frame(seq, data)
@@ -199,13 +206,24 @@ class Room:
     # --- capabilities ------------------------------------------------------------------
 
     def _refresh_moves(self, now: float) -> None:
-        """Tell each connected participant what they may do, when it changed."""
+        """Tell each connected participant what they may do, when it changed: asking
+        again only the parts of their answers that the events since the last time (or
+        time itself) can have changed. Most events reach one or two people."""
+        reached = self.reach | reach_in_time(self.state, self.answered_at, now)
+        self.reach, self.answered_at = NOTHING, now
         for participant in {c.participant for c in self.connections}:
-            self._send_moves(participant, now)
+            self._send_moves(participant, now, reached)
         self._schedule_refresh(now)
 
-    def _send_moves(self, participant: str, now: float, force: bool = False) -> None:
-        frame = _can_frame(allowed(self.state, participant, now))
+    def _send_moves(
+        self, participant: str, now: float, reached: Reach = WHOLE, force: bool = False
+    ) -> None:
+        previous = None if force else self.answers.get(participant)
+        answer = answer_after(previous, self.state, participant, now, reached)
+        if answer is previous:
+            return  # nothing the events reached: not even encoded
+        self.answers[participant] = answer
+        frame = protocol.can_frame(moves_to_plain(answer))
         if not force and self.sent_moves.get(participant) == frame:
             return
         self.sent_moves[participant] = frame
@@ -293,6 +311,7 @@ class Room:
         if any(c.participant == connection.participant for c in self.connections):
             return
         self.sent_moves.pop(connection.participant, None)
+        self.answers.pop(connection.participant, None)  # not kept up to date while away
         with contextlib.suppress(Exception):  # Redis away: the sweep will tell later
             if not await self.fanout.depart(self.session_id, connection.participant):
                 return  # still here through another worker
@@ -321,13 +340,6 @@ class Room:
 
 
 # --- encoding: each event once, its frame built around the stored bytes ---------------------
-
-
-@functools.lru_cache(maxsize=1024)
-def _can_frame(moves: frozenset[tuple[str, ...]]) -> bytes:
-    """Equal answers share one encoded frame, so that an unchanged answer — every
-    observer's, on every event — costs a lookup and a comparison."""
-    return protocol.can_frame(moves_to_plain(moves))
 
 
 def encode_event(event: Event) -> bytes:

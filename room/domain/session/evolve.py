@@ -30,7 +30,7 @@ def _participant(state: State, participant: str, **changes: Any) -> State:
 
 def _contribution(state: State, contribution: str, **changes: Any) -> State:
     record = replace(state.contributions[contribution], **changes)
-    return replace(state, contributions={**state.contributions, contribution: record})
+    return replace(state, contributions=state.contributions.replaced(record))
 
 
 def _floor_moved(floor: Floor, to: str | None, turn: int | None, at: float) -> Floor:
@@ -188,7 +188,7 @@ def _contribution_posted(state: State, e: ev.ContributionPosted) -> State:
     contribution: Contribution = e.contribution
     return replace(
         state,
-        contributions={**state.contributions, contribution.id: contribution},
+        contributions=state.contributions.added(contribution),
         next_number=state.next_number + 1,
     )
 
@@ -198,9 +198,7 @@ def _contribution_edited(state: State, e: ev.ContributionEdited) -> State:
 
 
 def _contribution_withdrawn(state: State, e: ev.ContributionWithdrawn) -> State:
-    contributions = dict(state.contributions)
-    del contributions[e.contribution]
-    return replace(state, contributions=contributions)
+    return replace(state, contributions=state.contributions.without(e.contribution))
 
 
 def _proposal_welcomed(state: State, e: ev.ProposalWelcomed) -> State:

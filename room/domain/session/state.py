@@ -6,10 +6,12 @@ so a state handed to a reader never moves under it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cached_property
 
-from room.domain.session.roles import Kind, Role, Welcome
+from room.domain.session.contributions import Contribution as Contribution  # re-exported
+from room.domain.session.contributions import Contributions
+from room.domain.session.roles import Role
 
 DEFAULT_BUDGET_MINUTES = 150  # a session's whole time, as the group's flyer says: 2 h 30
 
@@ -60,25 +62,6 @@ class Situation:
 
 
 @dataclass(frozen=True, kw_only=True)
-class Contribution:
-    id: str
-    kind: Kind
-    phase: str
-    author: str  # the participant it speaks for
-    posted_by: str | None = None  # a facilitator who posted it on the author's behalf
-    body: dict[str, str] = field(default_factory=dict)
-    answers: str | None = None  # for an answer: the question's id
-    cites: tuple[str, ...] = ()  # for an action: the proposals it comes from
-    welcome: Welcome | None = None  # for a proposal: the narrator's mark
-    hidden: str | None = None  # the facilitator's reason, shown to all, when hidden
-    at: float = 0.0
-    edited_at: float | None = None
-
-    def may_be_changed_by(self, participant: str) -> bool:
-        return participant in (self.author, self.posted_by)
-
-
-@dataclass(frozen=True, kw_only=True)
 class State:
     template: str = ""  # empty until the session is created
     title: str = ""
@@ -88,7 +71,8 @@ class State:
     timer: Timer = field(default_factory=Timer)
     token_holder: str = ""
     participants: dict[str, Participant] = field(default_factory=dict)
-    contributions: dict[str, Contribution] = field(default_factory=dict)
+    # A persistent map: evolve shares it between states rather than copying it.
+    contributions: Contributions = field(default_factory=Contributions)
     next_number: int = 1  # contributions are numbered c1, c2, … in the order they came
     floor: Floor = field(default_factory=Floor)
     situation: Situation | None = None
@@ -119,31 +103,13 @@ class State:
                 return participant.id
         return None
 
-    @cached_property
-    def referred_to(self) -> frozenset[str]:
-        """Contributions that an answer answers or an action cites. Computed once per
-        state: states never change, and "what may I do" asks for every contribution."""
-        return frozenset(
-            {c.answers for c in self.contributions.values() if c.answers is not None}
-        ).union(*(c.cites for c in self.contributions.values()))
-
-    @cached_property
-    def changeable_in_step(self) -> dict[str, tuple[str, ...]]:
-        """The current step's contributions, by each participant who may change them
-        (their author, and the facilitator who posted one on the author's behalf), in
-        the order they came. Computed once per state, as ``referred_to``: "what may I
-        do" asks it for every connected participant after every event."""
-        changeable: dict[str, list[str]] = {}
-        for contribution in self.contributions.values():
-            if contribution.phase != self.phase:
-                continue
-            changeable.setdefault(contribution.author, []).append(contribution.id)
-            if contribution.posted_by not in (None, contribution.author):
-                changeable.setdefault(contribution.posted_by, []).append(contribution.id)
-        return {participant: tuple(ids) for participant, ids in changeable.items()}
-
     def is_referred_to(self, contribution: str) -> bool:
-        return contribution in self.referred_to
+        return self.contributions.is_referred_to(contribution)
+
+    def changeable_in_step(self, participant: str) -> Iterable[str]:
+        """The ids of the current step's contributions ``participant`` may change (as
+        their author, or as the facilitator who posted one on the author's behalf)."""
+        return self.contributions.changeable(participant, self.phase)
 
     def answered_questions(self) -> set[str]:
         return {c.answers for c in self.contributions.values() if c.answers is not None}

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from room.domain.session import events as ev
+from room.domain.session.contributions import Contributions
 from room.domain.session.roles import Role
 from room.domain.session.state import State
 
@@ -27,7 +28,7 @@ def visible_state(state: State, role: Role | None) -> State:
         key: replace(c, body={}) if c.hidden is not None else c
         for key, c in state.contributions.items()
     }
-    return replace(state, contributions=contributions)
+    return replace(state, contributions=Contributions(contributions))
 
 
 def visible_event(event: ev.Event, now_hidden: set[str], role: Role | None) -> ev.Event:

@@ -43,6 +43,7 @@ from room.domain.session import (
 )
 from room.domain.session import commands as c
 from room.domain.session import events as ev
+from room.domain.session.capabilities import Answer, answer_after, reach_in_time
 from room.domain.session.decide import (
     GUARDED_TYPES,
     TOKEN_TAKEOVER_SECONDS,
@@ -50,6 +51,7 @@ from room.domain.session.decide import (
     Move,
     check_move,
 )
+from room.domain.session.reach import Reach, reach
 from room.domain.session.roles import Kind, Role, Welcome, body_fields
 from room.domain.session.templates import Template
 
@@ -354,6 +356,8 @@ class Session(RuleBasedStateMachine):
         self.now = 0.0  # server time, in seconds; only moves forward
         self.plain: tuple[State, Any] = (self.state, to_plain(self.state))  # a state, as data
         self.checked: State | None = None  # the last state the slow invariants passed
+        self.answers: dict[str, Answer] = {}  # everyone's moves, asked again as the room does
+        self.answered_at = 0.0  # when ``answers`` were last brought up to date
 
     # --- rules: who does what, when ---
 
@@ -736,10 +740,29 @@ class Session(RuleBasedStateMachine):
             ), f"{event} is not stamped with {actor} at {self.now}"
             self.check_holder_rules(before, actor, command, event)
             self.check_posting_rules(before, actor, event)
+            reached = reach(self.state, event)
             self.state = evolve(self.state, event)
+            self.check_answers_follow_the_event(event, reached)
         self.events += events
         self.check_phase_and_timer_moved_by_holder(before, actor)
         return events
+
+    def check_answers_follow_the_event(self, event: Event, reached: Reach) -> None:
+        """Asking again only the parts of the answers that ``reach`` says the event (or
+        the time since the last one) can change gives everyone, the server included,
+        the answer asked whole: what the room sends after each event is what it would
+        send had it asked everyone everything."""
+        reached |= reach_in_time(self.state, self.answered_at, self.now)
+        for actor in ACTORS:
+            previous = self.answers.get(actor)
+            answer = answer_after(previous, self.state, actor, self.now, reached)
+            expected = allowed(self.state, actor, self.now)
+            assert frozenset(answer) == expected, (
+                f"after {event}, {actor}'s answer asked again where {reached} differs "
+                f"from the whole: {sorted(frozenset(answer) ^ expected)}"
+            )
+            self.answers[actor] = answer
+        self.answered_at = self.now
 
     def plain_state(self) -> Any:
         """The current state as plain data, converted once per state."""
