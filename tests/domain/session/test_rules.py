@@ -429,3 +429,13 @@ def test_a_groups_first_session_offers_no_follow_up() -> None:
 
     standalone = seated()
     assert ("post", Kind.FOLLOW_UP.value) in allowed(standalone.state, "karim", standalone.now)
+
+
+def test_every_event_says_whose_moves_it_can_change() -> None:
+    """The room asks "what may I do" again only where an event reaches: an event type
+    the reach table forgets would fail in the live room on its first occurrence (as
+    timer_mode_set did when the two landed side by side)."""
+    from room.domain.session import events as ev
+    from room.domain.session.reach import _REACH
+
+    assert set(ev.Event.registry.values()) == set(_REACH)
