@@ -489,8 +489,10 @@ function FloorConsole({ ctx }) {
 // --- who is here -------------------------------------------------------------------
 
 export function PeoplePanel({ ctx }) {
-  const { state, me } = ctx;
+  useTick(1000);
+  const { state, me, room } = ctx;
   const list = people(state);
+  const spoken = floorTimes(state, room.serverNow()); // who held the floor, and how long
   return html`<section class="panel people" aria-labelledby="people-h">
     <h2 id="people-h">${t("people.title")}</h2>
     <ul class="people-list">
@@ -502,6 +504,7 @@ export function PeoplePanel({ ctx }) {
           ${me && p.id === me.participant ? html` <span class="you">${t("people.you")}</span>` : null}
           <span class="person-role">${t(`role.${p.role}`)}</span>
           <span class="presence">${t(p.present ? "people.present" : "people.absent")}</span>
+          ${spoken[p.id] >= 1 ? html`<span class="spoken">${t("people.spoken", { time: clock(spoken[p.id]) })}</span>` : null}
           ${p.id === state.token_holder ? html`<span class="tag token">${t("people.token")}</span>` : null}
         </li>`,
       )}

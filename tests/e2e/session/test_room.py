@@ -284,6 +284,9 @@ def test_five_people_play_a_whole_session_through_the_ui(
     fac.get_by_role("button", name=FR["floor.give"], exact=True).click()
     expect(karim.locator(".speaker")).to_contain_text("Sofia")
     expect(karim.locator(".hands")).to_have_count(0)
+    # Everyone sees how long each person has held the floor, beside their name.
+    sofia_row = karim.locator(".people-list li", has_text="Sofia")
+    expect(sofia_row.locator(".spoken")).to_contain_text(FR["people.spoken"].split("{")[0])
 
     # Step 2: the narrator answers under the question, states values and stakes.
     next_step(fac, "understanding", everyone)
