@@ -38,6 +38,12 @@ def message(lang: str, key: str, **params: Any) -> str:
     text = catalogue(lang if lang in LANGUAGES else DEFAULT_LANGUAGE).get(key, key)
     if not isinstance(text, str):
         return key
+    return fill(text, params)
+
+
+def fill(text: str, params: Mapping[str, Any]) -> str:
+    """A catalogue sentence with its placeholders filled, French elision applied; a
+    missing parameter leaves its placeholder."""
     return elide(text, params).format_map(_Lenient(params))
 
 

@@ -18,6 +18,7 @@ from room.i18n import (
     DEFAULT_LANGUAGE,
     catalogue,
     elide,
+    fill,
     moment_date,
     moment_time,
     planned_date,
@@ -60,9 +61,9 @@ def _phrase(text: str, **params: object) -> Markup:
 
 
 def _fill(text: str, **params: object) -> str:
-    """A catalogue sentence filled as plain text, for an attribute (an accessible name):
-    French elision applied as ``message`` does; escaped by the template like any value."""
-    return elide(text, params).format(**params)
+    """A catalogue sentence filled as plain text, for an attribute (an accessible name),
+    as ``message`` fills it; escaped by the template like any value."""
+    return fill(text, params)
 
 
 templates.env.filters["when"] = _when

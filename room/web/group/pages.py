@@ -8,6 +8,7 @@ fields to one route (``/g/{id}/do``), read by ``room.web.group.forms``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +30,7 @@ from room.domain.group import commands as gcmd
 from room.domain.group.state import PlannedSession
 from room.i18n import error_message
 from room.ids import is_group
+from room.live.room import Room
 from room.records.session import may_export
 from room.web.endpoints import read_form
 from room.web.group.forms import group_plain
@@ -109,7 +111,9 @@ async def _space(
     follow = member.follow("space")
     shown = visible_group(state, member.person)
     turn = rotation(state)
-    moves = await groups_of(request).moves(member)
+    groups = groups_of(request)
+    begun = await groups.begun(state)  # one look-up for the moves and the list alike
+    moves = await groups.moves(member, begun)
     # Who belongs to the group: the admitted, facilitators first; never the invited,
     # the waiting or the removed, whose presence is the facilitators' business.
     roster = sorted(
@@ -122,7 +126,7 @@ async def _space(
         "group": shown,
         "me": shown.people[member.person],
         "facilitator": member.role is GroupRole.FACILITATOR,
-        "sessions": (lines := await _session_lines(request, member, moves)),
+        "sessions": (lines := await _session_lines(request, member, moves, begun)),
         # The one thing most people come for: the next session, first.
         "next_session": next((line for line in lines if line.status == "next"), None),
         # Whether the server would take this act now: every form is offered by it alone.
@@ -156,12 +160,12 @@ def _status(planned: PlannedSession, began: bool, past: bool, next_found: bool) 
 
 
 async def _session_lines(
-    request: Request, member: Member, moves: frozenset[Move]
+    request: Request, member: Member, moves: frozenset[Move], begun: Mapping[str, Room]
 ) -> list[SessionLine]:
     """Every session the group planned, cancelled ones included (marked so), by date."""
     state = member.state
     groups = groups_of(request)
-    begun, today = await groups.begun(state), groups.today(state)
+    today = groups.today(state)
     said = visible_group(state, member.person).presence
     lines = []
     next_found = False
@@ -383,8 +387,9 @@ async def my_space(request: Request) -> Response:
         status = "charter" if member.must_accept else "in" if member.sees_content else "waiting"
         upcoming = []
         if member.sees_content:
-            moves = await groups.moves(member)
-            lines = await _session_lines(request, member, moves)
+            begun = await groups.begun(member.state)
+            moves = await groups.moves(member, begun)
+            lines = await _session_lines(request, member, moves, begun)
             upcoming = [line for line in lines if not line.past]
         mine.append(MyGroup(scope, member.state.name, status, upcoming))
     return _no_store(render(request, "me.html", groups=mine))

@@ -178,16 +178,20 @@ class GroupServices:
         except PlainDataError as error:
             raise DomainError(Code.INVALID, field=error.path or "body") from None
 
-    async def moves(self, member: Member) -> frozenset[Move]:
+    async def moves(
+        self, member: Member, begun: Mapping[str, Room] | None = None
+    ) -> frozenset[Move]:
         """Every act ``member`` may do now, as pages offer them: the domain's moves less
         those refused for what only the server knows (which sessions began, who sat in
-        them), and the links it reissues. A page offers a control for a listed move only."""
+        them), and the links it reissues. A page offers a control for a listed move only.
+        ``begun`` is what ``begun()`` answers, for a caller that has it already."""
         state = member.state
-        begun = set(await self.begun(state))
+        if begun is None:
+            begun = await self.begun(state)
         moves = set()
         for move in allowed(state, member.person):
             try:
-                await self._check_known(member, move, begun)
+                await self._check_known(member, move, set(begun))
             except DomainError:
                 continue
             moves.add(move)

@@ -131,6 +131,9 @@ async def _watch(
     erased), False if the client left first."""
     sent = None
     try:
+        # Asked again now that the watch is in place: a change between the first check
+        # and the watch's opening (an admission, a removal) would otherwise wait for the
+        # next one.
         member = await _standing(groups, websocket, group.id, person)
         while True:
             # The group's seq now, not the watch's: changes during the check are included.
