@@ -9,12 +9,14 @@ the printable page), so that no direction written in one reorders another.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from room.domain.session import Contribution, Kind, Role, State
+from room.domain.session.state import DEFAULT_TIME_ZONE
 from room.domain.session.templates import TEMPLATES
 from room.domain.session.visibility import visible_state
-from room.i18n import message
+from room.i18n import message, moment_date
 
 EXPORTERS = (Role.FACILITATOR, Role.NARRATOR)  # "nobody else can"
 
@@ -25,12 +27,24 @@ def may_export(state: State, participant: str) -> bool:
 
 @dataclass
 class Record:
-    """The record's content, in the order it is told; templates and Markdown read it."""
+    """The record's content, in the order it is told; templates and Markdown read it.
+
+    Takeaways are not a step's section: each person's are told under their name, last.
+    """
 
     title: str
-    situation: dict[str, str]
+    session_title: str
+    group: str = ""  # the group's name, for a session of a cycle
+    held_at: float | None = None  # when the session began (or was created, if never)
+    time_zone: str = DEFAULT_TIME_ZONE
+    narrator: str = ""
+    facilitators: list[str] = field(default_factory=list)
+    present: list[str] | None = None  # who came, in the roster's order; None: not known
+    request: str = ""
+    situation: dict[str, str] = field(default_factory=dict)  # context, problem, question
     sections: list[tuple[str, list[Contribution]]] = field(default_factory=list)
     answers: dict[str, list[Contribution]] = field(default_factory=dict)
+    takeaways: list[tuple[str, list[str]]] = field(default_factory=list)  # name, texts
     names: dict[str, str] = field(default_factory=dict)
     by_id: dict[str, Contribution] = field(default_factory=dict)
 
@@ -40,38 +54,69 @@ class Record:
         text = cited.body.get("text", "") if cited is not None else ""
         return text if len(text) <= length else text[: length - 1].rstrip() + "…"
 
+    def fields(self, contribution: Contribution) -> list[tuple[str, str]]:
+        """A statement's or an action's parts that were written, each told on its own."""
+        return [(name, value) for name, value in contribution.body.items() if value.strip()]
 
-def record(state: State) -> Record:
-    """The visible content, section by section, in the template's phase order."""
+
+FIELDED = frozenset({Kind.STATEMENT, Kind.ACTION})  # bodies of named parts, not one text
+
+
+def record(
+    state: State,
+    *,
+    group: str = "",
+    present: Collection[str] | None = None,
+    time_zone: str = DEFAULT_TIME_ZONE,
+) -> Record:
+    """The visible content, section by section, in the template's phase order.
+
+    ``present`` holds who came (from the session's attendance, which the log tells and
+    the state does not); ``group`` names the cycle the session belongs to.
+    """
     shown = visible_state(state, Role.MEMBER)
     visible = [c for c in shown.contributions.values() if c.hidden is None]
     answers: dict[str, list[Contribution]] = {}
     for contribution in visible:
         if contribution.kind is Kind.ANSWER and contribution.answers is not None:
             answers.setdefault(contribution.answers, []).append(contribution)
+    told = [c for c in visible if c.kind not in (Kind.ANSWER, Kind.TAKEAWAY)]
     sections = []
     for phase in TEMPLATES[state.template].phases:
-        here = [c for c in visible if c.phase == phase.key and c.kind is not Kind.ANSWER]
+        here = [c for c in told if c.phase == phase.key]
         if here:
             sections.append((phase.key, here))
-    situation = {}
-    if shown.situation is not None:
-        situation = {
+    names = {p.id: p.name for p in shown.participants.values()}
+    takeaways: dict[str, list[str]] = {}
+    for contribution in visible:
+        if contribution.kind is Kind.TAKEAWAY:
+            name = names.get(contribution.author, contribution.author)
+            takeaways.setdefault(name, []).append(contribution.body.get("text", ""))
+    seated = [p for p in shown.participants.values() if not p.removed]
+    about = shown.situation
+    return Record(
+        title=about.title if about else shown.title,
+        session_title=shown.title,
+        group=group,
+        held_at=shown.started_at if shown.started_at is not None else shown.created_at,
+        time_zone=time_zone,
+        narrator=next((p.name for p in seated if p.role is Role.NARRATOR), ""),
+        facilitators=[p.name for p in seated if p.role is Role.FACILITATOR],
+        present=None if present is None else [p.name for p in seated if p.id in present],
+        request=about.request if about else "",
+        situation={
             key: value
             for key, value in (
-                ("context", shown.situation.context),
-                ("problem", shown.situation.problem),
-                ("question", shown.situation.question),
-                ("request", shown.situation.request),
+                ("context", about.context if about else ""),
+                ("problem", about.problem if about else ""),
+                ("question", about.question if about else ""),
             )
             if value.strip()
-        }
-    return Record(
-        title=shown.situation.title if shown.situation else shown.title,
-        situation=situation,
+        },
         sections=sections,
         answers=answers,
-        names={p.id: p.name for p in shown.participants.values()},
+        takeaways=list(takeaways.items()),
+        names=names,
         by_id={c.id: c for c in visible},
     )
 
@@ -115,9 +160,13 @@ def md_user(text: str) -> str:
     return isolated(md_text(text))
 
 
-def markdown(state: State, lang: str) -> str:
-    r = record(state)
-    lines = [f"# {md_user(r.title)}", "", f"*{md_user(state.title)}*", ""]
+def markdown(r: Record, lang: str) -> str:
+    """The record as Markdown: every user text literal and in its own isolate."""
+    lines = [f"# {md_user(r.title)}", "", f"*{message(lang, 'export.confidential')}*", ""]
+    lines += [f"- **{label}** : {value}" for label, value in _about(r, lang)]
+    lines.append("")
+    if r.request:
+        lines += [f"**{message(lang, 'export.request')}** — {md_user(r.request)}", ""]
     for key, value in r.situation.items():
         lines += [f"**{message(lang, f'export.{key}')}** — {md_user(value)}", ""]
     for phase, contributions in r.sections:
@@ -125,26 +174,51 @@ def markdown(state: State, lang: str) -> str:
         for contribution in contributions:
             lines += _markdown_contribution(contribution, r, lang)
         lines.append("")
+    if r.takeaways:
+        lines += [f"## {message(lang, 'export.takeaways')}", ""]
+        for name, texts in r.takeaways:
+            lines += [f"### {md_user(name)}", ""]
+            lines += [f"- {md_user(text)}" for text in texts]
+            lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _about(r: Record, lang: str) -> list[tuple[str, str]]:
+    """Where and when the session was, and who was there: the lines a consultant files
+    it by, each a label and its (isolated) value."""
+    about = [(message(lang, "export.session"), md_user(r.session_title))]
+    if r.group:
+        about.append((message(lang, "export.group"), md_user(r.group)))
+    if r.held_at:
+        about.append((message(lang, "export.date"), moment_date(lang, r.held_at, r.time_zone)))
+    if r.narrator:
+        about.append((message(lang, "export.narrator"), md_user(r.narrator)))
+    if r.facilitators:
+        about.append(
+            (message(lang, "export.facilitators"), ", ".join(map(md_user, r.facilitators)))
+        )
+    if r.present is not None:
+        who = ", ".join(map(md_user, r.present)) or message(lang, "export.nobody")
+        about.append((message(lang, "export.present"), who))
+    return about
 
 
 def _markdown_contribution(c: Contribution, r: Record, lang: str) -> list[str]:
     author = md_user(r.names.get(c.author, c.author))
-    kind = message(lang, f"kind.{c.kind.value}")
-    if c.kind is Kind.STATEMENT or c.kind is Kind.ACTION:
-        parts = [
-            f"{message(lang, f'export.{name}')} : {md_user(value)}"
-            for name, value in c.body.items()
-            if value.strip()
-        ]
-        lines = [f"- **{kind}** ({author}) — " + " ; ".join(parts)]
-    else:
-        lines = [f"- **{kind}** ({author}) — {md_user(c.body.get('text', ''))}"]
+    head = f"- **{message(lang, f'kind.{c.kind.value}')}** ({author})"
+    if c.kind not in FIELDED:
+        head += f" — {md_user(c.body.get('text', ''))}"
     if c.welcome is not None:
-        lines[0] += f" — *{message(lang, f'welcome.{c.welcome.value}')}*"
+        head += f" — *{message(lang, f'welcome.{c.welcome.value}')}*"
+    lines = [head]
+    if c.kind in FIELDED:
+        lines += [
+            f"  - {message(lang, f'export.{name}')} : {md_user(value)}"
+            for name, value in r.fields(c)
+        ]
     if c.cites:
         cited = " ; ".join(f"« {md_user(r.excerpt(cite))} »" for cite in c.cites)
-        lines[0] += f" — {message(lang, 'export.from_proposals')} {cited}"
+        lines.append(f"  - {message(lang, 'export.from_proposals')} {cited}")
     for answer in r.answers.get(c.id, []):
         lines.append(
             f"  - *{message(lang, 'kind.answer')}* — {md_user(answer.body.get('text', ''))}"

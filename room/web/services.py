@@ -11,13 +11,15 @@ from starlette.requests import HTTPConnection, Request
 from room.domain.errors import Code, DomainError
 from room.domain.session import Role
 from room.domain.session import commands as cmd
+from room.domain.session.attendance import Presence, attendance
 from room.domain.session.decide import REISSUE_LINK, check_move
-from room.domain.session.state import DEFAULT_BUDGET_MINUTES
+from room.domain.session.state import DEFAULT_BUDGET_MINUTES, DEFAULT_TIME_ZONE
 from room.i18n import CHARTER_VERSION, negotiate
 from room.ids import PERSON, SESSION, new_id
 from room.live.hub import Hub
-from room.live.room import Room
+from room.live.room import Room, decode_event
 from room.protocol import Close
+from room.records.session import Record, record
 from room.settings import Settings
 from room.store import Acceptance, Link, Store
 from room.web.auth import Caller, identify, new_secret, secret_hash
@@ -50,6 +52,8 @@ class GroupAccess(Protocol):
 
     async def cycle_of(self, room: Room, participant: str) -> dict[str, Any]: ...
 
+    async def named(self, group_id: str) -> tuple[str, str]: ...
+
 
 @dataclass
 class Services:
@@ -81,6 +85,21 @@ class Services:
         if caller is None or room is None or room.state.role_of(caller.participant) is None:
             return None
         return caller
+
+    async def record(self, room: Room) -> Record:
+        """The session's record, with what its state alone does not tell: its group,
+        and who came (from the presence its log holds)."""
+        group, time_zone = "", DEFAULT_TIME_ZONE
+        if room.state.group and self.groups is not None:
+            group, time_zone = await self.groups.named(room.state.group)
+        came = await self.attendance(room.session_id)
+        present = {p for p, presence in came.items() if presence.arrived is not None}
+        return record(room.state, group=group, present=present, time_zone=time_zone)
+
+    async def attendance(self, session_id: str) -> dict[str, Presence]:
+        """Who came to a session and for how long, from the presence its log holds."""
+        events = [decode_event(stored.data) for stored in await self.store.read(session_id)]
+        return attendance(events, self.hub.clock())
 
     async def new_link(self, scope: str, participant: str) -> str:
         """A fresh secret for ``participant`` of a session or group; returns the secret

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
+from room.domain.session.state import DEFAULT_TIME_ZONE
 from room.i18n import (
     DEFAULT_LANGUAGE,
     catalogue,
@@ -30,7 +31,7 @@ templates = Jinja2Templates(directory=str(TEMPLATES_DIR))  # autoescapes by defa
 
 
 @pass_context
-def _when(context: Context, moment: float | None, time_zone: str = "Europe/Paris") -> str:
+def _when(context: Context, moment: float | None, time_zone: str = DEFAULT_TIME_ZONE) -> str:
     """A server timestamp on the reader's wall clock, in their language's words."""
     if moment is None:
         return ""
@@ -44,7 +45,7 @@ def _planned(context: Context, planned: str) -> str:
 
 
 @pass_context
-def _clock(context: Context, moment: float | None, time_zone: str = "Europe/Paris") -> str:
+def _clock(context: Context, moment: float | None, time_zone: str = DEFAULT_TIME_ZONE) -> str:
     """Only the time of day, for a sheet of one session: "14:03", "2:03 PM"."""
     if moment is None:
         return ""

@@ -11,9 +11,10 @@ from collections.abc import Container
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from room.domain.session.state import DEFAULT_TIME_ZONE as DEFAULT_TIME_ZONE  # re-exported
+
 DEFAULT_SESSIONS = 6  # the flyer's cycle: six sessions…
 DEFAULT_MINUTES = 150  # …of two hours and a half
-DEFAULT_TIME_ZONE = "Europe/Paris"
 
 
 class GroupRole(StrEnum):

@@ -14,6 +14,9 @@ from room.domain.session.contributions import Contributions
 from room.domain.session.roles import Role
 
 DEFAULT_BUDGET_MINUTES = 150  # a session's whole time, as the group's flyer says: 2 h 30
+# The wall clock a session's moments are read on when nothing says otherwise (a group
+# sets its own): the product's groups meet in France.
+DEFAULT_TIME_ZONE = "Europe/Paris"
 
 SCHEMA_VERSION = 1  # of events and state as plain data; see room.domain.session.upgrade
 

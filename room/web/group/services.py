@@ -40,17 +40,16 @@ from room.domain.group import (
 )
 from room.domain.group import commands as gcmd
 from room.domain.group import events as gev
-from room.domain.group.state import PlannedSession
+from room.domain.group.state import DEFAULT_TIME_ZONE, PlannedSession
 from room.domain.plain import PlainDataError, to_plain
 from room.domain.session import SYSTEM, Role
 from room.domain.session import commands as cmd
-from room.domain.session.attendance import attendance
 from room.domain.session.templates import DEFAULT_TEMPLATE
 from room.domain.text import TITLE_MAX
 from room.i18n import catalogue
 from room.ids import GROUP, PERSON, SESSION, new_id
 from room.live.groups import Group, Groups
-from room.live.room import Room, decode_event
+from room.live.room import Room
 from room.protocol import Close
 from room.store import Link
 from room.web.auth import live_link
@@ -320,6 +319,13 @@ class GroupServices:
         group = await self.groups.get(group_id)
         return group is not None and sees_content(group.state, person)
 
+    async def named(self, group_id: str) -> tuple[str, str]:
+        """The group's name and time zone, as its sessions' records tell them."""
+        group = await self.groups.get(group_id)
+        if group is None:
+            return "", DEFAULT_TIME_ZONE
+        return group.state.name, group.state.time_zone
+
     async def held_back(self, connection: Any, room: Room) -> Member | None:
         """A person of the session's group whom the group holds back for now (a charter
         to accept, an admission to wait for): told so, rather than turned away."""
@@ -348,9 +354,8 @@ class GroupServices:
 
     async def attendance(self, member: Member, session_id: str) -> list[AttendanceRow]:
         """Who of the group came to one of its sessions, from the session's own log."""
-        hub = self.services.hub
-        events = [decode_event(s.data) for s in await self.services.store.read(session_id)]
-        return attendance_rows(member.state, session_id, attendance(events, hub.clock()))
+        presences = await self.services.attendance(session_id)
+        return attendance_rows(member.state, session_id, presences)
 
     async def cycle_of(self, room: Room, participant: str) -> dict[str, Any]:
         """What a group's session shows of the cycle: the situation it follows (with the

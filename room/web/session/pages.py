@@ -12,7 +12,7 @@ from room.domain.session.state import DEFAULT_BUDGET_MINUTES
 from room.domain.session.templates import DEFAULT_TEMPLATE, TEMPLATES
 from room.i18n import LANGUAGES, error_message
 from room.ids import is_group
-from room.records.session import markdown, may_export, record
+from room.records.session import FIELDED, markdown, may_export
 from room.web.auth import cookie_name, secret_hash
 from room.web.endpoints import read_form, status_of
 from room.web.security import origin_allowed
@@ -196,18 +196,14 @@ async def export(request: Request) -> Response:
         return page_message(request, "page.forbidden", 403)
     if not may_export(room.state, caller.participant):
         return page_message(request, "page.export_forbidden", 403)
-    lang = language(request)
+    told = await services.record(room)
     headers = {"cache-control": "no-store"}
     if request.path_params["format"] == "md":
         filename = f"seance-{session_id}.md"
         headers["content-disposition"] = f'attachment; filename="{filename}"'
-        return Response(markdown(room.state, lang), media_type="text/markdown", headers=headers)
-    response = render(
-        request,
-        "export.html",
-        record=record(room.state),
-        session_title=room.state.title,
-    )
+        text = markdown(told, language(request))
+        return Response(text, media_type="text/markdown", headers=headers)
+    response = render(request, "export.html", record=told, fielded=FIELDED)
     response.headers.update(headers)
     return response
 

@@ -6,7 +6,7 @@ import re
 
 import httpx
 
-from tests.integration.people import seat
+from tests.integration.people import command, seat
 from tests.running import ServerProcess
 
 
@@ -60,6 +60,30 @@ async def test_exports_are_for_the_narrator_and_facilitators_only(server: Server
         for headers in (cast.auth("karim"), cast.auth("thomas"), {}):
             refused = await http.get(f"/s/{cast.session}/export.md", headers=headers)
             assert refused.status_code == 403
+
+
+async def test_the_record_names_who_came_from_the_sessions_own_log(server: ServerProcess) -> None:
+    """Those whose socket opened are present, in the roster's order, also after they left;
+    Sophie, invited and never connected, is not; the facilitator and narrator are named."""
+    cast = await seat(server)
+    claire = await cast.raw("claire")
+    karim = await cast.raw("karim")
+    await karim.close()
+    nadia = await cast.raw("nadia")
+    await command(nadia, "go", {"type": "go_to_phase", "phase": "expose"})
+    written = await command(claire, "w1", {"type": "write_situation", "title": "Un CSE"})
+    assert written["t"] == "ack", written
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        md = await http.get(f"/s/{cast.session}/export.md", headers=cast.auth("nadia"))
+        page = await http.get(f"/s/{cast.session}/export.html", headers=cast.auth("claire"))
+    lines = md.text.replace("\u2068", "").replace("\u2069", "").splitlines()
+    assert "- **Présent·es** : Nadia, Claire, Karim" in lines
+    assert "- **Narrateur·rice** : Claire" in lines and "- **Animation** : Nadia" in lines
+    assert lines[0] == "# Un CSE" and "- **Séance** : Séance 2" in lines
+    assert (
+        "<dt>Présent·es</dt><dd><bdi>Nadia</bdi>, <bdi>Claire</bdi>, <bdi>Karim</bdi></dd>"
+        in page.text
+    )
 
 
 async def test_language_switch_stays_on_this_site(server: ServerProcess) -> None:

@@ -43,33 +43,112 @@ def _played():
     t.do("nadia", c.Hide(contribution=hidden, reason="Donnée personnelle"))
     t.to("understanding")
     t.post("claire", Kind.ANSWER, "Le dirigeant.", answers=q)
+    values = {
+        "values": "La loyauté",
+        "intentions": "",
+        "expectations": "Un plan",
+        "stakes": "Ma place",
+    }
+    t.post("claire", Kind.STATEMENT, body=values)
     t.to("possibilities")
     p = t.post("aicha", Kind.PROPOSAL, "Un comité <script>alert(1)</script> [x](javascript:y)")
     t.do("claire", c.WelcomeProposal(proposal=p, mark=Welcome.KEPT))
     t.to("action")
     t.post("claire", Kind.ACTION, body={"what": "Proposer le comité", "when": "mardi"}, cites=(p,))
+    t.to("closing")
+    t.post("karim", Kind.TAKEAWAY, "Écouter avant de proposer.")
+    t.post("aicha", Kind.TAKEAWAY, "Le CSE est un allié.")
+    t.post("karim", Kind.TAKEAWAY, "Demander qui a sollicité.")
     return t
+
+
+def lines_of(text: str) -> list[str]:
+    return [line.strip() for line in plain(text).splitlines()]
 
 
 def test_markdown_holds_every_visible_contribution_and_no_hidden_one() -> None:
     """Situation, request, question with its answer, proposal with its mark, action."""
-    text = plain(markdown(_played().state, "fr"))
+    text = plain(markdown(record(_played().state), "fr"))
     for expected in (
         "# Un CSE en retrait",
         "Comment l'associer ?",
         "Qui a sollicité ?",
         "*Réponse* — Le dirigeant.",
         "*retenue*",
-        "Quoi : Proposer le comité ; Quand : mardi",
         "issue de « Un comité",
     ):
         assert expected in text, expected
     assert "salarié malade" not in text and "Donnée personnelle" not in text
 
 
+def test_the_record_says_where_when_and_who_as_a_consultant_files_it() -> None:
+    """The group, the date in words, the narrator, the facilitators and who came, above
+    the request; names in the roster's order, one who never came left out."""
+    played = _played()
+    r = record(
+        played.state,
+        group="Codev Nord",
+        present={"nadia", "claire", "karim", "aicha", "louis"},
+        time_zone="Europe/Paris",
+    )
+    lines = lines_of(markdown(r, "fr"))
+    assert "- **Groupe** : Codev Nord" in lines
+    assert "- **Narrateur·rice** : Claire Moreau" in lines
+    assert "- **Animation** : Nadia, Louis Martin" in lines
+    assert (
+        "- **Présent·es** : Nadia, Claire Moreau, Karim Haddad, Aïcha Traoré, Louis Martin" in lines
+    )
+    # The session began at its first step change, 1,000 s and a few after the epoch.
+    assert "- **Date** : jeudi 1er janvier 1970 à 01:16" in lines
+    assert lines.index(
+        "- **Présent·es** : Nadia, Claire Moreau, Karim Haddad, Aïcha Traoré, Louis Martin"
+    ) < lines.index("**Demande au groupe** — Comment l'associer ?")
+    english = lines_of(markdown(r, "en"))
+    assert "- **Date** : Thursday, January 1, 1970 at 1:16\u202fAM" in english
+
+
+def test_nobody_present_is_said_and_an_unknown_presence_is_not_guessed() -> None:
+    state = _played().state
+    assert "- **Présent·es** : personne" in lines_of(markdown(record(state, present=()), "fr"))
+    assert not any("Présent" in line for line in lines_of(markdown(record(state), "fr")))
+
+
+def test_each_part_of_a_statement_and_an_action_has_its_own_line() -> None:
+    """Values, expectations and stakes each on a line (the part left empty not at all);
+    the action's what and when likewise, then the proposals it comes from."""
+    lines = lines_of(markdown(record(_played().state), "fr"))
+    statement = lines.index("- **Valeurs, intentions, attentes et enjeux** (Claire Moreau)")
+    assert lines[statement + 1 : statement + 4] == [
+        "- Valeurs : La loyauté",
+        "- Attentes : Un plan",
+        "- Enjeux : Ma place",
+    ]
+    action = lines.index("- **Action** (Claire Moreau)")
+    assert lines[action + 1 : action + 3] == ["- Quoi : Proposer le comité", "- Quand : mardi"]
+    assert lines[action + 3].startswith("- issue de « Un comité")
+
+
+def test_each_persons_takeaways_are_under_their_name_and_not_in_a_step() -> None:
+    """Karim's two takeaways under his name, Aïcha's under hers, in the order said."""
+    lines = lines_of(markdown(record(_played().state), "fr"))
+    heading = lines.index("## Ce que chacun·e retient")
+    assert lines[heading + 1 :] == [
+        "",
+        "### Karim Haddad",
+        "",
+        "- Écouter avant de proposer.",
+        "- Demander qui a sollicité.",
+        "",
+        "### Aïcha Traoré",
+        "",
+        "- Le CSE est un allié.",
+    ]
+    assert not any(line.startswith("## Clôture") for line in lines)
+
+
 def test_markdown_shows_markup_as_text() -> None:
     """A script tag or a javascript: link in a contribution stays literal text."""
-    text = plain(markdown(_played().state, "fr"))
+    text = plain(markdown(record(_played().state), "fr"))
     assert "<script>" not in text and "[x](javascript:" not in text
     assert r"\<script\>" in text
 
@@ -95,7 +174,7 @@ def test_every_name_and_text_in_markdown_is_isolated_from_its_line() -> None:
     t.do("karim", c.Rename(name="\u05e9\u05e8\u05d4"))
     t.to("questions")
     t.post("karim", Kind.QUESTION, f"{POP}\u202elive{POP}{POP} \u2067open")
-    text = markdown(t.state, "fr")
+    text = markdown(record(t.state), "fr")
     line = next(line for line in text.splitlines() if "live" in line)
     assert "(\u2068\u05e9\u05e8\u05d4\u2069)" in line
     assert "\u2068\u202elive \u2067open\u2069\u2069" in line
