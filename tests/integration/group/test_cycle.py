@@ -164,6 +164,11 @@ async def test_fixing_a_date_plans_one_session_and_the_cycle_counts_held_ones(
         assert "Codev Lyon 2027 — séance 2" in re.sub(r"<[^>]+>", "", sheet.text)
         history = await http.get(f"/api/groups/{cast.group}/history", headers=cast.auth("karim"))
         assert [s["session"] for s in history.json()["situations"]] == [first, second]
+        # Its record names the group, and who of it came: those who played it.
+        record = await http.get(f"/s/{first}/export.md", headers=cast.auth("nadia"))
+        lines = record.text.replace("\u2068", "").replace("\u2069", "").splitlines()
+        assert "- **Groupe** : Codev Lyon 2027" in lines, record.text
+        assert "- **Présent·es** : Nadia, Claire, Karim" in lines, record.text
         table = await http.get(f"/g/{cast.group}/attendance", headers=cast.auth("nadia"))
         assert "2027-01-05" not in table.text
         calendar = Calendar.from_ical(
