@@ -778,7 +778,7 @@ def test_names_lose_direction_controls_and_texts_are_shown_isolated(
 
     printable = fac.context.new_page()
     printable.goto(f"{server.url}/s/{session}/export.html")
-    text = printable.locator(".record .text", has_text=hebrew)
+    text = printable.locator(".record .record-text", has_text=hebrew)
     assert text.evaluate(ISOLATION) == ["rtl", "isolate"]
     expect(printable.locator(".record .author bdi")).to_have_text("Jeanevil")
     markdown = fac.request.get(f"{server.url}/s/{session}/export.md").text()
