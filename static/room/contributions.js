@@ -92,7 +92,7 @@ export function PostForm({ ctx, kind, answers = null, onBehalf = null, label, on
       ? html`<label for=${id}>${label}</label>
           <textarea
             id=${id}
-            rows="3"
+            rows="2"
             required
             maxlength="5000"
             value=${draft.text || ""}
@@ -101,7 +101,8 @@ export function PostForm({ ctx, kind, answers = null, onBehalf = null, label, on
       : html`<fieldset>
           <legend>${label}</legend>
           ${fields.map(
-            (f) => html`<label for=${`${id}-${f}`}>${t(`field.${f}`)}</label>
+            (f) => html`<div class="field" key=${f}>
+              <label for=${`${id}-${f}`}>${t(`field.${f}`)}</label>
               <textarea
                 id=${`${id}-${f}`}
                 rows="2"
@@ -109,7 +110,8 @@ export function PostForm({ ctx, kind, answers = null, onBehalf = null, label, on
                 required=${kind === "action" && f === "what"}
                 value=${draft[f] || ""}
                 onInput=${(e) => setDraft({ [f]: e.currentTarget.value })}
-              ></textarea>`,
+              ></textarea>
+            </div>`,
           )}
         </fieldset>`;
 

@@ -56,7 +56,7 @@ export function NowBar({ ctx }) {
       >
         ${shown}
       </div>
-      <p class="timer-meta">${status} · ${t("timer.box", { minutes: box })}</p>
+      <p class="timer-meta">${status}<span class="timer-box"> · ${t("timer.box", { minutes: box })}</span></p>
     </div>
     ${buttons.length ? html`<div class="row now-time">${buttons}</div>` : null}
     <${StepControls} ctx=${ctx} />

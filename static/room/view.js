@@ -43,11 +43,14 @@ function Header({ ctx, session, exports }) {
         ${t("video.join")}
       </a>
     </li>`);
+  // The record, in few words: its two forms after one label (each link's name says it whole).
   if (exports)
-    links.push(
-      html`<li key="md"><a href=${`/s/${session}/export.md`}>${t("export.md")}</a></li>`,
-      html`<li key="html"><a href=${`/s/${session}/export.html`}>${t("export.html")}</a></li>`,
-    );
+    links.push(html`<li key="record" class="record-links">
+      ${t("export.links")}
+      <a href=${`/s/${session}/export.md`} aria-label=${t("export.md")}>${t("export.md_short")}</a>
+      <span aria-hidden="true"> · </span>
+      <a href=${`/s/${session}/export.html`} aria-label=${t("export.html")}>${t("export.html_short")}</a>
+    </li>`);
   return html`<header class="room-head">
     <div class="head-main">
       <h1 dir="auto">${state.title || t("app.name")}</h1>
@@ -102,26 +105,41 @@ function Situation({ ctx }) {
   const [editing, setEditing] = useState(false);
   const can = canDo(ctx, "write_situation");
   const fromDraft = can && !editing && draftOf(ctx) !== null;
-  return html`<section class="situation" aria-labelledby="situation-h">
+  // Once told, the situation gives the screen to the work: its title and the request
+  // stay in view, the rest one click away.
+  const compact = s && !editing && state.phase !== "expose";
+  const request =
+    s && s.request
+      ? html`<div class="request">
+          <p class="request-label">${t("situation.request")}</p>
+          <p class="request-text" dir="auto">${s.request}</p>
+        </div>`
+      : null;
+  // The context, problem and question, one click away (open while they are told);
+  // folded, its summary is the situation's title.
+  const more = (summary) =>
+    s && SITUATION_FIELDS.some((f) => s[f])
+      ? html`<details class="situation-more" open=${state.phase === "expose" || undefined}>
+          <summary>${summary}</summary>
+          <dl class="fields">
+            ${SITUATION_FIELDS.filter((f) => s[f]).map(
+              (f) => html`<dt>${t(`situation.${f}`)}</dt><dd dir="auto">${s[f]}</dd>`,
+            )}
+          </dl>
+        </details>`
+      : compact
+        ? html`<p class="situation-title" dir="auto">${s.title}</p>`
+        : null;
+  return html`<section class=${`situation${compact ? " is-compact" : ""}`} aria-labelledby="situation-h">
     <h2 id="situation-h">${t("situation.title")}</h2>
     ${s
-      ? html`<h3 class="situation-title" dir="auto">${s.title}</h3>
-          ${s.request
-            ? html`<div class="request">
-                <p class="request-label">${t("situation.request")}</p>
-                <p class="request-text" dir="auto">${s.request}</p>
-              </div>`
-            : null}
-          ${SITUATION_FIELDS.some((f) => s[f])
-            ? html`<details class="situation-more" open=${state.phase === "expose" || undefined}>
-                <summary>${t("situation.more")}</summary>
-                <dl class="fields">
-                  ${SITUATION_FIELDS.filter((f) => s[f]).map(
-                    (f) => html`<dt>${t(`situation.${f}`)}</dt><dd dir="auto">${s[f]}</dd>`,
-                  )}
-                </dl>
-              </details>`
-            : null}`
+      ? compact
+        ? html`${more(html`<span class="situation-title" dir="auto">${s.title}</span>
+              <span class="more-label"> · ${t("situation.more")}</span>`)}
+            ${request}`
+        : html`<h3 class="situation-title" dir="auto">${s.title}</h3>
+            ${request}
+            ${more(t("situation.more"))}`
       : html`<p class="empty">${t("situation.none")}</p>`}
     ${fromDraft ? html`<p class="hint">${t("cycle.draft_ready")}</p>` : null}
     ${can && !editing

@@ -10,18 +10,34 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import msgpack
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Locator, Page, WebSocket, expect
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 from websockets.sync.client import connect
 
 from room.i18n import catalogue
-from tests.e2e.conftest import assert_no_axe_violations, new_person, paints_late, screenshot
+from tests.e2e.conftest import assert_no_axe_violations, paints_late, screenshot
+from tests.e2e.session.people import (
+    SCRIPT_ERRORS,
+    Frames,
+    contribution,
+    create_session,
+    enter,
+    in_view,
+    invite,
+    join,
+    live,
+    next_step,
+    person,
+    post,
+    seen_by_all,
+    watch_frames,
+    written,
+)
 from tests.running import ServerProcess
 
 FR = catalogue("fr")
@@ -32,151 +48,11 @@ ENABLED_CONTROLS = (
 TABLET = {"width": 768, "height": 1024}
 
 
-# --- people and their pages ---------------------------------------------------------------
-
-
-@dataclass
-class Frames:
-    """What a page sent over its WebSockets, decoded (msgpack)."""
-
-    sent: list[dict[str, Any]] = field(default_factory=list)
-
-    def hellos(self) -> list[dict[str, Any]]:
-        return [frame for frame in self.sent if frame.get("t") == "hello"]
-
-    def commands(self) -> list[dict[str, Any]]:
-        return [frame for frame in self.sent if frame.get("t") == "cmd"]
-
-
-def watch_frames(page: Page) -> Frames:
-    frames = Frames()
-
-    def on_socket(socket: WebSocket) -> None:
-        def on_sent(payload: str | bytes) -> None:
-            if isinstance(payload, bytes):
-                frames.sent.append(msgpack.unpackb(payload, raw=False))
-
-        socket.on("framesent", on_sent)
-
-    page.on("websocket", on_socket)
-    return frames
-
-
-# Errors the pages' scripts log or throw during a test; a network refusal while the
-# server is down is expected (the browser logs it), nothing else is.
-_SCRIPT_ERRORS: list[str] = []
-_EXPECTED = re.compile(r"WebSocket connection to .* failed|ERR_CONNECTION_REFUSED")
-
-
 @pytest.fixture(autouse=True)
 def no_script_errors() -> Iterator[None]:
-    _SCRIPT_ERRORS.clear()
+    SCRIPT_ERRORS.clear()
     yield
-    assert _SCRIPT_ERRORS == []
-
-
-def person(browser: Browser, contexts: list[BrowserContext], **options: Any) -> Page:
-    """A new person's page (conftest's ``new_person``), its script errors recorded."""
-    page = new_person(browser, contexts, **options)
-    page.on("pageerror", lambda error: _SCRIPT_ERRORS.append(str(error)))
-    page.on(
-        "console",
-        lambda message: (
-            _SCRIPT_ERRORS.append(message.text)
-            if message.type == "error" and not _EXPECTED.search(message.text)
-            else None
-        ),
-    )
-    return page
-
-
-def live(page: Page, timeout: float = 15000) -> None:
-    """The room is rendered and its connection is up."""
-    expect(page.locator("#room .conn-connected")).to_be_visible(timeout=timeout)
-
-
-def join(page: Page, link: str) -> None:
-    """Open an invitation link and accept the charter (keeping the name given at the
-    invitation; observers are not asked for one)."""
-    page.goto(link)
-    page.get_by_role("button", name=FR["charter.accept"]).click()
-    live(page)
-
-
-def create_session(page: Page, server: ServerProcess, title: str, name: str) -> str:
-    """Through the home page's form, then the join page; returns the session id."""
-    page.goto(server.url)
-    page.fill("#title", title)
-    page.fill("#name", name)
-    page.get_by_role("button", name=FR["page.home.create"]).click()
-    page.get_by_role("link", name=FR["created.enter"]).click()
-    page.get_by_role("button", name=FR["charter.accept"]).click()
-    live(page)
-    match = re.search(r"/s/(s[0-9a-f]+)$", page.url)
-    assert match, page.url
-    return match.group(1)
-
-
-def invite(facilitator: Page, role: str, name: str) -> str:
-    """Through the invitation panel; returns the link it shows."""
-    panel = facilitator.locator("section.invitations")
-    panel.get_by_label(FR["invite.name"]).fill(name)
-    panel.get_by_label(FR["invite.role"], exact=True).select_option(role)
-    panel.get_by_role("button", name=FR["invite.create"]).click()
-    shown = panel.locator(".new-link input")
-    expect(shown).to_have_value(re.compile(r"/j/"))
-    link = shown.input_value()
-    panel.get_by_role("button", name=FR["invite.done"]).click()
-    return link
-
-
-def enter(browser: Browser, contexts: list[BrowserContext], link: str, **options: Any) -> Page:
-    page = person(browser, contexts, **options)
-    join(page, link)
-    live(page)
-    return page
-
-
-def post(
-    page: Page, kind: str, text: str | None = None, seen_by: Sequence[Page] = (), **fields: str
-) -> None:
-    """Fill the current step's form for ``kind`` and post it; wait for it to show there
-    and in every page of ``seen_by``, exactly once."""
-    form = page.locator(f".step.current form.compose-{kind}")
-    if text is not None:
-        form.locator("textarea").fill(text)
-    for name, value in fields.items():
-        form.get_by_label(FR[f"field.{name}"], exact=True).fill(value)
-    form.get_by_role("button", name=FR["post.submit"]).click()
-    shown = text if text is not None else next(iter(fields.values()))
-    for reader in [page, *seen_by]:
-        expect(written(reader, shown)).to_have_count(1)
-
-
-def _says(page: Page, text: str) -> Locator:
-    exact = re.compile(f"^{re.escape(text)}$")
-    return page.locator("p.text, dd").filter(has_text=exact)
-
-
-def written(page: Page, text: str) -> Locator:
-    """Where contributions say ``text``, exactly (not a name or a heading that says it)."""
-    return page.locator(".contrib").locator(_says(page, text))
-
-
-def contribution(page: Page, text: str) -> Locator:
-    """The innermost contribution holding ``text``."""
-    return page.locator(".contrib", has=_says(page, text)).last
-
-
-def next_step(facilitator: Page, phase: str, everyone: list[Page]) -> None:
-    facilitator.get_by_role("button", name=FR["console.next"], exact=True).click()
-    for page in everyone:
-        expect(page.locator('.stepper [aria-current="step"]')).to_contain_text(FR[f"phase.{phase}"])
-
-
-def seen_by_all(pages: list[Page], text: str) -> None:
-    for page in pages:
-        expect(written(page, text)).to_have_count(1)
+    assert SCRIPT_ERRORS == []
 
 
 def api_state(page: Page, server: ServerProcess, session: str) -> dict[str, Any]:
@@ -747,7 +623,7 @@ def test_the_console_offers_removal_only_where_the_server_would_remove(
     expect(panel.locator(".invite-form [role=alert]")).to_be_visible()
     expect(panel.locator(".new-link")).to_have_count(0)
     # The browser logs the refused request itself; that one was provoked here.
-    _SCRIPT_ERRORS[:] = [e for e in _SCRIPT_ERRORS if "status of 400" not in e]
+    SCRIPT_ERRORS[:] = [e for e in SCRIPT_ERRORS if "status of 400" not in e]
 
 
 ISOLATION = "e => [getComputedStyle(e).direction, getComputedStyle(e).unicodeBidi]"
@@ -783,24 +659,6 @@ def test_names_lose_direction_controls_and_texts_are_shown_isolated(
     expect(printable.locator(".record .author bdi")).to_have_text("Jeanevil")
     markdown = fac.request.get(f"{server.url}/s/{session}/export.md").text()
     assert f"(\u2068Jeanevil\u2069) — \u2068{hebrew}\u2069" in markdown
-
-
-IN_VIEW = """(element) => {
-    const box = element.getBoundingClientRect();
-    const x = box.left + box.width / 2, y = box.top + box.height / 2;
-    const inside = box.width > 0 && box.top >= 0 && box.left >= 0
-        && box.bottom <= innerHeight && box.right <= innerWidth;
-    const top = document.elementFromPoint(x, y);
-    return { inside, uncovered: !!top && (top === element || element.contains(top)),
-             size: [box.width, box.height] };
-}"""
-
-
-def in_view(locator: Locator, target: float) -> None:
-    """Visible without scrolling, not covered by anything, and big enough to hit."""
-    seen = locator.evaluate(IN_VIEW)
-    assert seen["inside"] and seen["uncovered"], (locator, seen)
-    assert min(seen["size"]) >= target or locator.evaluate("e => e.tagName") != "BUTTON", seen
 
 
 def test_the_live_work_is_in_view_without_scrolling(
