@@ -345,7 +345,11 @@ async def public(request: Request) -> Response:
     form = await read_form(request)
     try:
         await groups_of(request).receive_application(
-            group, form.get("name", ""), form.get("email", ""), form.get("practice", "")
+            group,
+            form.get("name", ""),
+            form.get("email", ""),
+            form.get("practice", ""),
+            language(request),
         )
     except DomainError as error:
         problem = error_message(language(request), error.code.value, error.params)

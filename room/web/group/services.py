@@ -160,7 +160,11 @@ class GroupServices:
         await self.groups.create(
             group_id,
             gcmd.CreateGroup(
-                name=name, facilitator=person, facilitator_name=facilitator_name, rules=rules
+                name=name,
+                facilitator=person,
+                facilitator_name=facilitator_name,
+                facilitator_lang=lang,
+                rules=rules,
             ),
         )
         return group_id, person, await self.services.new_link(group_id, person)
@@ -279,12 +283,15 @@ class GroupServices:
         await self.services.revoke_links(member.group.id, person)
         return await self.services.new_link(member.group.id, person)
 
-    async def receive_application(self, group: Group, name: str, email: str, practice: str) -> None:
-        """An application from the public form (rate-limited by the caller)."""
+    async def receive_application(
+        self, group: Group, name: str, email: str, practice: str, lang: str
+    ) -> None:
+        """An application from the public form (rate-limited by the caller), in the
+        language of the page it came from."""
         await group.execute(
             SYSTEM,
             gcmd.ReceiveApplication(
-                application=new_id("a"), name=name, email=email, practice=practice
+                application=new_id("a"), name=name, email=email, practice=practice, lang=lang
             ),
         )
 
