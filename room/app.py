@@ -14,6 +14,8 @@ from room.ids import new_id
 from room.live.fanout import open_fanout
 from room.live.groups import Groups
 from room.live.hub import Hub
+from room.mail.smtp import SmtpSender, SmtpServer
+from room.mail.worker import Postman
 from room.settings import Settings
 from room.store import Unavailable, open_store
 from room.web import redact
@@ -33,7 +35,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         store = open_store(settings.store_url)
         await store.open()
-        fanout = open_fanout(settings.redis_url, new_id("w"))
+        worker = new_id("w")
+        fanout = open_fanout(settings.redis_url, worker)
         hub = Hub(store, fanout=fanout)
         groups = Groups(store, hub.clock, fanout)
         hub.others_heard = groups.heard
@@ -41,11 +44,22 @@ def create_app(settings: Settings | None = None) -> Starlette:
         services = Services(settings, store, hub)
         app.state.groups = services.groups = GroupServices(services, groups)
         app.state.services = services
+        postman = Postman(
+            store,
+            groups,
+            services.groups.post(),
+            SmtpSender(SmtpServer.from_url(settings.smtp_url)) if settings.smtp_url else None,
+            hub.clock,
+            worker,
+        )
+        services.groups.postman = postman
+        postman.start()
         if settings.demo_url:
             await _announce_demo(app.state.services, settings.demo_url)
         try:
             yield
         finally:
+            await postman.close()
             await hub.close()
             await fanout.close()
             await store.close()

@@ -21,7 +21,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_date, format_time
 
-LANGUAGES = ("fr", "en")
+from room.domain.text import LANGUAGES as LANGUAGES  # the domain's, re-exported
+
 DEFAULT_LANGUAGE = "fr"
 CHARTER_VERSION = 1  # of the flyer's rules in the catalogues; bump when their text changes
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+from room.mail.smtp import SmtpServer
 
 
 class SettingsError(Exception):
@@ -21,6 +24,8 @@ class Settings:
     allowed_origins: frozenset[str]  # ROOM_ALLOWED_ORIGINS: besides the app's own origin
     port: int  # PORT
     demo_url: str | None = None  # ROOM_DEMO: set by `room serve --demo` to the URL it prints
+    smtp_url: str | None = None  # SMTP_URL: the server that sends e-mail; None: nothing is sent
+    mail_from: str = ""  # MAIL_FROM: the address messages come from (required with SMTP_URL)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -46,11 +51,30 @@ class Settings:
         except ValueError:
             raise SettingsError(f"PORT must be a number, not {env.get('PORT')!r}") from None
         demo_url = env.get("ROOM_DEMO") or None
-        return cls(db_path, secret_key, redis_url, origins, port, demo_url)
+        smtp_url, mail_from = _mail_settings(env)
+        return cls(db_path, secret_key, redis_url, origins, port, demo_url, smtp_url, mail_from)
 
     @property
     def store_url(self) -> str:
         return self.redis_url or f"sqlite:///{self.db_path}"
+
+
+def _mail_settings(env: Mapping[str, str]) -> tuple[str | None, str]:
+    """SMTP_URL, checked, and MAIL_FROM, required with it."""
+    smtp_url = env.get("SMTP_URL") or None
+    mail_from = (env.get("MAIL_FROM") or "").strip()
+    if smtp_url is None:
+        return None, mail_from
+    try:
+        SmtpServer.from_url(smtp_url)
+    except ValueError as error:
+        raise SettingsError(str(error)) from None
+    if not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", mail_from):
+        raise SettingsError(
+            "SMTP_URL is set, so MAIL_FROM must be the address messages come from "
+            f"(e.g. codev@example.org), but got {mail_from!r}"
+        )
+    return smtp_url, mail_from
 
 
 def _kept_secret_key(directory: Path) -> bytes:

@@ -10,6 +10,7 @@ import pytest
 
 from tests.redisserver import REDIS_SERVER, RedisServer
 from tests.running import ServerProcess
+from tests.smtpserver import SmtpServer
 
 IN_CI = bool(os.environ.get("CI"))
 
@@ -58,3 +59,15 @@ def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisSer
         yield server
     finally:
         server.close()
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    """A real SMTP server (aiosmtpd) on a free port, for one test: nothing is skipped
+    for want of one."""
+    server = SmtpServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

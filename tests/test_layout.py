@@ -154,9 +154,10 @@ def test_layers_point_inward() -> None:
     route; and the session's side never reaches the group's (groups build on sessions)."""
     rules = {
         "room.domain": ("room.store", "room.live", "room.records", "room.web", "room.protocol"),
-        "room.store": ("room.live", "room.records", "room.web"),
-        "room.records": ("room.store", "room.live", "room.web"),
-        "room.live": ("room.web", "room.records"),
+        "room.store": ("room.live", "room.records", "room.web", "room.mail"),
+        "room.records": ("room.store", "room.live", "room.web", "room.mail"),
+        "room.live": ("room.web", "room.records", "room.mail"),
+        "room.mail": ("room.web",),
         "room.domain.session": ("room.domain.group", "room.domain.cycle"),
         "room.domain.group": ("room.domain.cycle",),
         "room.web.session": ("room.web.group", "room.domain.group"),

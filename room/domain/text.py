@@ -20,6 +20,9 @@ from room.domain.errors import Code, DomainError
 # an id no person may take.
 SYSTEM = "system"
 
+# The languages a person may be written to in (room/i18n.py reads the same), French first.
+LANGUAGES = ("fr", "en")
+
 # Limits, in characters.
 ID_MAX = 64
 NAME_MAX = 80

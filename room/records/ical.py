@@ -1,4 +1,5 @@
-"""The group's cycle as an iCalendar file (RFC 5545), for members to add to their calendars.
+"""The group's cycle as an iCalendar file (RFC 5545), for members to add to their calendars;
+and one session as the event an e-mail carries (iTIP, RFC 5546: a request or a cancel).
 
 Pure apart from the ``icalendar`` library, which escapes the text, folds the lines at
 75 octets and writes CRLF. The sessions are written in the group's local time with a
@@ -35,6 +36,7 @@ class CalendarSession:
     summary: str  # the event's title, e.g. the group's name and "séance 2"
     description: str = ""  # free text; may hold newlines, commas, semicolons
     url: str = ""  # the group's page, if any
+    sequence: int = 0  # the event's revision: a calendar keeps the highest it has seen
 
 
 def cycle_calendar(
@@ -61,6 +63,37 @@ def cycle_calendar(
     for session, start in zip(sessions, starts, strict=True):
         calendar.add_component(_event(session, start, stamped))
     ical: bytes = calendar.to_ical()  # UTF-8, CRLF, folded at 75 octets
+    return ical
+
+
+def session_event(
+    time_zone: str,
+    session: CalendarSession,
+    stamp: float,
+    *,
+    organizer: str,
+    attendee: str,
+    cancelled: bool = False,
+) -> bytes:
+    """One session as an e-mail's calendar part: METHOD:REQUEST (a reminder, a move) or,
+    ``cancelled``, METHOD:CANCEL with STATUS:CANCELLED. The UID is the cycle calendar's
+    and the SEQUENCE the session's revision, so a calendar that imported the cycle
+    updates that event rather than adds another. ``organizer`` is the product's sending
+    address, ``attendee`` the recipient's. Raises as ``cycle_calendar`` does."""
+    zone = _zone(time_zone)
+    start = _start(session, zone)
+    calendar = Calendar()
+    calendar.add("PRODID", PRODID)
+    calendar.add("VERSION", "2.0")
+    calendar.add("CALSCALE", "GREGORIAN")
+    calendar.add("METHOD", "CANCEL" if cancelled else "REQUEST")
+    calendar.add_component(_vtimezone(time_zone, [start], stamp))
+    event = _event(session, start, datetime.fromtimestamp(stamp, UTC).replace(microsecond=0))
+    event.add("ORGANIZER", f"mailto:{_NOT_IN_URI.sub('', organizer)}")
+    event.add("ATTENDEE", f"mailto:{_NOT_IN_URI.sub('', attendee)}")
+    event.add("STATUS", "CANCELLED" if cancelled else "CONFIRMED")
+    calendar.add_component(event)
+    ical: bytes = calendar.to_ical()
     return ical
 
 
@@ -139,6 +172,7 @@ def _event(session: CalendarSession, start: datetime, stamped: datetime) -> Even
     event.add("DTSTAMP", stamped)
     event.add("DTSTART", start)
     event.add("DTEND", end)
+    event.add("SEQUENCE", session.sequence)
     event.add("SUMMARY", _text(session.summary))
     if session.description:
         event.add("DESCRIPTION", _text(session.description))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
 
 class StoreError(Exception):
@@ -92,6 +93,44 @@ class Acceptance:
     at: float
 
 
+class MailStatus(StrEnum):
+    """Where a message of the outbox is: waiting, or settled one way or another."""
+
+    PENDING = "pending"  # to send (or, with no SMTP server, to copy) from ``not_before`` on
+    SENT = "sent"  # the SMTP server accepted it
+    REFUSED = "refused"  # the SMTP server refused it for good (a 5xx reply)
+    FAILED = "failed"  # given up after every retry failed for the time being
+    COPIED = "copied"  # no SMTP server: a facilitator copied it and said so
+
+    @property
+    def settled(self) -> bool:
+        return self is not MailStatus.PENDING
+
+
+@dataclass(frozen=True, slots=True)
+class Mail:
+    """One message of the outbox, with what its delivery has come to.
+
+    Its ``message`` (the RFC 5322 bytes, which may hold a personal link) is kept only
+    while it is pending: a settled message keeps its envelope, never its body.
+    """
+
+    id: str  # chosen by the caller; enqueueing a known id again adds nothing
+    scope: str  # the log it is about (a group's id): erased with it
+    person: str  # the recipient's person id in that group ("" for none)
+    kind: str  # what it says: "invitation", "reminder", …
+    recipient: str  # the address it goes to
+    message_id: str  # its Message-ID header, the same at every attempt
+    message: bytes  # the whole message as sent; b"" once settled
+    created_at: float
+    not_before: float  # not sent before then (a reminder's time)
+    status: MailStatus = MailStatus.PENDING
+    attempts: int = 0  # attempts that failed for the time being
+    next_try: float = 0.0  # not tried again before then (back-off)
+    error: str = ""  # the last failure's words: the server's reply, or what broke
+    settled_at: float | None = None
+
+
 class Store(abc.ABC):
     """The one interface every backend implements; all methods are coroutines."""
 
@@ -143,9 +182,10 @@ class Store(abc.ABC):
         """Erase everything the store holds about these logs (sessions' or groups').
 
         Removes their events, their command keys, their entries in ``session_ids()``,
-        every link whose scope is one of them, and the charter acceptances of those
-        sessions, atomically: all of it or none of it. Unknown ids are ignored. A lone
-        ``str`` is a TypeError (it would be read as one-character ids).
+        every link and every message of the outbox whose scope is one of them, and the
+        charter acceptances of those sessions, atomically: all of it or none of it.
+        Unknown ids are ignored. A lone ``str`` is a TypeError (it would be read as
+        one-character ids).
 
         Erasure is real, not hiding: it returns only once the erased bytes are gone from
         the backend's files (journals, free space and all), so it may rewrite the whole
@@ -205,6 +245,44 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     async def acceptance(self, session_id: str, participant: str) -> Acceptance | None: ...
+
+    # --- the outbox ----------------------------------------------------------------------
+
+    @abc.abstractmethod
+    async def enqueue(self, mail: Mail) -> bool:
+        """Add a pending message; False, adding nothing, if its id is already known
+        (pending or settled): a message planned twice is sent once. Its status,
+        attempts and lease are ignored: it starts pending, untried, free."""
+
+    @abc.abstractmethod
+    async def lease(self, worker: str, now: float, until: float, limit: int) -> list[Mail]:
+        """Take up to ``limit`` messages due at ``now`` (pending, ``not_before`` and
+        ``next_try`` passed, not leased by anyone until later than ``now``), leased to
+        ``worker`` until ``until``, oldest due first. Atomic: two workers leasing at once
+        never take the same message; once a lease has run out (its worker died), the
+        message is due again."""
+
+    @abc.abstractmethod
+    async def settle(self, mail_id: str, status: MailStatus, at: float, error: str = "") -> None:
+        """Record a pending message's end (sent, refused, failed, copied) and drop its
+        body. Whoever holds its lease: a message the server accepted is sent, even if
+        its lease ran out meanwhile. A settled or unknown message is left as it is."""
+
+    @abc.abstractmethod
+    async def retry(self, mail_id: str, worker: str, at: float, error: str) -> bool:
+        """A failure for the time being: the message is pending again from ``at``, its
+        attempts one more, its lease released. Only for the worker that holds its lease
+        (False otherwise, changing nothing): a worker whose lease ran out and was taken
+        by another does not undo the other's work."""
+
+    @abc.abstractmethod
+    async def drop(self, mail_id: str) -> bool:
+        """Forget a pending message that is not to go any more (a reminder of a session
+        moved or cancelled); False if it is unknown or already settled."""
+
+    @abc.abstractmethod
+    async def mails(self, scope: str) -> list[Mail]:
+        """The messages about ``scope``, settled ones included, oldest first."""
 
 
 def check_append(session_id: str, expected_seq: int, events: Sequence[bytes]) -> None:

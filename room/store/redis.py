@@ -13,6 +13,16 @@ Key layout (``room`` is the prefix; ``{…}`` is a Redis Cluster hash tag):
 - ``room:{LOG}:charter`` — HASH participant → ``"version at"`` (the charter acceptances).
 - ``room:link:{HASH}`` — HASH of one link: scope, participant, created_at, revoked_at.
 - ``room:logs`` — ZSET of the logs, scored 1, 2, 3… in the order they were created.
+- ``room:{outbox}:mail:ID`` — HASH of one message of the outbox (``Mail``'s fields, and
+  ``leased_by``/``lease_until`` while a worker holds it).
+- ``room:{outbox}:due`` — ZSET of the pending messages, scored by when each may next be
+  leased (the latest of its not-before time, its next try and its lease's end).
+- ``room:{outbox}:of:SCOPE`` — LIST of the ids of the messages about SCOPE, in the order
+  they were enqueued.
+
+The outbox is one hash tag, so each of its moves (enqueue, lease, settle, retry, drop)
+is one Lua script over one slot, all or nothing: two workers leasing at once never take
+the same message.
 
 Cluster: a command or script touches one slot only. Everything about one log shares its
 hash tag, so ``append`` is one Lua script over the log's events and commands: it refuses
@@ -94,6 +104,8 @@ from room.store.base import (
     CommandKey,
     DuplicateCommand,
     Link,
+    Mail,
+    MailStatus,
     NoSuchEvent,
     SeqConflict,
     Store,
@@ -169,7 +181,97 @@ end
 return {0, last}
 """
 
-_SCRIPTS = (_APPEND, _REGISTER, _ADD_LINK, _REVOKE_LINK, _DROP_LINK, _REWRITE)
+# The outbox's scripts. KEYS[1] is always the ZSET of what is due; ARGV[1] the prefix
+# of the messages' keys ("room:{outbox}:mail:"), to which a message's id is appended.
+
+# KEYS[2] the scope's list; ARGV id, due, then the record's fields and values. 0, writing
+# nothing, if the id is known.
+_ENQUEUE = """#!lua
+local key = ARGV[1] .. ARGV[2]
+if redis.call("EXISTS", key) == 1 then return 0 end
+redis.call("HSET", key, unpack(ARGV, 4))
+redis.call("ZADD", KEYS[1], ARGV[3], ARGV[2])
+redis.call("RPUSH", KEYS[2], ARGV[2])
+return 1
+"""
+
+# ARGV prefix, now, until, limit, worker: the records leased, as flat field lists. A
+# lease is taken only when next_try has passed (it is due), so its end is the next due.
+_LEASE = """#!lua
+local ids = redis.call("ZRANGEBYSCORE", KEYS[1], "-inf", ARGV[2], "LIMIT", 0, tonumber(ARGV[4]))
+local leased = {}
+for _, id in ipairs(ids) do
+  local key = ARGV[1] .. id
+  redis.call("HSET", key, "leased_by", ARGV[5], "lease_until", ARGV[3])
+  redis.call("ZADD", KEYS[1], ARGV[3], id)
+  leased[#leased + 1] = redis.call("HGETALL", key)
+end
+return leased
+"""
+
+# ARGV prefix, id, status, at, error: 1 if it was pending.
+_SETTLE = """#!lua
+local key = ARGV[1] .. ARGV[2]
+if redis.call("HGET", key, "status") ~= "pending" then return 0 end
+redis.call("HSET", key, "status", ARGV[3], "settled_at", ARGV[4], "error", ARGV[5], "message", "")
+redis.call("HDEL", key, "leased_by", "lease_until")
+redis.call("ZREM", KEYS[1], ARGV[2])
+return 1
+"""
+
+# ARGV prefix, id, worker, at, error: 1 if it was pending and leased by that worker.
+_RETRY = """#!lua
+local key = ARGV[1] .. ARGV[2]
+if redis.call("HGET", key, "status") ~= "pending" then return 0 end
+if redis.call("HGET", key, "leased_by") ~= ARGV[3] then return 0 end
+redis.call("HINCRBY", key, "attempts", 1)
+redis.call("HSET", key, "next_try", ARGV[4], "error", ARGV[5])
+redis.call("HDEL", key, "leased_by", "lease_until")
+local not_before = redis.call("HGET", key, "not_before")
+if tonumber(not_before) > tonumber(ARGV[4]) then
+  redis.call("ZADD", KEYS[1], not_before, ARGV[2])
+else
+  redis.call("ZADD", KEYS[1], ARGV[4], ARGV[2])
+end
+return 1
+"""
+
+# ARGV prefix, id, the prefix of the scopes' lists: 1 if it was pending, then forgotten.
+_DROP = """#!lua
+local key = ARGV[1] .. ARGV[2]
+if redis.call("HGET", key, "status") ~= "pending" then return 0 end
+local scope = redis.call("HGET", key, "scope")
+redis.call("DEL", key)
+redis.call("ZREM", KEYS[1], ARGV[2])
+redis.call("LREM", ARGV[3] .. scope, 0, ARGV[2])
+return 1
+"""
+
+# KEYS[2] a scope's list; ARGV prefix: every message of the scope forgotten.
+_DROP_SCOPE = """#!lua
+local ids = redis.call("LRANGE", KEYS[2], 0, -1)
+for _, id in ipairs(ids) do
+  redis.call("DEL", ARGV[1] .. id)
+  redis.call("ZREM", KEYS[1], id)
+end
+redis.call("DEL", KEYS[2])
+return #ids
+"""
+
+_SCRIPTS = (
+    _APPEND,
+    _REGISTER,
+    _ADD_LINK,
+    _REVOKE_LINK,
+    _DROP_LINK,
+    _REWRITE,
+    _ENQUEUE,
+    _LEASE,
+    _SETTLE,
+    _RETRY,
+    _DROP,
+    _DROP_SCOPE,
+)
 
 
 class _Scripts(NamedTuple):
@@ -181,6 +283,12 @@ class _Scripts(NamedTuple):
     revoke_link: Any
     drop_link: Any
     rewrite: Any
+    enqueue: Any
+    lease: Any
+    settle: Any
+    retry: Any
+    drop: Any
+    drop_scope: Any
 
 
 # What a failed rewrite of Redis's files leaves, and what to do: the end of its message.
@@ -285,6 +393,10 @@ class RedisStore(Store):
     def _logs_key(self) -> str:
         return f"{self.prefix}:logs"
 
+    def _outbox_key(self, what: str) -> str:
+        """A key of the outbox: all of them hash to one slot."""
+        return f"{self.prefix}:{{outbox}}:{what}"
+
     # --- session logs ---------------------------------------------------------------------
 
     @_answered
@@ -348,6 +460,12 @@ class RedisStore(Store):
         for log_id in ids:
             await self._erase_log(client, log_id)
         await client.zrem(self._logs_key, *ids)
+        for log_id in ids:
+            await self._scripts.drop_scope(
+                keys=[self._outbox_key("due"), self._outbox_key(f"of:{log_id}")],
+                args=[self._outbox_key("mail:")],
+                client=client,
+            )
         # Even if nothing was found: an earlier call may have deleted, then failed here.
         await self._rewrite_files(client, _ERASED_BUT)
 
@@ -529,6 +647,108 @@ class RedisStore(Store):
             return None
         version, at = value.split()
         return Acceptance(session_id, participant, int(version), float(at))
+
+    # --- the outbox -----------------------------------------------------------------------
+
+    @_answered
+    async def enqueue(self, mail: Mail) -> bool:
+        record: dict[str, str | bytes] = {
+            "id": mail.id,
+            "scope": mail.scope,
+            "person": mail.person,
+            "kind": mail.kind,
+            "recipient": mail.recipient,
+            "message_id": mail.message_id,
+            "message": mail.message,
+            "created_at": repr(mail.created_at),
+            "not_before": repr(mail.not_before),
+            "status": MailStatus.PENDING.value,
+            "attempts": "0",
+            "next_try": "0.0",
+            "error": "",
+        }
+        added = await self._scripts.enqueue(
+            keys=[self._outbox_key("due"), self._outbox_key(f"of:{mail.scope}")],
+            args=[
+                self._outbox_key("mail:"),
+                mail.id,
+                repr(mail.not_before),
+                *(item for pair in record.items() for item in pair),
+            ],
+            client=self._client,
+        )
+        return bool(added)
+
+    @_answered
+    async def lease(self, worker: str, now: float, until: float, limit: int) -> list[Mail]:
+        flats = await self._scripts.lease(
+            keys=[self._outbox_key("due")],
+            args=[self._outbox_key("mail:"), repr(now), repr(until), limit, worker],
+            client=self._client,
+        )
+        return [_mail(dict(zip(flat[::2], flat[1::2], strict=True))) for flat in flats]
+
+    @_answered
+    async def settle(self, mail_id: str, status: MailStatus, at: float, error: str = "") -> None:
+        if status is MailStatus.PENDING:
+            raise ValueError(f"mail {mail_id}: expected a settled status, got {status}")
+        await self._scripts.settle(
+            keys=[self._outbox_key("due")],
+            args=[self._outbox_key("mail:"), mail_id, status.value, repr(at), error],
+            client=self._client,
+        )
+
+    @_answered
+    async def retry(self, mail_id: str, worker: str, at: float, error: str) -> bool:
+        done = await self._scripts.retry(
+            keys=[self._outbox_key("due")],
+            args=[self._outbox_key("mail:"), mail_id, worker, repr(at), error],
+            client=self._client,
+        )
+        return bool(done)
+
+    @_answered
+    async def drop(self, mail_id: str) -> bool:
+        done = await self._scripts.drop(
+            keys=[self._outbox_key("due")],
+            args=[self._outbox_key("mail:"), mail_id, self._outbox_key("of:")],
+            client=self._client,
+        )
+        return bool(done)
+
+    @_answered
+    async def mails(self, scope: str) -> list[Mail]:
+        client = self._client
+        ids = await client.lrange(self._outbox_key(f"of:{scope}"), 0, -1)
+        async with client.pipeline(transaction=False) as pipe:
+            for mail_id in ids:
+                pipe.hgetall(self._outbox_key(f"mail:{_text(mail_id)}"))
+            records = await pipe.execute()
+        found = [_mail(record) for record in records if record]
+        return sorted(found, key=lambda mail: mail.created_at)  # stable: enqueue order
+
+
+def _mail(record: Mapping[Any, Any]) -> Mail:
+    """A message of the outbox from its record's fields."""
+    fields = {_text(name): value for name, value in record.items()}
+    text = {name: _text(value) for name, value in fields.items() if name != "message"}
+    settled = text.get("settled_at")
+    return Mail(
+        id=text["id"],
+        scope=text["scope"],
+        person=text["person"],
+        kind=text["kind"],
+        recipient=text["recipient"],
+        message_id=text["message_id"],
+        message=_bytes(fields["message"]),
+        created_at=float(text["created_at"]),
+        not_before=float(text["not_before"]),
+        status=MailStatus(text["status"]),
+        attempts=int(text["attempts"]),
+        next_try=float(text["next_try"]),
+        error=text["error"],
+        settled_at=float(settled) if settled else None,
+    )
 
 
 def _command_field(command: CommandKey) -> str:

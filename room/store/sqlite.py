@@ -38,6 +38,8 @@ from room.store.base import (
     CommandKey,
     DuplicateCommand,
     Link,
+    Mail,
+    MailStatus,
     NoSuchEvent,
     SeqConflict,
     Store,
@@ -94,12 +96,42 @@ DROP INDEX links_by_session;
 CREATE INDEX links_by_scope ON links (scope, created_at);
 """
 
+# Version 3: the outbox. ``due`` is when a pending message may next be leased: the
+# latest of its not-before time, its next try and its lease's end (NULL once settled).
+_SCHEMA_V3 = """
+CREATE TABLE outbox (
+    id TEXT PRIMARY KEY,
+    scope TEXT NOT NULL,
+    person TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    recipient TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    message BLOB NOT NULL,
+    created_at REAL NOT NULL,
+    not_before REAL NOT NULL,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    next_try REAL NOT NULL,
+    error TEXT NOT NULL,
+    settled_at REAL,
+    leased_by TEXT,
+    lease_until REAL,
+    due REAL
+);
+CREATE INDEX outbox_due ON outbox (due) WHERE due IS NOT NULL;
+CREATE INDEX outbox_by_scope ON outbox (scope, created_at);
+"""
+
 # Step n brings a file from version n to n + 1; open() runs the steps a file lacks and
 # refuses a file written by a newer version.
-_MIGRATIONS = (_SCHEMA_V1, _SCHEMA_V2)
+_MIGRATIONS = (_SCHEMA_V1, _SCHEMA_V2, _SCHEMA_V3)
 SCHEMA_VERSION = len(_MIGRATIONS)
 
 _LINK_COLUMNS = "secret_hash, scope, participant, created_at, revoked_at"
+_MAIL_COLUMNS = (
+    "id, scope, person, kind, recipient, message_id, message, created_at, not_before,"
+    " status, attempts, next_try, error, settled_at"
+)
 
 
 class SQLiteStore(Store):
@@ -327,6 +359,49 @@ class SQLiteStore(Store):
         )
         return Acceptance(*rows[0]) if rows else None
 
+    # --- the outbox -----------------------------------------------------------------------
+
+    async def enqueue(self, mail: Mail) -> bool:
+        return await self._call(_enqueue, mail)
+
+    async def lease(self, worker: str, now: float, until: float, limit: int) -> list[Mail]:
+        return await self._call(_lease, worker, now, until, limit)
+
+    async def settle(self, mail_id: str, status: MailStatus, at: float, error: str = "") -> None:
+        if status is MailStatus.PENDING:
+            raise ValueError(f"mail {mail_id}: expected a settled status, got {status}")
+        await self._call(
+            _execute,
+            "UPDATE outbox SET status = ?, settled_at = ?, error = ?, message = x'',"
+            " leased_by = NULL, lease_until = NULL, due = NULL"
+            " WHERE id = ? AND status = 'pending'",
+            (status.value, at, error, mail_id),
+        )
+
+    async def retry(self, mail_id: str, worker: str, at: float, error: str) -> bool:
+        return await self._call(
+            _changed,
+            (
+                "UPDATE outbox SET attempts = attempts + 1, next_try = ?, error = ?,"
+                " leased_by = NULL, lease_until = NULL, due = max(not_before, ?)"
+                " WHERE id = ? AND status = 'pending' AND leased_by = ?"
+            ),
+            (at, error, at, mail_id, worker),
+        )
+
+    async def drop(self, mail_id: str) -> bool:
+        return await self._call(
+            _changed, "DELETE FROM outbox WHERE id = ? AND status = 'pending'", (mail_id,)
+        )
+
+    async def mails(self, scope: str) -> list[Mail]:
+        rows = await self._call(
+            _fetchall,
+            f"SELECT {_MAIL_COLUMNS} FROM outbox WHERE scope = ? ORDER BY created_at, rowid",
+            (scope,),
+        )
+        return [_mail(row) for row in rows]
+
 
 # --- what runs on the store's thread --------------------------------------------------------
 
@@ -444,6 +519,7 @@ _ERASED = (
     ("sessions", "session_id"),
     ("links", "scope"),
     ("acceptances", "session_id"),
+    ("outbox", "scope"),
 )
 
 
@@ -538,3 +614,54 @@ def _revoke_link(conn: sqlite3.Connection, secret_hash: str, at: float) -> Link 
             f"SELECT {_LINK_COLUMNS} FROM links WHERE secret_hash = ?", (secret_hash,)
         ).fetchone()
     return Link(*row) if row is not None else None
+
+
+def _changed(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...]) -> bool:
+    """Run one write; whether it changed a row."""
+    with _transaction(conn):
+        return conn.execute(sql, params).rowcount > 0
+
+
+def _mail(row: tuple[Any, ...]) -> Mail:
+    fields = list(row)
+    fields[9] = MailStatus(fields[9])
+    return Mail(*fields)
+
+
+def _enqueue(conn: sqlite3.Connection, mail: Mail) -> bool:
+    with _transaction(conn):
+        cursor = conn.execute(
+            f"INSERT OR IGNORE INTO outbox ({_MAIL_COLUMNS}, due)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, 0, '', NULL, ?)",
+            (
+                mail.id,
+                mail.scope,
+                mail.person,
+                mail.kind,
+                mail.recipient,
+                mail.message_id,
+                mail.message,
+                mail.created_at,
+                mail.not_before,
+                mail.not_before,
+            ),
+        )
+        return cursor.rowcount > 0
+
+
+def _lease(
+    conn: sqlite3.Connection, worker: str, now: float, until: float, limit: int
+) -> list[Mail]:
+    """One transaction (BEGIN IMMEDIATE: one writer at a time, other processes too):
+    what is due, leased."""
+    with _transaction(conn):
+        rows = conn.execute(
+            f"SELECT {_MAIL_COLUMNS} FROM outbox WHERE due IS NOT NULL AND due <= ?"
+            " ORDER BY due, rowid LIMIT ?",
+            (now, limit),
+        ).fetchall()
+        conn.executemany(
+            "UPDATE outbox SET leased_by = ?, lease_until = ?, due = max(?, next_try) WHERE id = ?",
+            [(worker, until, until, row[0]) for row in rows],
+        )
+    return [_mail(row) for row in rows]

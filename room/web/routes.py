@@ -38,6 +38,7 @@ def routes() -> list[BaseRoute]:
             name="group_charter",
         ),
         Route("/g/{group_id}/do", group_pages.act, methods=["POST"], name="group_act"),
+        Route("/g/{group_id}/mail", group_pages.mail_copied, methods=["POST"], name="group_mail"),
         Route(
             "/g/{group_id}/people/{person}/link",
             group_pages.reissue,

@@ -36,6 +36,7 @@ class CreateGroup(GroupCommand):
     facilitator: str  # the first facilitator's person id
     facilitator_name: str
     facilitator_email: str = ""
+    facilitator_lang: str = "fr"  # the language the founder is written to in
     rules: tuple[str, ...]  # the charter's first version: the flyer's rules, by default
     sessions: int = DEFAULT_SESSIONS
     minutes: int = DEFAULT_MINUTES
@@ -88,6 +89,7 @@ class InvitePerson(GroupCommand):
     name: str
     email: str = ""
     role: GroupRole = GroupRole.MEMBER
+    lang: str = "fr"  # the language they are written to in
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -125,6 +127,7 @@ class ReceiveApplication(GroupCommand):
     name: str
     email: str
     practice: str
+    lang: str = "fr"  # the language of the page they applied from
 
 
 @dataclass(frozen=True, kw_only=True)

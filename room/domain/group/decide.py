@@ -33,6 +33,7 @@ from room.domain.group.state import (
 
 # One policy for user text and ids in both domains: the session's checks, reused.
 from room.domain.text import (
+    LANGUAGES,
     SYSTEM,
     TEXT_MAX,
     TITLE_MAX,
@@ -337,6 +338,13 @@ def _email(value: str, *, required: bool, field: str = "email") -> str:
     return value
 
 
+def _language(value: str, field: str = "lang") -> str:
+    """One of the languages the product writes in."""
+    if value not in LANGUAGES:
+        raise _invalid(field, reason="unknown")
+    return value
+
+
 def _rules(rules: tuple[str, ...]) -> tuple[str, ...]:
     if not 1 <= len(rules) <= RULES_MAX:
         raise _invalid("rules", limit=RULES_MAX)
@@ -421,6 +429,7 @@ def _create_group(state: State, actor: str, c: cmd.CreateGroup, now: float) -> l
             name=checked_name("facilitator_name", c.facilitator_name),
             email=_email(c.facilitator_email, required=False, field="facilitator_email"),
             role=GroupRole.FACILITATOR,
+            lang=_language(c.facilitator_lang, "facilitator_lang"),
         ),
         # They wrote the first version: writing it is accepting it.
         ev.CharterAccepted(at=now, by=founder, version=1),
@@ -480,6 +489,7 @@ def _invite_person(
             name=checked_name("name", c.name),
             email=_email(c.email, required=False),
             role=c.role,
+            lang=_language(c.lang),
         )
     ]
 
@@ -519,6 +529,7 @@ def _receive_application(
             name=_unmarked("name", checked_name("name", c.name)),
             email=_email(c.email, required=True),
             practice=_unmarked("practice", checked_text("practice", c.practice, PRACTICE_MAX)),
+            lang=_language(c.lang),
         )
     ]
 
@@ -553,6 +564,7 @@ def _invite_applicant(
             email=record.email,
             role=GroupRole.MEMBER,
             application=record.id,
+            lang=record.lang,
         ),
         ev.ApplicantInvited(at=now, by=actor, application=record.id, person=person),
     ]

@@ -71,6 +71,7 @@ class PersonInvited(GroupEvent):
     email: str
     role: GroupRole
     application: str | None = None
+    lang: str = "fr"  # the language they are written to in (events before it: French)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -101,6 +102,7 @@ class ApplicationReceived(GroupEvent):
     name: str
     email: str
     practice: str
+    lang: str = "fr"
 
 
 @dataclass(frozen=True, kw_only=True)

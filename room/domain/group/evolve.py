@@ -94,6 +94,7 @@ def _person_invited(state: State, e: ev.PersonInvited) -> State:
         id=e.person,
         name=e.name,
         email=e.email,
+        lang=e.lang,
         role=e.role,
         invited_at=e.at,
         application=e.application,
@@ -123,7 +124,12 @@ def _person_removed(state: State, e: ev.PersonRemoved) -> State:
 
 def _application_received(state: State, e: ev.ApplicationReceived) -> State:
     record = Application(
-        id=e.application, name=e.name, email=e.email, practice=e.practice, received_at=e.at
+        id=e.application,
+        name=e.name,
+        email=e.email,
+        practice=e.practice,
+        received_at=e.at,
+        lang=e.lang,
     )
     return replace(state, applications={**state.applications, e.application: record})
 
@@ -152,12 +158,15 @@ def _session_planned(state: State, e: ev.SessionPlanned) -> State:
 
 
 def _session_replanned(state: State, e: ev.SessionReplanned) -> State:
-    record = replace(state.sessions[e.session], date=e.date, narrator=e.narrator)
+    planned = state.sessions[e.session]
+    revision = planned.revision + (e.date != planned.date)
+    record = replace(planned, date=e.date, narrator=e.narrator, revision=revision)
     return replace(state, sessions={**state.sessions, e.session: record})
 
 
 def _session_cancelled(state: State, e: ev.SessionCancelled) -> State:
-    record = replace(state.sessions[e.session], cancelled_at=e.at)
+    planned = state.sessions[e.session]
+    record = replace(planned, cancelled_at=e.at, revision=planned.revision + 1)
     return replace(state, sessions={**state.sessions, e.session: record})
 
 

@@ -89,7 +89,8 @@ class Presentation:
 class Person:
     id: str
     name: str
-    email: str = ""  # for display to facilitators only; never used to send anything
+    email: str = ""  # shown to facilitators; the server writes to it when it has SMTP
+    lang: str = "fr"  # the language they are written to in
     role: GroupRole
     status: Status = Status.INVITED
     invited_at: float
@@ -114,6 +115,7 @@ class Application:
     email: str
     practice: str  # a few lines on their practice
     received_at: float
+    lang: str = "fr"  # the language of the page they applied from
     status: ApplicationStatus = ApplicationStatus.NEW
     note: str = ""  # a facilitator's note on the preliminary discussion
     decided_at: float | None = None  # when it was turned into an invitation or declined
@@ -129,6 +131,9 @@ class PlannedSession:
     order: int  # planning order: breaks ties between sessions set at the same date
     erased_at: float | None = None  # its content was erased from the store; the date stays
     cancelled_at: float | None = None  # it will not be held: it counts nowhere any more
+    # One more at each move of its date and at its cancellation: the SEQUENCE of its
+    # calendar event, so that a calendar takes the newest version.
+    revision: int = 0
 
     @property
     def cancelled(self) -> bool:

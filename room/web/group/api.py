@@ -72,10 +72,13 @@ async def command(request: Request) -> Response:
     data = await read_body(request)
     member = await _member(request)
     groups = groups_of(request)
-    outcome = await groups.execute(member, groups.command(data))
+    group_url = str(request.url_for("group_page", group_id=member.group.id))
+    outcome = await groups.execute(member, groups.command(data), group_url)
     answer: dict[str, object] = {"seq": member.group.seq, "id": outcome.new_id}
     if outcome.secret is not None:
-        answer["link"] = _link(request, outcome.secret)
+        answer["link"] = link = _link(request, outcome.secret)
+        invitation = await groups.invitation(member.group, outcome.new_id or "", link)
+        answer["mailed_to"] = invitation.mailed_to or None
     return JSONResponse(answer)
 
 
@@ -83,8 +86,11 @@ async def command(request: Request) -> Response:
 async def reissue(request: Request) -> Response:
     await read_body(request)
     member = await _member(request)
-    secret = await groups_of(request).reissue(member, request.path_params["person"])
-    return JSONResponse({"link": _link(request, secret)}, status_code=201)
+    person = request.path_params["person"]
+    groups = groups_of(request)
+    secret = await groups.reissue(member, person)
+    invitation = await groups.invitation(member.group, person, link := _link(request, secret))
+    return JSONResponse({"link": link, "mailed_to": invitation.mailed_to or None}, status_code=201)
 
 
 @endpoint

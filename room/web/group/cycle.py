@@ -80,6 +80,7 @@ async def calendar(request: Request) -> Response:
             minutes=state.cycle.minutes,
             summary=message(lang, "calendar.summary", name=state.name, number=numbers[planned.id]),
             url=url,
+            sequence=planned.revision,
         )
         for planned in _cycle(member)
     ]

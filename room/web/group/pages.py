@@ -31,7 +31,9 @@ from room.domain.group.state import PlannedSession
 from room.i18n import error_message
 from room.ids import is_group
 from room.live.room import Room
+from room.mail.message import readable
 from room.records.session import may_export
+from room.store import Mail, MailStatus
 from room.web.endpoints import read_form
 from room.web.group.forms import group_plain
 from room.web.group.services import Member, groups_of
@@ -120,8 +122,13 @@ async def _space(
         (p for p in shown.people.values() if p.status is Status.ADMITTED),
         key=lambda p: (p.role is not GroupRole.FACILITATOR, p.name.casefold()),
     )
+    facilitating = member.role is GroupRole.FACILITATOR
+    to_copy, problems = await _mail_lines(request, member) if facilitating else ([], {})
     context: dict[str, Any] = {
         "group_id": member.group.id,
+        "to_copy": to_copy,  # messages to copy, without an SMTP server
+        "sending": groups.sending,
+        "mail_problems": problems,  # person → their messages refused or given up
         "follow": follow,
         "group": shown,
         "me": shown.people[member.person],
@@ -144,6 +151,58 @@ async def _space(
         "problem": problem,
     }
     return _no_store(render(request, "group.html", status, **context))
+
+
+@dataclass(frozen=True)
+class MailLine:
+    """A message the facilitators copy into their own mail (no SMTP server)."""
+
+    id: str
+    kind: str
+    name: str  # the recipient's
+    recipient: str
+    subject: str
+    text: str
+
+
+async def _mail_lines(
+    request: Request, member: Member
+) -> tuple[list[MailLine], dict[str, list[Mail]]]:
+    """The messages due to copy (when nothing is sent), and, by person, those refused or
+    given up (when something is)."""
+    groups = groups_of(request)
+    mails = await groups.mails(member)
+    now = services_of(request).hub.clock()
+    to_copy = []
+    if not groups.sending:
+        for mail in mails:
+            if mail.status is MailStatus.PENDING and mail.not_before <= now:
+                subject, text = readable(mail.message)
+                person = member.state.people.get(mail.person)
+                name = person.name if person is not None else ""
+                to_copy.append(MailLine(mail.id, mail.kind, name, mail.recipient, subject, text))
+    problems: dict[str, list[Mail]] = {}
+    for mail in mails:
+        if mail.status in (MailStatus.REFUSED, MailStatus.FAILED):
+            problems.setdefault(mail.person, []).append(mail)
+    return to_copy, problems
+
+
+async def mail_copied(request: Request) -> Response:
+    """A facilitator says a message went: it leaves the list to copy."""
+    if not origin_allowed(request, services_of(request).settings.allowed_origins):
+        return page_message(request, "page.forbidden", 403)
+    form = await read_form(request)
+    groups = groups_of(request)
+    member = await groups.member(request, request.path_params["group_id"])
+    if member is None:
+        return page_message(request, "page.forbidden", 403)
+    try:
+        await groups.copied(member, form.get("mail", ""))
+    except DomainError as error:
+        return await _refused(request, member, error)
+    target = request.url_for("group_page", group_id=member.group.id)
+    return RedirectResponse(f"{target}#mail", status_code=303)
 
 
 def _status(planned: PlannedSession, began: bool, past: bool, next_found: bool) -> str:
@@ -239,13 +298,13 @@ def _check_confirmed(form: dict[str, str], member: Member) -> None:
 
 
 async def _act(request: Request, member: Member, command: Any, back: str = "") -> Response:
+    group_url = str(request.url_for("group_page", group_id=member.group.id))
     try:
-        outcome = await groups_of(request).execute(member, command)
+        outcome = await groups_of(request).execute(member, command, group_url)
     except DomainError as error:
         return await _refused(request, member, error)
     if outcome.secret is not None:
-        person = member.state.people[outcome.new_id or ""]
-        return _shown_link(request, member, person.name, outcome.secret)
+        return await _shown_link(request, member, outcome.new_id or "", outcome.secret)
     target = request.url_for("group_page", group_id=member.group.id)
     if back.startswith(f"{target.path}/") and ".." not in back:
         return RedirectResponse(back, status_code=303)  # a page of this group
@@ -258,18 +317,21 @@ async def _refused(request: Request, member: Member, error: DomainError) -> Resp
     return await _space(request, member, 400, problem)
 
 
-def _shown_link(request: Request, member: Member, name: str, secret: str) -> Response:
-    """A new link, shown once to the facilitator who made it: the server keeps only
-    its hash, so this page is the only place it ever appears."""
+async def _shown_link(request: Request, member: Member, person: str, secret: str) -> Response:
+    """A new link, shown once to the facilitator who made it, with its invitation: the
+    server keeps only its hash, so this page is the only place it appears — but for the
+    invitation queued to the person's address when an SMTP server sends."""
     link = str(request.url_for("open_link", secret=secret))
+    invitation = await groups_of(request).invitation(member.group, person, link)
     return _no_store(
         render(
             request,
             "group_link.html",
             group_id=member.group.id,
             group=member.state,
-            name=name,
+            name=member.state.people[person].name,
             link=link,
+            invitation=invitation,
         )
     )
 
@@ -287,7 +349,7 @@ async def reissue(request: Request) -> Response:
         secret = await groups.reissue(member, person)
     except DomainError as error:
         return await _refused(request, member, error)
-    return _shown_link(request, member, member.state.people[person].name, secret)
+    return await _shown_link(request, member, person, secret)
 
 
 async def enter_session(request: Request) -> Response:
@@ -345,7 +407,12 @@ async def public(request: Request) -> Response:
     form = await read_form(request)
     try:
         await groups_of(request).receive_application(
-            group, form.get("name", ""), form.get("email", ""), form.get("practice", "")
+            group,
+            form.get("name", ""),
+            form.get("email", ""),
+            form.get("practice", ""),
+            language(request),
+            str(request.url_for("group_page", group_id=group.id)),
         )
     except DomainError as error:
         problem = error_message(language(request), error.code.value, error.params)

@@ -50,11 +50,17 @@ from room.i18n import catalogue
 from room.ids import GROUP, PERSON, SESSION, new_id
 from room.live.groups import Group, Groups
 from room.live.room import Room
+from room.mail.message import Letter
+from room.mail.notices import Post, after_events, invitation, invitation_letter
+from room.mail.worker import Postman
 from room.protocol import Close
-from room.store import Link
+from room.store import Link, Mail, MailStatus
 from room.web.auth import live_link
 from room.web.ratelimit import RateLimit
 from room.web.services import Services
+
+# The From of messages shown to copy, when no MAIL_FROM is set: it is never sent.
+COPY_FROM = "codev-room@localhost"
 
 # A move that is no command of the group: a facilitator's new link for a person of it.
 REISSUE_LINK = "reissue_link"
@@ -118,6 +124,14 @@ class Outcome:
     secret: str | None = None  # shown once to whoever invited; never stored
 
 
+@dataclass(frozen=True)
+class Invitation:
+    """A link made for a person, and what becomes of its message."""
+
+    letter: Letter  # the invitation's words, with the link: shown to copy without SMTP
+    mailed_to: str = ""  # the address it was queued for, if it was
+
+
 _MINUTE = "%Y-%m-%dT%H:%M"  # a planned session's date, to the minute
 
 APPLICATIONS_PER_ADDRESS = 3  # a person applies once; a few tries allow for a typo
@@ -134,6 +148,16 @@ class GroupServices:
     )
     # One opening at a time per session, so two members arriving together create it once.
     _opening: dict[str, asyncio.Lock] = field(default_factory=dict)
+    # The outbox's worker, woken when a message is queued; None until the lifespan sets it.
+    postman: Postman | None = None
+
+    @property
+    def sending(self) -> bool:
+        """Whether an SMTP server sends the messages (else they are shown, to copy)."""
+        return self.services.settings.smtp_url is not None
+
+    def post(self, group_url: str = "") -> Post:
+        return Post(sender=self.services.settings.mail_from or COPY_FROM, group_url=group_url)
 
     # --- who is calling ----------------------------------------------------------------
 
@@ -160,7 +184,11 @@ class GroupServices:
         await self.groups.create(
             group_id,
             gcmd.CreateGroup(
-                name=name, facilitator=person, facilitator_name=facilitator_name, rules=rules
+                name=name,
+                facilitator=person,
+                facilitator_name=facilitator_name,
+                facilitator_lang=lang,
+                rules=rules,
             ),
         )
         return group_id, person, await self.services.new_link(group_id, person)
@@ -211,8 +239,9 @@ class GroupServices:
         if kind == gcmd.ConfirmPresence.type and not await self.was_there(member, target):
             raise DomainError(Code.CONFLICT, what="not_present")
 
-    async def execute(self, member: Member, command: GroupCommand) -> Outcome:
-        """Apply ``command`` by ``member``, then what it means for links and sessions."""
+    async def execute(self, member: Member, command: GroupCommand, group_url: str = "") -> Outcome:
+        """Apply ``command`` by ``member``, then what it means for links, sessions and
+        the messages it makes (``group_url``, the group's page, is where they point)."""
         move = move_of(command)
         if move[0] in _BY_BEGUN:  # the group's state first, so that its refusal comes first
             check_move(member.state, member.person, move)
@@ -224,7 +253,10 @@ class GroupServices:
             await self._check_replan(member.group, command)
         if isinstance(command, gcmd.EditGroup):
             _check_time_zone(command.time_zone)
+        before = member.group.state
         events = await member.group.execute(member.person, command)
+        first = member.group.seq - len(events) + 1  # read at once: the seqs of these events
+        await self.queue_notices(member.group, before, list(enumerate(events, first)), group_url)
         outcome = Outcome(events)
         for event in events:
             if isinstance(event, gev.PersonInvited):
@@ -268,6 +300,55 @@ class GroupServices:
         for log_id in log_ids:
             await hub.fanout.announce(log_id, 0)  # other workers forget it too
 
+    async def queue_notices(
+        self,
+        group: Group,
+        before: State,
+        events: list[tuple[int, gev.GroupEvent]],
+        group_url: str = "",
+    ) -> None:
+        """Queue the messages some events make (room.mail.notices). Without an SMTP
+        server, the facilitators' own notice of an application is not queued: their page
+        shows it already, and there is no one else to copy it to."""
+        mails = after_events(
+            group.id, before, group.state, events, self.post(group_url), self.services.hub.clock()
+        )
+        if not self.sending:
+            mails = [mail for mail in mails if mail.kind != "application"]
+        for mail in mails:
+            await self.services.store.enqueue(mail)
+        if mails and self.postman is not None:
+            self.postman.wake()
+
+    async def invitation(self, group: Group, person: str, link: str) -> Invitation:
+        """The message that hands ``link`` to ``person``: queued when an SMTP server
+        sends and they have an address; in any case returned, for the page to show."""
+        mail = invitation(
+            group.id, group.state, person, link, self.post(), self.services.hub.clock()
+        )
+        written = invitation_letter(group.state, person, link)
+        if not (self.sending and mail.recipient):
+            return Invitation(letter=written)
+        await self.services.store.enqueue(mail)
+        if self.postman is not None:
+            self.postman.wake()
+        return Invitation(letter=written, mailed_to=mail.recipient)
+
+    async def copied(self, member: Member, mail_id: str) -> None:
+        """A facilitator copied a message of this group into their own mail."""
+        self._require_facilitator(member)
+        mails = {mail.id: mail for mail in await self.services.store.mails(member.group.id)}
+        mail = mails.get(mail_id)
+        if mail is None or mail.status.settled:
+            raise DomainError(Code.NOT_FOUND, what="mail", id=mail_id[:80])
+        await self.services.store.settle(mail_id, MailStatus.COPIED, self.services.hub.clock())
+
+    async def mails(self, member: Member) -> list[Mail]:
+        """The group's messages, for its facilitators' page."""
+        if member.role is not GroupRole.FACILITATOR or not member.sees_content:
+            return []
+        return await self.services.store.mails(member.group.id)
+
     async def reissue(self, member: Member, person: str) -> str:
         """A facilitator's new link for a person of the group (another facilitator who
         lost theirs, a member); the person's old links die."""
@@ -279,14 +360,20 @@ class GroupServices:
         await self.services.revoke_links(member.group.id, person)
         return await self.services.new_link(member.group.id, person)
 
-    async def receive_application(self, group: Group, name: str, email: str, practice: str) -> None:
-        """An application from the public form (rate-limited by the caller)."""
-        await group.execute(
+    async def receive_application(
+        self, group: Group, name: str, email: str, practice: str, lang: str, group_url: str = ""
+    ) -> None:
+        """An application from the public form (rate-limited by the caller), in the
+        language of the page it came from; its facilitators are told."""
+        before = group.state
+        events = await group.execute(
             SYSTEM,
             gcmd.ReceiveApplication(
-                application=new_id("a"), name=name, email=email, practice=practice
+                application=new_id("a"), name=name, email=email, practice=practice, lang=lang
             ),
         )
+        first = group.seq - len(events) + 1
+        await self.queue_notices(group, before, list(enumerate(events, first)), group_url)
 
     # --- the cycle's live sessions -----------------------------------------------------
 
