@@ -40,6 +40,28 @@ function hasText(c) {
   return Object.values(c.body || {}).some((v) => typeof v === "string" && v.trim() !== "");
 }
 
+// How many contributions each author has of each kind, once per state's contributions.
+const counted = new WeakMap();
+function sameKindCount(state, c) {
+  let counts = counted.get(state.contributions);
+  if (!counts) {
+    counts = new Map();
+    for (const o of Object.values(state.contributions)) {
+      const key = `${o.author} ${o.kind}`;
+      counts.set(key, (counts.get(key) || 0) + 1);
+    }
+    counted.set(state.contributions, counts);
+  }
+  return counts.get(`${c.author} ${c.kind}`) || 0;
+}
+
+// What a tool acts on, for its name: "la question de Karim"; with its first words when
+// Karim has asked several, so that no two tools on the page share a name.
+export function targetOf(state, c) {
+  const target = t(`of.${c.kind}`, { name: nameOf(state, c.author) });
+  return sameKindCount(state, c) > 1 ? `${target} « ${excerpt(c, 40)} »` : target;
+}
+
 // A one-line reminder of a contribution (for citations): its text, or what hid it.
 export function excerpt(c, max = 90) {
   if (!hasText(c)) return t("contrib.hidden_short");
@@ -276,7 +298,7 @@ function WelcomeMarks({ ctx, c }) {
       ? html`<p class=${`welcome mark-${c.welcome}`}>${t("welcome.shown", { mark: t(`welcome.mark_${c.welcome}`) })}</p>`
       : null;
   }
-  const target = t("of.proposal", { name: nameOf(ctx.state, c.author) });
+  const target = targetOf(ctx.state, c);
   return html`<div class="welcome-choice">
     <p class="welcome-label">${t("welcome.group")}</p>
     <div class="row" role="group" aria-label=${t("welcome.group_of", { target })}>
@@ -339,7 +361,7 @@ export function Item({ ctx, c, answers = [] }) {
   const unhide = useCommand(ctx.room);
   const author = nameOf(state, c.author);
   // Each tool names what it acts on: "Masquer la proposition de Marc Un", not "Masquer".
-  const target = t(`of.${c.kind}`, { name: author });
+  const target = targetOf(state, c);
   const named = (key) => t(key, { target });
   const facilitator = me && me.role === "facilitator";
   const canAnswer = c.kind === "question" && moves.post.includes("answer");

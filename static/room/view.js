@@ -73,12 +73,18 @@ function Stepper({ state }) {
   const keys = phaseKeys(state);
   const current = keys.indexOf(state.phase);
   const list = useRef(null);
-  // On a narrow screen the steps scroll sideways: keep the current one in view.
+  // On a narrow screen the steps scroll sideways: keep the current one in view, also
+  // when the window changes size (a phone turned, a window narrowed).
   useEffect(() => {
-    const here = list.current && list.current.querySelector(".is-current");
-    if (here && list.current.scrollWidth > list.current.clientWidth) {
-      list.current.scrollLeft = here.offsetLeft - list.current.offsetLeft - 8;
-    }
+    const centre = () => {
+      const here = list.current && list.current.querySelector(".is-current");
+      if (here && list.current.scrollWidth > list.current.clientWidth) {
+        list.current.scrollLeft = here.offsetLeft - list.current.offsetLeft - 8;
+      }
+    };
+    centre();
+    addEventListener("resize", centre);
+    return () => removeEventListener("resize", centre);
   }, [state.phase]);
   return html`<nav class="stepper" aria-label=${t("steps.label")}>
     <ol ref=${list} tabindex="0">

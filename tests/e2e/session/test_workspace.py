@@ -30,6 +30,12 @@ SIZES = {
 # 1366×768 at 200 % zoom: as many CSS pixels as a window half as wide and half as tall.
 ZOOMED = {"width": 683, "height": 384}
 BODY_TEXT = (".contrib .text", ".request-text", ".now-speaker")  # what people read: >= 16 px
+# The names the cards' tools share: each must say which card it acts on.
+TWIN_NAMES = """() => {
+    const names = [...document.querySelectorAll('.contrib button')]
+        .map(b => (b.getAttribute('aria-label') || b.textContent).trim());
+    return names.filter((name, i) => names.indexOf(name) !== i);
+}"""
 STEPS = ("opening", "expose", "questions", "understanding", "possibilities", "action", "closing")
 
 
@@ -49,10 +55,15 @@ def misplaced(page: Page, selector: str, target: float) -> str | None:
 def the_live_work(role: str, step: str) -> list[str]:
     """What ``role`` must have on screen in ``step``: the step and its countdown, the
     floor, the request once written, the step's cards, and their own controls."""
-    shown = [".now-bar .countdown", ".now-step .timer-phase", ".now-speaker"]
+    shown = [
+        ".now-bar .countdown",
+        ".now-step .timer-phase",
+        ".now-speaker",
+        ".stepper .is-current",
+    ]
     if STEPS.index(step) > STEPS.index("expose"):
         shown.append(".request-text")
-    if step in POSTED:
+    if any(when == step for when, *_ in POSTED):
         shown.append(".step.current .contrib")
     shown += OWN_CONTROLS.get((role, step), [])
     if role == "facilitator" and step != STEPS[-1]:
@@ -77,11 +88,12 @@ OWN_CONTROLS = {
     **{(role, "closing"): composer("takeaway") for role in ("facilitator", "narrator", "member")},
 }
 # What is posted in a step before looking, and by whom.
-POSTED = {
-    "questions": ("member", "question", "Qui a demandé la réorganisation ?"),
-    "possibilities": ("member", "proposal", "Un groupe de travail paritaire."),
-    "closing": ("member", "takeaway", "Écouter avant de proposer."),
-}
+POSTED = (
+    ("questions", "member", "question", "Qui a demandé la réorganisation ?"),
+    ("questions", "member", "question", "Depuis quand le CSE est-il consulté ?"),
+    ("possibilities", "member", "proposal", "Un groupe de travail paritaire."),
+    ("closing", "member", "takeaway", "Écouter avant de proposer."),
+)
 
 
 def test_every_role_has_the_live_work_in_view_at_every_step_on_both_screens(
@@ -116,9 +128,9 @@ def test_every_role_has_the_live_work_in_view_at_every_step_on_both_screens(
             )
             nar.get_by_role("button", name=FR["situation.save"]).click()
             expect(fac.locator(".request-text")).to_have_text("Comment associer les élus ?")
-        if step in POSTED:
-            role, kind, text = POSTED[step]
-            post(pages[role], kind, text, everyone)
+        for when, role, kind, text in POSTED:
+            if when == step:
+                post(pages[role], kind, text, everyone)
         for size, (viewport, target) in SIZES.items():
             for role, page in pages.items():
                 page.set_viewport_size(viewport)
@@ -127,6 +139,8 @@ def test_every_role_has_the_live_work_in_view_at_every_step_on_both_screens(
                     why = misplaced(page, selector, target)
                     if why:
                         problems.append(f"{role} {step} {size}: {why}")
+                if twins := page.evaluate(TWIN_NAMES):
+                    problems.append(f"{role} {step}: two cards' tools share a name: {twins}")
                 for selector in BODY_TEXT:
                     found = page.locator(selector)
                     if not found.count():
