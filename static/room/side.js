@@ -83,10 +83,28 @@ function shortcutCommand(ctx, key) {
     if (canDo(ctx, "raise_hand")) return { type: "raise_hand" };
     if (canDo(ctx, "lower_hand")) return { type: "lower_hand" };
   }
+  const floor = floorMoves(ctx);
+  if (key === "g") return floor.give;
+  if (key === "r") return floor.round;
   return null;
 }
 
-const SHORTCUT_KEYS = ["n", "p", "t", "m"];
+// The floor's minute-to-minute moves for the bar and its keys: the floor to the first
+// raised hand; the round table started in the roster's order, or passed to the next.
+function floorMoves(ctx) {
+  const { state } = ctx;
+  const floor = state.floor;
+  const first = floor.hands[0];
+  const give = first && canDo(ctx, "give_floor") ? { type: "give_floor", to: first } : null;
+  let round = null;
+  if (floor.turn !== null && canDo(ctx, "next_speaker")) round = { type: "next_speaker" };
+  const members = people(state).filter((p) => p.role === "member").map((p) => p.id);
+  if (floor.turn === null && members.length && canDo(ctx, "start_round"))
+    round = { type: "start_round", order: members };
+  return { give, round };
+}
+
+const SHORTCUT_KEYS = ["n", "p", "t", "m", "g", "r"];
 
 function typing(target) {
   return target instanceof HTMLElement && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
@@ -138,6 +156,17 @@ function FloorNow({ ctx }) {
     mine.push(html`<button type="button" disabled=${act.busy} onClick=${() => act.run({ type: "pass_turn" })}>
       ${t("floor.pass")}
     </button>`);
+  const { give, round } = floorMoves(ctx);
+  if (give)
+    mine.push(html`<button type="button" disabled=${act.busy} onClick=${() => act.run(give)}>
+      ${t("now.give_to", { name: nameOf(state, give.to) })}
+    </button>`);
+  if (round) {
+    const next = round.type === "next_speaker" ? floor.order[floor.turn + 1] : null;
+    mine.push(html`<button type="button" class="quiet" disabled=${act.busy} onClick=${() => act.run(round)}>
+      ${round.type === "start_round" ? t("now.round") : next ? t("now.next_to", { name: nameOf(state, next) }) : t("now.round_end")}
+    </button>`);
+  }
   const hands = floor.hands.map((p) => nameOf(state, p));
   return html`<div class="now-floor">
     <p class="now-speaker">

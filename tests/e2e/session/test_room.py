@@ -733,8 +733,9 @@ def test_the_minute_to_minute_actions_have_keys(
     server: ServerProcess, browser: Browser, contexts: list[BrowserContext]
 ) -> None:
     """The facilitator moves to the next step and pauses the countdown with N and T, a
-    member raises and lowers their hand with M; a key typed in a field is only text;
-    the help lists the keys each person has."""
+    member raises and lowers their hand with M, the facilitator gives the floor with G
+    and runs the round table with R; a key typed in a field is only text; the help
+    lists the keys each person has."""
     _, fac, karim, sofia, _ = _small_group(server, browser, contexts)
     fac.keyboard.press("t")
     expect(karim.locator(".timer-meta")).to_contain_text(FR["timer.paused"])
@@ -747,6 +748,18 @@ def test_the_minute_to_minute_actions_have_keys(
     karim.locator(".now-step").click()  # out of the field: keys act again
     karim.keyboard.press("m")
     expect(fac.locator(".now-hands")).not_to_contain_text("Karim")
+    # The floor from the bar: G to the first raised hand, R for the round table and
+    # then for each next member, each key also a button that says whom it names.
+    sofia.keyboard.press("m")
+    expect(fac.get_by_role("button", name=FR["now.give_to"].format(name="Sofia"))).to_be_visible()
+    fac.keyboard.press("g")
+    expect(karim.locator(".now-speaker")).to_contain_text("Sofia")
+    fac.keyboard.press("r")
+    expect(karim.locator(".now-speaker")).to_contain_text("Karim")
+    fac.get_by_role("button", name=FR["now.next_to"].format(name="Sofia")).click()
+    expect(karim.locator(".now-speaker")).to_contain_text("Sofia")
+    fac.keyboard.press("r")
+    expect(karim.locator(".now-speaker")).to_have_text(FR["floor.none"])
     fac.keyboard.press("n")
     for page in (fac, karim, sofia):
         expect(page.locator('.stepper [aria-current="step"]')).to_contain_text(
