@@ -188,15 +188,25 @@ async def _mail_lines(
     return to_copy, problems
 
 
-async def mail_copied(request: Request) -> Response:
-    """A facilitator says a message went: it leaves the list to copy."""
+async def _posted_by_member(request: Request) -> tuple[Member, dict[str, str]] | Response:
+    """A form posted to a group's page: from this site and by a person of the group,
+    with its fields; else the page that refuses it."""
     if not origin_allowed(request, services_of(request).settings.allowed_origins):
         return page_message(request, "page.forbidden", 403)
     form = await read_form(request)
-    groups = groups_of(request)
-    member = await groups.member(request, request.path_params["group_id"])
+    member = await groups_of(request).member(request, request.path_params["group_id"])
     if member is None:
         return page_message(request, "page.forbidden", 403)
+    return member, form
+
+
+async def mail_copied(request: Request) -> Response:
+    """A facilitator says a message went: it leaves the list to copy."""
+    posted = await _posted_by_member(request)
+    if isinstance(posted, Response):
+        return posted
+    member, form = posted
+    groups = groups_of(request)
     try:
         await groups.copied(member, form.get("mail", ""))
     except DomainError as error:
@@ -252,12 +262,10 @@ async def _session_lines(
 
 
 async def accept_charter(request: Request) -> Response:
-    if not origin_allowed(request, services_of(request).settings.allowed_origins):
-        return page_message(request, "page.forbidden", 403)
-    form = await read_form(request)
-    member = await groups_of(request).member(request, request.path_params["group_id"])
-    if member is None:
-        return page_message(request, "page.forbidden", 403)
+    posted = await _posted_by_member(request)
+    if isinstance(posted, Response):
+        return posted
+    member, form = posted
     try:
         version = int(form.get("version", ""))
     except ValueError:
@@ -267,13 +275,11 @@ async def accept_charter(request: Request) -> Response:
 
 async def act(request: Request) -> Response:
     """Every form of the group's space: a command type and its fields."""
-    if not origin_allowed(request, services_of(request).settings.allowed_origins):
-        return page_message(request, "page.forbidden", 403)
-    form = await read_form(request)
+    posted = await _posted_by_member(request)
+    if isinstance(posted, Response):
+        return posted
+    member, form = posted
     groups = groups_of(request)
-    member = await groups.member(request, request.path_params["group_id"])
-    if member is None:
-        return page_message(request, "page.forbidden", 403)
     try:
         _check_confirmed(form, member)
         command = groups.command(group_plain(form))
@@ -337,13 +343,11 @@ async def _shown_link(request: Request, member: Member, person: str, secret: str
 
 
 async def reissue(request: Request) -> Response:
-    if not origin_allowed(request, services_of(request).settings.allowed_origins):
-        return page_message(request, "page.forbidden", 403)
-    await read_form(request)
+    posted = await _posted_by_member(request)
+    if isinstance(posted, Response):
+        return posted
+    member, _ = posted
     groups = groups_of(request)
-    member = await groups.member(request, request.path_params["group_id"])
-    if member is None:
-        return page_message(request, "page.forbidden", 403)
     person = request.path_params["person"]
     try:
         secret = await groups.reissue(member, person)
