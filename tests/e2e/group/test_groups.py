@@ -137,6 +137,11 @@ def test_an_applicant_becomes_a_member_and_narrates_session_two(
         nadia.locator(".sessions strong", has_text="mardi 1er juin 2027 à 14:00")
     ).to_be_visible()
     screenshot(nadia, "group-facilitator")
+    # On a phone too, the facilitator's page (its administration included) is clean.
+    nadia.set_viewport_size({"width": 390, "height": 844})
+    assert_no_axe_violations(nadia)
+    assert nadia.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(nadia, "group-facilitator-phone")
 
     # Léa's space lists the coming session; she enters it as its narrator.
     lea.goto(f"{server.url}/me")
