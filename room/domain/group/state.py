@@ -11,10 +11,11 @@ from collections.abc import Container
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from room.domain.session.state import DEFAULT_BUDGET_MINUTES
 from room.domain.session.state import DEFAULT_TIME_ZONE as DEFAULT_TIME_ZONE  # re-exported
 
 DEFAULT_SESSIONS = 6  # the flyer's cycle: six sessions…
-DEFAULT_MINUTES = 150  # …of two hours and a half
+DEFAULT_MINUTES = DEFAULT_BUDGET_MINUTES  # …of a session's length: two hours and a half
 
 
 class GroupRole(StrEnum):
