@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from room.domain.plain import to_plain
 from room.domain.session.advice import (
     JUDGEMENT,
     PROPOSAL,
@@ -25,6 +26,10 @@ from room.domain.session.advice import (
     reads_as_advice,
     rules_as_data,
 )
+from room.domain.session.roles import Kind, Role
+from room.domain.session.state import Contribution
+from room.domain.session.visibility import visible_state
+from tests.domain.session.table import seated
 
 HERE = Path(__file__).parent
 CATALOGUES = Path(__file__).resolve().parents[3] / "room" / "catalogue"
@@ -180,3 +185,43 @@ def test_typography_does_not_change_the_reading() -> None:
 def test_the_rules_read_any_text(text: str) -> None:
     """Any text is read without error, and reading is the same twice."""
     assert reads_as_advice(text) == reads_as_advice(text)
+
+
+# --- what the facilitator sees: a count per step, never whose ---------------------------
+
+
+def test_the_state_counts_the_flagged_questions_posted_in_each_step() -> None:
+    """Questions the rules flag are counted in their step, and only questions: a genuine
+    question, a hypothesis or a proposal later on leaves the count as it was; a replay
+    of the log counts the same."""
+    t = seated()
+    t.to("expose")
+    t.to("questions")
+    t.post("karim", Kind.QUESTION, "Pourquoi ne pas en parler au DRH ?")
+    t.post("sophie", Kind.QUESTION, "Pourquoi as-tu choisi ce prestataire ?")
+    t.post("aicha", Kind.HYPOTHESIS, "Tu devrais peut-être partir.")
+    t.post("aicha", Kind.QUESTION, "As-tu pensé à ton N+1 ?")
+    assert t.state.advice_posted == {"questions": 2}
+    t.to("understanding")
+    t.to("possibilities")
+    t.post("karim", Kind.PROPOSAL, "Tu devrais en parler au DRH.")
+    assert t.state.advice_posted == {"questions": 2}
+    assert t.refolded().advice_posted == {"questions": 2}
+
+
+@pytest.mark.parametrize("role", [Role.NARRATOR, Role.MEMBER, Role.OBSERVER, None])
+def test_only_facilitators_see_the_count_and_no_one_sees_whose(role: Role | None) -> None:
+    """Every other reader gets no count at all; the facilitator gets the count, and no
+    contribution carries anything the member's own would not."""
+    t = seated()
+    t.to("expose")
+    t.to("questions")
+    asked = t.post("karim", Kind.QUESTION, "Pourquoi ne pas en parler au DRH ?")
+    assert visible_state(t.state, role).advice_posted == {}
+    shown = visible_state(t.state, Role.FACILITATOR)
+    assert shown.advice_posted == {"questions": 1}
+    plain = to_plain(shown)
+    assert plain["advice_posted"] == {"questions": 1}
+    assert set(plain["contributions"][asked]) == set(
+        to_plain(Contribution(id="c0", kind=Kind.QUESTION, phase="questions", author="karim"))
+    )

@@ -37,9 +37,10 @@ def test_a_question_that_reads_as_advice_is_told_so_and_may_still_be_posted(
     server: ServerProcess, browser: Browser, contexts: list[BrowserContext]
 ) -> None:
     """Karim's "Pourquoi ne pas…" brings the note and its reason, and posts anyway;
-    Sofia's genuine question brings no note."""
+    Sofia's genuine question brings no note; the facilitator sees one such question
+    posted in step 1, and the members see no count."""
     fac = person(browser, contexts)
-    create_session(fac, server, "Séance de mai", "Nadia")
+    session = create_session(fac, server, "Séance de mai", "Nadia")
     karim = enter(browser, contexts, invite(fac, "member", "Karim"))
     sofia = enter(browser, contexts, invite(fac, "member", "Sofia"))
     everyone = [fac, karim, sofia]
@@ -63,3 +64,13 @@ def test_a_question_that_reads_as_advice_is_told_so_and_may_still_be_posted(
     expect(asked).to_have_attribute("data-advice", "none")
     expect(asked.locator(".advice")).to_have_count(0)
     post(sofia, "question", "Pourquoi as-tu choisi ce prestataire ?", seen_by=[fac, karim])
+
+    # The facilitator sees how many were posted anyway in the step, never whose.
+    count = FR["console.advice_posted_in"].format(phase=FR["phase.questions"], count=1)
+    expect(fac.locator(".advice-posted li[data-phase=questions]")).to_have_text(count)
+    assert fac.evaluate("window.codevRoom.state.advice_posted") == {"questions": 1}
+    api = fac.request.get(f"{server.url}/api/sessions/{session}").json()
+    assert api["state"]["advice_posted"] == {"questions": 1}
+    for member in (karim, sofia):
+        expect(member.locator(".advice-posted")).to_have_count(0)
+        assert member.evaluate("window.codevRoom.state.advice_posted") == {}
