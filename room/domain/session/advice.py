@@ -49,7 +49,8 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "fr.tu_devrais",
         PROPOSAL,
-        r"\b(?:tu|vous) (?:ne )?(?:devrais|devriez)\b|\b(?:devrais|devriez)-(?:tu|vous)\b",
+        r"\b(?:tu|vous) (?:ne )?(?:devrais|devriez)\b|\bne (?:devrais|devriez)-(?:tu|vous) pas\b"
+        r"|" + _FR_START + r"(?:devrais|devriez)-(?:tu|vous)\b",
     ),
     Rule(
         "fr.tu_pourrais",
@@ -64,10 +65,10 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "fr.il_faudrait",
         PROPOSAL,
-        r"\bil (?:faudrait|suffirait|suffit|vaudrait mieux|vaut mieux|serait (?:bien|bon|"
-        r"utile|judicieux|pr\u00e9f\u00e9rable|int\u00e9ressant|temps|peut-\S+ (?:bien|bon|"
-        r"utile|temps|mieux)|plus))"
-        r"|\bne (?:faudrait|faut|suffirait|vaudrait|serait)-il pas\b",
+        r"(?:^|[^'a-z])il (?:faudrait|suffirait|suffit|vaudrait mieux|vaut mieux|"
+        r"serait (?:bien|bon|utile|judicieux|pr\u00e9f\u00e9rable|int\u00e9ressant|temps|"
+        r"peut-\S+ (?:bien|bon|utile|temps|mieux)|plus))"
+        r"|\bne (?:faudrait|faut|suffirait|vaudrait|serait)-(?:il|elle|ce) pas\b",
     ),
     Rule(
         "fr.ce_serait_mieux",
@@ -86,8 +87,11 @@ RULES: tuple[Rule, ...] = (
         "fr.as_tu_pense_a",
         PROPOSAL,
         _FR_START + r"(?:as-tu|avez-vous|tu as|vous avez|t'as) (?:d\u00e9j\u00e0 |bien |aussi )?"
-        r"(?:pens\u00e9 (?:\u00e0|a|aux|au)" + _END + r"|song\u00e9|essay\u00e9|envisag\u00e9|"
-        r"tent\u00e9|pr\u00e9vu de|r\u00e9fl\u00e9chi \u00e0)",
+        r"(?:pens\u00e9 (?:\u00e0|a|aux|au)"
+        + _END
+        + r"(?! quoi| qui)|song\u00e9|essay\u00e9|envisag\u00e9|"
+        r"tent\u00e9|pr\u00e9vu de|r\u00e9fl\u00e9chi \u00e0)"
+        r"|\b(?:tu y as|vous y avez|t'y as|y as-tu|y avez-vous) (?:d\u00e9j\u00e0 )?pens\u00e9",
     ),
     Rule(
         "fr.a_ta_place",
@@ -98,7 +102,9 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "fr.moi_je",
         PROPOSAL,
-        r"\bmoi,? (?:je|j')|\bpersonnellement,? (?:je|j')|\bperso,? (?:je|j')|\bj'aurais\b"
+        r"\b(?:moi|personnellement|perso),? (?:je |j')(?!me demande|voudrais|aimerais|n'ai pas|"
+        r"ne comprends|ne vois pas|suis curieu|m'interroge)"
+        r"|\bj'aurais (?!aim|voulu|besoin|souhait|une question)"
         r"|\bje (?:ferais|dirais|proposerais|conseillerais|tenterais|commencerais|irais|"
         r"essaierais|essayerais|mettrais|prendrais|demanderais|appellerais)\b"
         r"|\bje (?:te|vous) (?:conseille|sugg\u00e8re|propose|recommande|invite)\b",
@@ -128,9 +134,12 @@ RULES: tuple[Rule, ...] = (
         r"\b(?:tu|vous) (?:n')?(?:aurais|auriez) (?:pas )?(?:d\u00fb|du)"
         + _END
         + r"|\b(?:tu|vous) (?:as|avez) eu (?:tort|raison)\b"
-        r"|\bc'est (?:pas |un peu |quand m\u00eame |vraiment )?(?:normal|anormal|inadmissible|"
+        r"|(?:^|[^e] )c'est (?:pas |un peu |quand m\u00eame |vraiment )?"
+        r"(?:normal|anormal|inadmissible|"
         r"inacceptable|scandaleux|\u00e9vident|une erreur|de ta faute|de votre faute|"
         r"ta faute|na\u00eff|maladroit|risqu\u00e9)"
+        r"|\bce n'est (?:pas|vraiment pas) (?:un peu |trop |quand m\u00eame )?(?:normal|acceptable|"
+        r"risqu|dangereux|na\u00eff|ton r\u00f4le|ta mission|\u00e0 toi)"
         r"|\bje (?:pense|crois|trouve) (?:que )?(?:tu|vous|c'est)\b"
         r"|\b(?:tu es|vous \u00eates|t'es) (?:trop|un peu trop|bien trop|vraiment trop|"
         r"s\u00fbrement trop)\b|\btu (?:manques|as manqu\u00e9) de\b",
@@ -169,7 +178,8 @@ RULES: tuple[Rule, ...] = (
         r"\b(?:how|what) about (?:you|asking|talking|telling|trying|going|getting|having|"
         r"setting|making|calling|speaking|bringing|involving|offering|letting)\b"
         r"|\bit(?: would|'d| might| could) be (?:better|good|wise|worth|useful|helpful|best|"
-        r"easier|a good idea)\b|\bwouldn't it be\b|\bmaybe you (?:should|could|can)\b",
+        r"easier|a good idea)\b|\b(?:wouldn't|couldn't) (?:it|a|an|that|this|some)\b"
+        r"|\bmaybe you (?:should|could|can)\b",
     ),
     # English: judgements, and questions that carry their answer.
     Rule(
@@ -181,13 +191,20 @@ RULES: tuple[Rule, ...] = (
         r"(?:obvious|normal|not normal|unacceptable|a mistake|your fault|naive|clumsy)\b"
         r"|\bi (?:think|feel|believe) (?:that )?you\b|\byou (?:shouldn't|should not) have\b",
     ),
-    # Either language: no question at all — no question mark, and not begun as one.
+    # Either language: no question at all — no question mark, not begun as one, and no
+    # inverted subject ("Peux-tu préciser", "y a-t-il") that makes it one. The question
+    # word may come second ("Depuis quand…", "And who…").
     Rule(
         "no_question",
         STATEMENT,
-        r"^(?!(?:combien|comment|qui|quand|o\u00f9|quel|quelle|quels|quelles|pourquoi|"
-        r"est-ce|qu'|que|quoi|how|what|who|when|where|why|which|do|does|did|is|are|was|"
-        r"were|have|has|can|could|would)" + _END + r")[^?]*$",
+        r"^(?!(?:\S+ )?(?:combien|comment|qui|quand|o\u00f9|quel|quelle|quels|quelles|pourquoi|"
+        r"est-ce|qu'|que|quoi|dis|dites|raconte|racontez|explique|expliquez|d\u00e9cris|"
+        r"d\u00e9crivez|pr\u00e9cise|pr\u00e9cisez|how|what|who|when|where|why|which|do|"
+        r"does|did|is|are|was|were|have|has|can|could|would|tell|describe|explain)"
+        + _END
+        + r")(?![^?]*-(?:tu|vous|t-il|t-elle|t-on|il|elle|ils|elles|on)"
+        + _END
+        + r")[^?]*$",
     ),
 )
 

@@ -68,15 +68,22 @@ def test_the_labelled_sets_flag_advice_and_spare_questions(lang: str, least: int
 EXAMPLES = {
     "fr.tu_devrais": (
         ["Tu devrais en parler à ta directrice.", "Ne devrais-tu pas refuser ?"],
-        ["Que devrait faire le CSE selon l'accord ?"],
+        ["Que devrait faire le CSE selon l'accord ?", "Que devrais-tu livrer en juin ?"],
     ),
     "fr.tu_pourrais": (
         ["Tu pourrais essayer de lui écrire ?", "Ne pourrais-tu pas déléguer ?"],
         ["Tu pourrais nous dire qui était là ?", "Pourrais-tu préciser ?"],
     ),
     "fr.il_faudrait": (
-        ["Il faudrait recadrer, non ?", "Ne faudrait-il pas attendre ?"],
-        ["Qu'est-ce qu'il faut livrer en juin ?"],
+        [
+            "Il faudrait recadrer, non ?",
+            "Ne faudrait-il pas attendre ?",
+            "Une médiation ne serait-elle pas plus adaptée ?",
+        ],
+        [
+            "Qu'est-ce qu'il faut livrer en juin ?",
+            "Selon toi, qu'est-ce qu'il faudrait pour que ça change ?",
+        ],
     ),
     "fr.ce_serait_mieux": (
         ["Ce serait bien d'en parler ?", "Ça vaudrait le coup d'essayer ?"],
@@ -87,8 +94,16 @@ EXAMPLES = {
         ["Pourquoi as-tu choisi ce prestataire ?", "Pourquoi le CSE a-t-il refusé ?"],
     ),
     "fr.as_tu_pense_a": (
-        ["As-tu pensé à en parler à ton N+1 ?", "Est-ce que tu as essayé de l'appeler ?"],
-        ["Qu'as-tu pensé de sa réaction ?", "Qu'as-tu essayé jusqu'ici ?"],
+        [
+            "As-tu pensé à en parler à ton N+1 ?",
+            "Est-ce que tu as essayé de l'appeler ?",
+            "Et en parler au CSE, tu y as pensé ?",
+        ],
+        [
+            "Qu'as-tu pensé de sa réaction ?",
+            "Qu'as-tu essayé jusqu'ici ?",
+            "Tu as pensé à quoi à ce moment-là ?",
+        ],
     ),
     "fr.a_ta_place": (
         ["À ta place, je partirais ?", "Si j'étais toi, j'attendrais ?"],
@@ -96,7 +111,11 @@ EXAMPLES = {
     ),
     "fr.moi_je": (
         ["Moi je lui dirais non ?", "Je te conseille d'attendre ?"],
-        ["Qu'est-ce que je peux vous préciser ?"],
+        [
+            "Qu'est-ce que je peux vous préciser ?",
+            "Moi je me demande qui a décidé ?",
+            "J'aurais aimé savoir qui était là ?",
+        ],
     ),
     "fr.et_si": (
         ["Et si tu lui proposais un café ?"],
@@ -111,8 +130,13 @@ EXAMPLES = {
         ["Que penses-tu de sa réponse ?"],
     ),
     "fr.tu_aurais_du": (
-        ["Tu aurais dû refuser ?", "C'est inadmissible ?", "Tu es trop gentille ?"],
-        ["Qu'aurais-tu aimé lui dire ?"],
+        [
+            "Tu aurais dû refuser ?",
+            "C'est inadmissible ?",
+            "Tu es trop gentille ?",
+            "Ce n'est pas un peu risqué de continuer ?",
+        ],
+        ["Qu'aurais-tu aimé lui dire ?", "Est-ce que c'est normal, dans ce secteur ?"],
     ),
     "en.you_should": (
         ["You should ask her?", "Shouldn't you wait?"],
@@ -128,7 +152,7 @@ EXAMPLES = {
         ["I'd like to understand who decided?"],
     ),
     "en.how_about": (
-        ["How about asking the board?", "It would be better to wait?"],
+        ["How about asking the board?", "It would be better to wait?", "Wouldn't a mediator help?"],
         ["What about the budget?"],
     ),
     "en.dont_you_think": (
@@ -137,7 +161,16 @@ EXAMPLES = {
     ),
     "no_question": (
         ["Parle-lui.", "Ce dirigeant est toxique.", "Ask her to write it down."],
-        ["Combien sont-ils", "How many are they", "Qui décide ?"],
+        [
+            "Combien sont-ils",
+            "How many are they",
+            "Qui décide ?",
+            "Peux-tu préciser le contexte",
+            "Ton manager est-il au courant",
+            "Raconte-nous la réunion",
+            "Tell us more about the board",
+            "Depuis quand tu travailles avec eux",
+        ],
     ),
 }
 
