@@ -2,6 +2,7 @@
 // connection and renders the views. Plain ES modules, no build step.
 
 import { html, render } from "/static/vendor/preact-htm/standalone.module.js";
+import { loadAdviceRules } from "./advice.js";
 import { loadCatalogue } from "./i18n.js";
 import { RoomConnection } from "./connection.js";
 import { setDraftScope } from "./hooks.js";
@@ -9,6 +10,7 @@ import { App } from "./view.js";
 
 const root = document.getElementById("room");
 loadCatalogue(document.getElementById("catalogue"));
+loadAdviceRules(document.getElementById("advice-rules"));
 const session = root.dataset.session;
 const lang = root.dataset.lang === "en" ? "en" : "fr";
 const scheme = location.protocol === "https:" ? "wss:" : "ws:";

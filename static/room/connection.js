@@ -251,7 +251,9 @@ export class RoomConnection {
       return;
     }
     let state = evolve(this.state, event);
-    if (this.me && event.type === "contribution_hidden") state = visibleState(state, this.me.role);
+    if (this.me && (event.type === "contribution_hidden" || event.type === "contribution_posted")) {
+      state = visibleState(state, this.me.role);
+    }
     this.state = state;
     this.seq = seq;
     if (this.live && this.onLiveEvent) this.onLiveEvent(event, state);

@@ -4,7 +4,7 @@
 import { html, useState, useRef, useEffect } from "/static/vendor/preact-htm/standalone.module.js";
 import { phrase, t } from "./i18n.js";
 import { useCommand, useDraft, useId } from "./hooks.js";
-import { canDo, nameOf, PostForm, excerpt } from "./contributions.js";
+import { canDo, nameOf, PostForm, excerpt, phaseKeys } from "./contributions.js";
 import { people } from "./side.js";
 
 function ErrorNote({ error }) {
@@ -18,10 +18,28 @@ export function ConsolePanel({ ctx }) {
     html`<${VideoLinkForm} ctx=${ctx} key="video" />`,
     html`<${EndSession} ctx=${ctx} key="end" />`,
   ];
+  if (Object.keys(ctx.state.advice_posted || {}).length) blocks.unshift(html`<${AdvicePosted} ctx=${ctx} key="advice" />`);
   return html`<section class="panel console" aria-labelledby="console-h">
     <h2 id="console-h">${t("console.title")}</h2>
     ${blocks}
   </section>`;
+}
+
+// How many questions were posted in each step although the composer said they read as
+// advice: a count per step, never whose (the server sends facilitators the count only).
+function AdvicePosted({ ctx }) {
+  const { state } = ctx;
+  const steps = phaseKeys(state).filter((k) => state.advice_posted[k]);
+  return html`<div class="advice-posted">
+    <p class="small">${t("console.advice_posted")}</p>
+    <ul class="small">
+      ${steps.map(
+        (k) => html`<li key=${k} data-phase=${k}>
+          ${t("console.advice_posted_in", { phase: t(`phase.${k}`), count: state.advice_posted[k] })}
+        </li>`,
+      )}
+    </ul>
+  </div>`;
 }
 
 // Post for a member who cannot (dropped, no computer): pick the member, then a kind the

@@ -4,6 +4,7 @@
 // rule of ours.
 
 import { html, useEffect, useRef, useState } from "/static/vendor/preact-htm/standalone.module.js";
+import { readsAsAdvice } from "./advice.js";
 import { phrase, t } from "./i18n.js";
 import { useCommand, useDraft, useFocusFirst, useId } from "./hooks.js";
 
@@ -85,6 +86,35 @@ function SubmitLabel({ ctx, busy, label }) {
 
 // One kind's form: its fields (text; or the statement's four; or the action's three and
 // the proposals it comes from). `answers` for an answer, `onBehalf` for a facilitator.
+// What the advice rules say of a question's text, once the writer pauses (so that a
+// question half typed, its question mark still to come, is not told it asks nothing).
+const ADVICE_PAUSE_MS = 700;
+
+// Answers the rules matched (kept until the next pause) and whether they were asked of
+// this very text (the form says so in `data-advice`, for tests and the curious).
+function useAdvice(text) {
+  const [read, setRead] = useState({ text: "", advice: [] });
+  useEffect(() => {
+    if (!text.trim()) {
+      setRead({ text, advice: [] });
+      return undefined;
+    }
+    const timer = setTimeout(() => setRead({ text, advice: readsAsAdvice(text) }), ADVICE_PAUSE_MS);
+    return () => clearTimeout(timer);
+  }, [text]);
+  return { advice: text.trim() ? read.advice : [], settled: read.text === text };
+}
+
+// The gentle note: what the text reads as, and why the method asks otherwise here. It
+// tells and never stops: the button still posts.
+function AdviceNote({ id, advice }) {
+  const reasons = [...new Set(advice.map((rule) => rule.reason))];
+  return html`<div class="hint advice" id=${id} role="status">
+    <p>${t("advice.note")}</p>
+    ${reasons.map((reason) => html`<p key=${reason}>${t(`advice.reason.${reason}`)}</p>`)}
+  </div>`;
+}
+
 export function PostForm({ ctx, kind, answers = null, onBehalf = null, label, onDone, draftKey }) {
   const fields = fieldsOf(kind);
   const initial = Object.fromEntries(fields.map((f) => [f, ""]));
@@ -109,6 +139,9 @@ export function PostForm({ ctx, kind, answers = null, onBehalf = null, label, on
     }
   }
 
+  const { advice, settled } = useAdvice(kind === "question" ? draft.text || "" : "");
+  const noteId = `${id}-advice`;
+
   const textareas =
     fields.length === 1
       ? html`<label for=${id}>${label}</label>
@@ -118,8 +151,10 @@ export function PostForm({ ctx, kind, answers = null, onBehalf = null, label, on
             required
             maxlength="5000"
             value=${draft.text || ""}
+            aria-describedby=${advice.length ? noteId : null}
             onInput=${(e) => setDraft({ text: e.currentTarget.value })}
-          ></textarea>`
+          ></textarea>
+          ${advice.length ? html`<${AdviceNote} id=${noteId} advice=${advice} />` : null}`
       : html`<fieldset>
           <legend>${label}</legend>
           ${fields.map(
@@ -137,7 +172,13 @@ export function PostForm({ ctx, kind, answers = null, onBehalf = null, label, on
           )}
         </fieldset>`;
 
-  return html`<form class=${`compose compose-${kind}`} onSubmit=${submit} ref=${onDone ? focusRef : null}>
+  const adviceState = kind !== "question" ? null : !settled ? "pending" : advice.length ? "advice" : "none";
+  return html`<form
+    class=${`compose compose-${kind}`}
+    data-advice=${adviceState}
+    onSubmit=${submit}
+    ref=${onDone ? focusRef : null}
+  >
     ${textareas}
     ${kind === "action" ? html`<${CitePicker} ctx=${ctx} id=${id} draft=${draft} setDraft=${setDraft} />` : null}
     <div class="row">

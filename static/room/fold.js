@@ -3,6 +3,8 @@
 // the Python plain state (same keys, same nesting, lists for tuples), so that a test
 // can compare it with GET /api/sessions/{id}.
 
+import { readsAsAdvice } from "./advice.js";
+
 export function emptyState() {
   return {
     template: "",
@@ -33,6 +35,7 @@ export function emptyState() {
     budget_minutes: 150,
     auto_timer: true,
     started_at: null,
+    advice_posted: {},
   };
 }
 
@@ -171,10 +174,16 @@ const APPLY = {
   situation_written: (state, e) => ({ ...state, situation: { ...e.situation } }),
   contribution_posted(state, e) {
     const c = e.contribution;
+    let adviceCount = state.advice_posted;
+    // The same rules as evolve.py, from the same data (advice.js); a count, never whose.
+    if (c.kind === "question" && readsAsAdvice((c.body || {}).text || "").length) {
+      adviceCount = { ...adviceCount, [c.phase]: (adviceCount[c.phase] || 0) + 1 };
+    }
     return {
       ...state,
       contributions: { ...state.contributions, [c.id]: { ...c, cites: [...c.cites] } },
       next_number: state.next_number + 1,
+      advice_posted: adviceCount,
     };
   },
   contribution_edited: (state, e) =>
@@ -205,10 +214,12 @@ export function evolve(state, event) {
   return apply ? apply(state, event) : state;
 }
 
-// What a reader of `role` may see: hidden text is for facilitators only (the mirror of
+// What a reader of `role` may see: hidden text, and the count of questions that read
+// as advice, are for facilitators only (the mirror of
 // room/domain/session/visibility.py's visible_state).
 export function visibleState(state, role) {
   if (role === "facilitator") return state;
+  if (Object.keys(state.advice_posted || {}).length) state = { ...state, advice_posted: {} };
   const hidden = Object.values(state.contributions).filter(
     (c) => c.hidden !== null && Object.keys(c.body).length > 0,
   );

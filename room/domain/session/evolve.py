@@ -7,6 +7,8 @@ from dataclasses import replace
 from typing import Any
 
 from room.domain.session import events as ev
+from room.domain.session.advice import reads_as_advice
+from room.domain.session.roles import Kind
 from room.domain.session.state import Contribution, Floor, Participant, State, Timer
 
 
@@ -186,10 +188,15 @@ def _situation_written(state: State, e: ev.SituationWritten) -> State:
 
 def _contribution_posted(state: State, e: ev.ContributionPosted) -> State:
     contribution: Contribution = e.contribution
+    advice_posted = state.advice_posted
+    if contribution.kind is Kind.QUESTION and reads_as_advice(contribution.body.get("text", "")):
+        phase = contribution.phase
+        advice_posted = {**advice_posted, phase: advice_posted.get(phase, 0) + 1}
     return replace(
         state,
         contributions=state.contributions.added(contribution),
         next_number=state.next_number + 1,
+        advice_posted=advice_posted,
     )
 
 

@@ -87,6 +87,9 @@ class State:
     budget_minutes: int = DEFAULT_BUDGET_MINUTES  # the whole session's time, set at creation
     auto_timer: bool = True  # moving to a step starts its countdown
     started_at: float | None = None  # the first step change or countdown: the session began
+    # Per phase, how many questions were posted that the advice rules flag: a count,
+    # never whose. Facilitators only (visible_state blanks it for everyone else).
+    advice_posted: dict[str, int] = field(default_factory=dict)
 
     @property
     def created(self) -> bool:

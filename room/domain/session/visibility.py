@@ -21,8 +21,13 @@ def sees_hidden(role: Role | None) -> bool:
 
 
 def visible_state(state: State, role: Role | None) -> State:
-    """``state`` with the text of hidden contributions removed, unless ``role`` may see it."""
-    if sees_hidden(role) or not any(c.hidden is not None for c in state.contributions.values()):
+    """``state`` with the text of hidden contributions removed, unless ``role`` may see it;
+    and, but for facilitators, without the count of questions that read as advice."""
+    if sees_hidden(role):
+        return state
+    if state.advice_posted:
+        state = replace(state, advice_posted={})
+    if not any(c.hidden is not None for c in state.contributions.values()):
         return state
     contributions = {
         key: replace(c, body={}) if c.hidden is not None else c

@@ -8,6 +8,7 @@ from starlette.responses import RedirectResponse, Response
 from room.domain.errors import Code, DomainError
 from room.domain.session import Role
 from room.domain.session import commands as cmd
+from room.domain.session.advice import rules_as_data
 from room.domain.session.state import DEFAULT_BUDGET_MINUTES
 from room.domain.session.templates import DEFAULT_TEMPLATE, TEMPLATES
 from room.i18n import LANGUAGES, error_message
@@ -133,6 +134,7 @@ async def session_page(request: Request) -> Response:
         title=room.state.title,
         can_export=can_export,
         can_erase=can_erase,
+        advice_rules=rules_as_data(),
     )
 
 

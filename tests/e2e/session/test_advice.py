@@ -1,0 +1,76 @@
+"""Questions that are questions, in real Chromium: the composer of a step-1 question
+says when the text reads as advice, with the method's reason, and still posts it.
+
+Every wait is Playwright's auto-waiting ``expect``, never a sleep.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, expect
+
+from room.i18n import catalogue
+from tests.e2e.session.people import (
+    SCRIPT_ERRORS,
+    create_session,
+    enter,
+    invite,
+    next_step,
+    person,
+    post,
+)
+from tests.running import ServerProcess
+
+FR = catalogue("fr")
+
+
+@pytest.fixture(autouse=True)
+def no_script_errors() -> Iterator[None]:
+    SCRIPT_ERRORS.clear()
+    yield
+    assert SCRIPT_ERRORS == []
+
+
+def test_a_question_that_reads_as_advice_is_told_so_and_may_still_be_posted(
+    server: ServerProcess, browser: Browser, contexts: list[BrowserContext]
+) -> None:
+    """Karim's "Pourquoi ne pas…" brings the note and its reason, and posts anyway;
+    Sofia's genuine question brings no note; the facilitator sees one such question
+    posted in step 1, and the members see no count."""
+    fac = person(browser, contexts)
+    session = create_session(fac, server, "Séance de mai", "Nadia")
+    karim = enter(browser, contexts, invite(fac, "member", "Karim"))
+    sofia = enter(browser, contexts, invite(fac, "member", "Sofia"))
+    everyone = [fac, karim, sofia]
+    for phase in ("expose", "questions"):
+        next_step(fac, phase, everyone)
+
+    form = karim.locator(".step.current form.compose-question")
+    form.locator("textarea").fill("Pourquoi ne pas en parler au DRH ?")
+    note = form.locator(".advice")
+    expect(form).to_have_attribute("data-advice", "advice")
+    expect(note).to_contain_text(FR["advice.note"])
+    expect(note).to_contain_text(FR["advice.reason.proposal"])
+    described = note.get_attribute("id") or ""
+    expect(form.locator("textarea")).to_have_attribute("aria-describedby", described)
+    post(karim, "question", "Pourquoi ne pas en parler au DRH ?", seen_by=[fac, sofia])
+    expect(note).to_have_count(0)  # the composer is empty again, and so is its note
+
+    asked = sofia.locator(".step.current form.compose-question")
+    asked.locator("textarea").fill("Pourquoi as-tu choisi ce prestataire ?")
+    # The rules read the text once the writer pauses; the form says when they have.
+    expect(asked).to_have_attribute("data-advice", "none")
+    expect(asked.locator(".advice")).to_have_count(0)
+    post(sofia, "question", "Pourquoi as-tu choisi ce prestataire ?", seen_by=[fac, karim])
+
+    # The facilitator sees how many were posted anyway in the step, never whose.
+    count = FR["console.advice_posted_in"].format(phase=FR["phase.questions"], count=1)
+    expect(fac.locator(".advice-posted li[data-phase=questions]")).to_have_text(count)
+    assert fac.evaluate("window.codevRoom.state.advice_posted") == {"questions": 1}
+    api = fac.request.get(f"{server.url}/api/sessions/{session}").json()
+    assert api["state"]["advice_posted"] == {"questions": 1}
+    for member in (karim, sofia):
+        expect(member.locator(".advice-posted")).to_have_count(0)
+        assert member.evaluate("window.codevRoom.state.advice_posted") == {}
