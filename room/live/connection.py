@@ -1,9 +1,11 @@
 """One live WebSocket of one participant, and how frames reach it.
 
-A frame for a connection that keeps up is written at once, in the caller's turn; only a
-connection that is behind queues, and its own writer drains that bounded queue. So a
-slow client delays no one: past its bounds it is closed (Close.TOO_SLOW) and resumes
-on reconnect from its last seq.
+A frame for a connection that keeps up is written at once, in the caller's turn — or,
+for a client that reads batches, at the end of that turn, joined with the others the
+turn gave it (an event, its `can` frame, the ack: one write). Only a connection that
+is behind queues, and its own writer drains that bounded queue. So a slow client
+delays no one: past its bounds it is closed (Close.TOO_SLOW) and resumes on reconnect
+from its last seq.
 """
 
 from __future__ import annotations
@@ -68,10 +70,13 @@ class Connection:
     """One live WebSocket of one participant.
 
     A frame for a connection whose writer is idle is written at once, in the caller's
-    turn: no task switch, no queue. Only a connection that is behind (its socket's buffer
-    full, or frames already waiting) queues, and its own writer drains that queue, so a
-    slow client still delays no one. A client that said it reads batches gets what
-    waits in one message (up to BATCH_BYTES): the further behind, the fewer sends.
+    turn: no task switch, no queue. For a client that said it reads batches, "at once"
+    is at the end of the loop's turn: the frames one turn gives it (an event and its
+    `can` frame, the ack behind them) go out as one message, one write. Only a
+    connection that is behind (its socket's buffer full, or frames already waiting)
+    queues, and its own writer drains that queue, so a slow client still delays no one.
+    A batching client behind gets what waits in one message too (up to BATCH_BYTES):
+    the further behind, the fewer sends.
     """
 
     socket: Socket
@@ -99,6 +104,13 @@ class Connection:
     # When a send last had to wait for room in the socket and has not finished since
     # (monotonic seconds), or None: how long the client has taken nothing.
     stalled_since: float | None = None
+    # A batching client's frames of this loop turn, to be written as one message when
+    # the turn ends (only while its writer is idle: behind, frames queue instead).
+    burst: list[bytes] | None = None
+    # Their bytes, so that a burst stays under BATCH_BYTES.
+    burst_bytes: int = 0
+    # The end-of-turn write of the burst, while one is due.
+    burst_due: asyncio.Handle | None = None
 
     @property
     def writing(self) -> bool:
@@ -106,12 +118,21 @@ class Connection:
         return self.writer is not None
 
     def send(self, frame: bytes) -> None:
-        """Write ``frame`` now if nothing is ahead of it, else queue it without waiting;
-        a full queue means the client is too slow."""
+        """Write ``frame`` now if nothing is ahead of it (for a batching client, at the
+        end of this turn, with the others the turn gives it), else queue it without
+        waiting; a full queue means the client is too slow."""
         if self.closing:
             return
-        if self.writer is None and self._write_now(frame):
-            return
+        if self.writer is None:
+            if self.batch:
+                self._join(frame)
+                return
+            if self._write_now(frame):
+                return
+        self._enqueue(frame)
+
+    def _enqueue(self, frame: bytes) -> None:
+        """Queue ``frame`` behind what waits, or close a client too slow to take it."""
         behind = self.queued_bytes - self.catch_up_bytes + len(frame)
         stalled = self.stalled_since is not None and (
             time.monotonic() - self.stalled_since > STALLED_SECONDS
@@ -123,7 +144,46 @@ class Connection:
             return
         self._queue(frame)
 
+    def _join(self, frame: bytes) -> None:
+        """Add ``frame`` to this turn's burst, written as one message when the turn ends."""
+        if self.burst is None:
+            self.burst, self.burst_bytes = [], 0
+        elif self.burst_bytes + len(frame) > BATCH_BYTES:
+            self._write_burst()  # full: out now; the frame begins the next (or queues)
+            self.send(frame)
+            return
+        self.burst.append(frame)
+        self.burst_bytes += len(frame)
+        if self.burst_due is None:
+            self.burst_due = asyncio.get_running_loop().call_soon(self._end_of_turn)
+
+    def _end_of_turn(self) -> None:
+        self.burst_due = None
+        self._write_burst()
+
+    def _write_burst(self) -> None:
+        """The burst as one message: written now if nothing is ahead of it (it has had
+        nothing ahead since it began: else its frames would have queued)."""
+        frames, self.burst, self.burst_bytes = self.burst, None, 0
+        if not frames or self.closing:
+            return
+        message = frames[0] if len(frames) == 1 else b"".join(frames)
+        if self.writer is None and self._write_now(message):
+            return
+        self._enqueue(message)
+
+    def _spill_burst(self) -> None:
+        """Queue the burst ahead of a frame about to queue, so that order holds."""
+        frames, self.burst, self.burst_bytes = self.burst, None, 0
+        if self.pending is None:
+            self.pending = deque()
+        for frame in frames or ():
+            self.pending.append(frame)
+            self.queued_bytes += len(frame)
+
     def _queue(self, item: bytes | _Unfinished) -> None:
+        if self.burst:
+            self._spill_burst()
         if self.pending is None:
             self.pending = deque()
         self.pending.append(item)
@@ -177,6 +237,10 @@ class Connection:
                 item.sending.close()
         self.pending = None
         self.queued_bytes = self.catch_up_bytes = 0
+        self.burst, self.burst_bytes = None, 0
+        if self.burst_due is not None:
+            self.burst_due.cancel()
+            self.burst_due = None
 
     async def stop(self) -> None:
         """The socket's handler is ending: nothing more is sent; a close we asked for
