@@ -8,9 +8,9 @@ frame of ``--size`` bytes goes to every connection by each path in turn, and the
 of that send loop alone (the thread's CPU time: the clients' reading is outside it) is
 divided by the sends. The paths, from ours down to the floor:
 
-- ``batching``: the same ``Connection.send`` for a client that said ``hello{batch}``,
-  timed until the loop's next turn has run (when what a turn queued for a connection
-  may go out as one message): with ``--frames`` above 1, what joining them saves;
+- ``batching``: ``Connection.send_all`` of a round's frames for a client that said
+  ``hello{batch}``, as the room hands over an event and its `can` frame: with
+  ``--frames`` above 1, what joining them into one message saves;
 - ``connection``: ``room.live.connection.Connection.send``, as the room calls it (the
   socket's send driven in the caller's turn, through Starlette and uvicorn);
 - ``starlette``: the same drive of Starlette's ``WebSocket.send_bytes`` alone;
@@ -156,9 +156,6 @@ def senders(frame: bytes) -> dict[str, Callable[[Served], None]]:
     def connection(served: Served) -> None:
         served.connection.send(frame)
 
-    def batching(served: Served) -> None:
-        served.batching.send(frame)
-
     def starlette(served: Served) -> None:
         drive(served.websocket.send_bytes(frame))
 
@@ -171,7 +168,7 @@ def senders(frame: bytes) -> dict[str, Callable[[Served], None]]:
         protocol.transport.write(b"".join(protocol.conn.data_to_send()))
 
     return {
-        "batching": batching,
+        "batching": lambda served: None,  # the whole round's frames at once: see measure
         "connection": connection,
         "starlette": starlette,
         "asgi": asgi,
@@ -220,17 +217,20 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
     paths["write"] = lambda served: served.protocol.transport.write(wire)
     times: dict[str, list[float]] = {name: [] for name in PATHS}
     sends = args.connections * args.frames
+    burst = [frame] * args.frames
     expected = 0
     for number in range(args.rounds + args.warmup):
         order = PATHS[number % len(PATHS) :] + PATHS[: number % len(PATHS)]
         for name in order:
             send = paths[name]
             started = time.thread_time()
-            for served in accepted:
-                for _ in range(args.frames):
-                    send(served)
             if name == "batching":
-                await asyncio.sleep(0)  # the turn ends: what waits for its end goes out
+                for served in accepted:
+                    served.batching.send_all(burst)
+            else:
+                for served in accepted:
+                    for _ in range(args.frames):
+                        send(served)
             elapsed = time.thread_time() - started
             expected += sends * len(frame)
             pipe.send(expected)  # the readers answer once they hold that many bytes
