@@ -25,6 +25,7 @@ BENCHES: tuple[tuple[str, list[str], list[str]], ...] = (
     ("bench.recovery", [], []),
     ("bench.domain", [], ["--sizes", "200,3000", "--events", "100"]),
     ("bench.grown", [], ["--runs", "1", "--sizes", "100,3000"]),
+    ("bench.sendpath", [], ["--rounds", "50"]),
 )
 
 

@@ -49,6 +49,14 @@ the issue's targets (ours/sio >= 5, ours/bare >= 0.8). Every step goes into the 
     python -m bench.fanout --backend redis                  # ours and sio, 2 workers each
     python -m bench.fanout --sweep                          # each server's maximum
     python -m bench.fanout --sweep --backend redis
+    python -m bench.fanout --servers ours --against /tmp/before --runs 1
+    python -m bench.fanout --servers ours --profile /tmp/spy     # py-spy flame graphs
+
+``--against TREE`` runs another tree's server (``git archive`` of an older commit into
+TREE, say) as ``against``, beside ours, with this tree's load and clients: the change
+between the two, measured in one run (ours/against). ``--profile DIR`` records each of
+our servers with py-spy (``py-spy record``; it needs ptrace) for the posting window, as
+collapsed stacks: compare CPU figures of a run without it.
 
 Everything shares one machine: the load processes compete with the server for the CPU.
 The bench's loop lag is reported (p99 over its processes, and per process in the JSON):
@@ -70,6 +78,7 @@ import multiprocessing
 import os
 import platform
 import secrets
+import shutil
 import socket
 import statistics
 import subprocess
@@ -108,9 +117,14 @@ SHARED_SECRET_KEY = secrets.token_hex(32)  # ours's workers must hash links alik
 # --- the servers -----------------------------------------------------------------------------
 
 
+AGAINST = "against"  # ours from another tree (``--against``), the code before, say
+TREES: dict[str, Path] = {}  # a server's tree, when not this one's (set by --against)
+
+
 def family(name: str) -> str:
-    """Ours, for "ours@granian" (ours on another ASGI server): same clients, same setup."""
-    return name.partition("@")[0]
+    """Ours, for "ours@granian" (ours on another ASGI server) and for "against" (ours
+    from another tree): same clients, same setup."""
+    return "ours" if name == AGAINST else name.partition("@")[0]
 
 
 def variant(name: str) -> str | None:
@@ -120,6 +134,11 @@ def variant(name: str) -> str | None:
 
 def valid_variant(name: str) -> bool:
     return family(name) == "ours" and variant(name) in OTHER_SERVERS
+
+
+def known(name: str) -> bool:
+    """A server the bench can run: a peer, ours on another ASGI server, another tree's."""
+    return name in SERVERS or valid_variant(name) or name in TREES
 
 
 # Our app under another ASGI server (``ours@granian``, ``ours@hypercorn``), with what it
@@ -164,9 +183,11 @@ def environment_for(
     """Ours reads its store from the environment (docs/deploy.md): REDIS_URL, and the
     one SECRET_KEY every worker must share; under another server, ROOM_DB too (which
     `room serve --db` sets). The peers take their options as arguments."""
-    if family(name) != "ours" or (redis_url is None and not variant(name)):
+    if family(name) != "ours" or (redis_url is None and not variant(name) and name not in TREES):
         return None
     environment = dict(os.environ)
+    if name in TREES:  # its own code, with this tree's load and clients
+        environment["PYTHONPATH"] = str(TREES[name])
     if directory is not None:
         environment["ROOM_DB"] = str(directory / "bench.db")
     if redis_url is not None:
@@ -188,6 +209,7 @@ def running(
             stdout=output,
             stderr=subprocess.STDOUT,
             env=environment_for(name, redis_url, directory),
+            cwd=TREES.get(name),
         )
         try:
             wait_listening(process, port, log_path)
@@ -762,10 +784,13 @@ def measure(
             worker_cpu_before = [total_cpu_seconds(worker_pids) for worker_pids in by_worker]
             redis_cpu_before = total_cpu_seconds(redis_pids)
             start = time.monotonic() + 0.2
+            profiler = profiling(args, name, pids)
             for pipe in pipes:
                 pipe.send(("go", start))
             finish = args.duration + args.drain + 60
             results = [receive(pipe, finish, name, "done") for pipe in pipes]
+            if profiler is not None:
+                profiler.wait(60)
             worker_cpu_s = [
                 total_cpu_seconds(worker_pids) - before
                 for worker_pids, before in zip(by_worker, worker_cpu_before, strict=True)
@@ -788,6 +813,24 @@ def measure(
         figures["worker_cpu_s"] = [round(seconds, 2) for seconds in worker_cpu_s]
         figures["redis_cpu_s"] = round(redis_cpu_s, 2)
     return figures
+
+
+def profiling(
+    args: argparse.Namespace, name: str, pids: list[int]
+) -> subprocess.Popen[bytes] | None:
+    """py-spy on our server for the posting window, when asked (``--profile``): pip's
+    py-spy, which needs ptrace (root here); per server and rate, the collapsed stacks
+    (``.txt``, what flame graph tools read, and what can be summed by function)."""
+    if getattr(args, "profile", None) is None or family(name) != "ours" or len(pids) != 1:
+        return None
+    spy = shutil.which("py-spy")
+    if spy is None:
+        raise RuntimeError("--profile needs py-spy on the PATH: pip install py-spy")
+    args.profile.mkdir(parents=True, exist_ok=True)
+    output = args.profile / f"fanout-{name}-{args.rate:g}.txt"
+    command = [spy, "record", "--pid", str(pids[0]), "--duration", str(int(args.duration))]
+    command += ["--rate", "200", "--format", "raw", "--output", str(output)]
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def summarize(
@@ -1005,12 +1048,13 @@ def median_of(runs: list[dict[str, Any]], key: str) -> float:
 
 
 def comparisons(servers: list[str]) -> list[tuple[str, str]]:
-    """(numerator, denominator) pairs: ours/<peer> for every peer, and ours@X/ours for
-    every variant of ours, all against the plain ``ours``."""
+    """(numerator, denominator) pairs: ours/<peer> for every peer and for the other
+    tree (``against``), and ours@X/ours for every variant of ours, all against the plain
+    ``ours``."""
     if "ours" not in servers:
         return []
     return [
-        (server, "ours") if family(server) == "ours" else ("ours", server)
+        (server, "ours") if family(server) == "ours" and server != AGAINST else ("ours", server)
         for server in servers
         if server != "ours"
     ]
@@ -1126,6 +1170,19 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         f"({DRAIN_SECONDS:g}; sweep: {SWEEP_DRAIN_SECONDS:g}, past which a step fails anyway)",
     )
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--against",
+        type=Path,
+        default=None,
+        help="another tree (a `git archive` of an older commit, say): its server runs as "
+        f"'{AGAINST}' beside ours, with this tree's load, and ours/{AGAINST} is reported",
+    )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        default=None,
+        help="a py-spy flame graph of each of our servers' posting window, in this folder",
+    )
     parser.add_argument("--procs", type=int, default=2, help="listener processes")
     parser.add_argument("--servers", default=None, help="default: ours,sio,bare (redis: ours,sio)")
     parser.add_argument(
@@ -1170,10 +1227,15 @@ def check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     default = [s for s in SERVERS if not (args.backend == "redis" and s in NO_REDIS_PAIRING)]
     named = (args.servers or ",".join(default)).split(",")
     args.servers = [s.strip() for s in named if s.strip()]
-    if not args.servers or not all(s in SERVERS or valid_variant(s) for s in args.servers):
+    if args.against is not None:
+        TREES[AGAINST] = args.against.resolve()
+        if AGAINST not in args.servers:
+            args.servers.append(AGAINST)
+    if not args.servers or not all(known(s) for s in args.servers):
         parser.error(
             f"--servers: a comma-separated subset of {','.join(SERVERS)}, "
-            f"and ours@NAME for ours on another ASGI server ({', '.join(OTHER_SERVERS)})"
+            f"and ours@NAME for ours on another ASGI server ({', '.join(OTHER_SERVERS)}); "
+            f"{AGAINST} with --against"
         )
     if args.backend == "redis" and set(args.servers) & set(NO_REDIS_PAIRING):
         parser.error(f"--backend redis: {','.join(NO_REDIS_PAIRING)} has no Redis pairing")
@@ -1269,7 +1331,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"fanout-{stamp}.json"
-    path.write_text(json.dumps(record, indent=2) + "\n")
+    path.write_text(json.dumps(record, indent=2, default=str) + "\n")
     print(f"written: {path}")
     return 0
 

@@ -59,12 +59,15 @@ from typing import Any
 import msgpack
 
 from bench.fanout import (
+    AGAINST,
     BENCH_LAG_LIMIT_MS,
     CONCURRENT_SETUP,
     SETUP_SECONDS,
+    TREES,
     Fleet,
     Posts,
     deployed,
+    family,
     invitations,
     median_of,
     open_ours,
@@ -119,7 +122,7 @@ async def our_sessions(base_url: str, count: int) -> list[list[str]]:
 
 
 def session_specs(name: str, count: int, ports: list[int]) -> list[dict[str, Any]]:
-    if name == "ours":
+    if family(name) == "ours":
         sessions = asyncio.run(our_sessions(f"http://{HOST}:{ports[0]}", count))
         # Each session's clients alternate between the workers: every post has
         # recipients on both, so half of its deliveries cross Redis.
@@ -271,7 +274,7 @@ async def load(spec: dict[str, Any], conn: Connection) -> dict[str, Any]:
             if complete["n"] == len(schedule):
                 done.set()
 
-    opener = open_our_sessions if spec["server"] == "ours" else open_rooms
+    opener = open_our_sessions if family(spec["server"]) == "ours" else open_rooms
     async with asyncio.timeout(SETUP_SECONDS):
         senders, closers = await opener(spec, on_arrival)
     conn.send(("ready", SESSION_CLIENTS * len(spec["sessions"])))
@@ -661,10 +664,22 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--confirm-share", type=float, default=CONFIRM_SHARE)
     parser.add_argument("--appendfsync", choices=("always", "everysec"), default="always")
     parser.add_argument("--seed", type=int, default=1, help="the posts' phases")
+    parser.add_argument(
+        "--against",
+        type=Path,
+        default=None,
+        help=f"another tree: its server runs as '{AGAINST}' beside ours, with this tree's load",
+    )
     args = parser.parse_args(argv)
     args.servers = [s.strip() for s in args.servers.split(",") if s.strip()]
-    if not args.servers or not set(args.servers) <= set(SERVERS):
-        parser.error(f"--servers: a comma-separated subset of {','.join(SERVERS)}")
+    if args.against is not None:
+        TREES[AGAINST] = args.against.resolve()
+        if AGAINST not in args.servers:
+            args.servers.append(AGAINST)
+    if not args.servers or not set(args.servers) <= {*SERVERS, *TREES}:
+        parser.error(
+            f"--servers: a comma-separated subset of {','.join(SERVERS)} ({AGAINST} with --against)"
+        )
     if args.backend == "redis" and "bare" in args.servers:
         parser.error("the bare relay has no scale-out: leave it out of --backend redis")
     try:
@@ -696,7 +711,7 @@ def main(argv: list[str] | None = None) -> int:
         print(line)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     params = ("servers", "backend", "sessions", "duration", "runs", "procs", "limit_ms")
-    params += ("confirm_share", "appendfsync", "seed")
+    params += ("confirm_share", "appendfsync", "seed", "against")
     record = {
         "bench": "groups",
         "at": stamp,
@@ -712,7 +727,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"groups-{stamp}.json"
-    path.write_text(json.dumps(record, indent=2) + "\n")
+    path.write_text(json.dumps(record, indent=2, default=str) + "\n")
     print(f"written: {path}")
     return 0
 

@@ -1,9 +1,11 @@
 """One live WebSocket of one participant, and how frames reach it.
 
-A frame for a connection that keeps up is written at once, in the caller's turn; only a
-connection that is behind queues, and its own writer drains that bounded queue. So a
-slow client delays no one: past its bounds it is closed (Close.TOO_SLOW) and resumes
-on reconnect from its last seq.
+A frame for a connection that keeps up is written at once, in the caller's turn; for a
+client that reads batches, the frames of one delivery are joined into one write (an
+event and its `can` frame; a command's own connection is held to the end of the turn,
+so that its ack joins them too). Only a connection that is behind queues, and its own
+writer drains that bounded queue. So a slow client delays no one: past its bounds it
+is closed (Close.TOO_SLOW) and resumes on reconnect from its last seq.
 """
 
 from __future__ import annotations
@@ -63,15 +65,49 @@ class _Unfinished:
             self.sending.close()  # unwinds a send abandoned by a cancelled writer
 
 
+class _TurnEnd:
+    """The held connections whose burst is to be written when the loop's turn ends: one
+    callback a turn for all of them, not a handle each."""
+
+    __slots__ = ("loop", "due")
+
+    def __init__(self) -> None:
+        self.loop: asyncio.AbstractEventLoop | None = None  # the loop the list is for
+        self.due: list[Connection] = []  # in the order their bursts began
+
+    def add(self, connection: Connection) -> None:
+        loop = asyncio.get_running_loop()
+        if loop is not self.loop:  # a loop that ended (a test's) may have left some
+            self.loop, self.due = loop, []
+        if not self.due:
+            loop.call_soon(self.run)
+        self.due.append(connection)
+
+    def run(self) -> None:
+        due, self.due = self.due, []
+        for connection in due:
+            connection.burst_due = False
+            try:
+                connection._write_burst()
+            except Exception:  # a bug of ours: the others' bursts still go out
+                log.exception("writing a burst to %s failed", connection.participant)
+
+
+_TURN_END = _TurnEnd()
+
+
 @dataclass(eq=False, slots=True)
 class Connection:
     """One live WebSocket of one participant.
 
     A frame for a connection whose writer is idle is written at once, in the caller's
-    turn: no task switch, no queue. Only a connection that is behind (its socket's buffer
-    full, or frames already waiting) queues, and its own writer drains that queue, so a
-    slow client still delays no one. A client that said it reads batches gets what
-    waits in one message (up to BATCH_BYTES): the further behind, the fewer sends.
+    turn: no task switch, no queue. A client that said it reads batches gets the frames
+    of one delivery (send_all) as one message, and a held connection (hold()) what
+    the rest of the turn gives it: an event, its `can` frame and the ack, one write.
+    Only a connection that is behind (its socket's buffer full, or frames already
+    waiting) queues, and its own writer drains that queue, so a slow client still
+    delays no one. A batching client behind gets what waits in one message too (up to
+    BATCH_BYTES): the further behind, the fewer sends.
     """
 
     socket: Socket
@@ -99,6 +135,14 @@ class Connection:
     # When a send last had to wait for room in the socket and has not finished since
     # (monotonic seconds), or None: how long the client has taken nothing.
     stalled_since: float | None = None
+    # While the connection is held (hold()), what it was sent this loop turn, to be
+    # written as one message when the turn ends (only while its writer is idle: behind,
+    # frames queue instead, and the writer joins them). None when not held.
+    burst: list[bytes] | None = None
+    # Their bytes, so that a burst stays under BATCH_BYTES.
+    burst_bytes: int = 0
+    # Its burst is due to be written at the end of this turn (it is in _TURN_END's list).
+    burst_due: bool = False
 
     @property
     def writing(self) -> bool:
@@ -106,12 +150,56 @@ class Connection:
         return self.writer is not None
 
     def send(self, frame: bytes) -> None:
-        """Write ``frame`` now if nothing is ahead of it, else queue it without waiting;
-        a full queue means the client is too slow."""
+        """Write ``frame`` now if nothing is ahead of it (if the connection is held,
+        when the turn ends, with the rest), else queue it without waiting; a full queue
+        means the client is too slow."""
         if self.closing:
+            return
+        if self.burst is not None:  # held: nothing is ahead of it but the burst
+            if self.burst and self.burst_bytes + len(frame) > BATCH_BYTES:
+                self._write_burst()  # full: out now; the hold goes on unless it must wait
+                if self.writer is None and self.burst_due:
+                    self.burst = []
+                self.send(frame)
+                return
+            self.burst.append(frame)
+            self.burst_bytes += len(frame)
             return
         if self.writer is None and self._write_now(frame):
             return
+        self._enqueue(frame)
+
+    def send_all(self, frames: list[bytes]) -> None:
+        """Send ``frames``, in order; to a batching client, joined into as few messages
+        as BATCH_BYTES allows: one write, for an event and its `can` frame."""
+        if not self.batch or self.burst is not None or self.writer is not None:
+            for frame in frames:
+                self.send(frame)
+            return
+        joined: list[bytes] = []
+        size = 0
+        for frame in frames:
+            if joined and size + len(frame) > BATCH_BYTES:
+                self.send(b"".join(joined))
+                joined, size = [], 0
+            joined.append(frame)
+            size += len(frame)
+        if joined:
+            self.send(joined[0] if len(joined) == 1 else b"".join(joined))
+
+    def hold(self) -> None:
+        """For a batching client, hold what it is sent until the loop's turn ends, then
+        write it as one message (a command's events, its `can` frame, the ack that its
+        caller sends next). Nothing is held while frames wait: they are joined anyway."""
+        if not self.batch or self.closing or self.writer is not None or self.burst is not None:
+            return
+        self.burst, self.burst_bytes = [], 0
+        if not self.burst_due:
+            self.burst_due = True
+            _TURN_END.add(self)
+
+    def _enqueue(self, frame: bytes) -> None:
+        """Queue ``frame`` behind what waits, or close a client too slow to take it."""
         behind = self.queued_bytes - self.catch_up_bytes + len(frame)
         stalled = self.stalled_since is not None and (
             time.monotonic() - self.stalled_since > STALLED_SECONDS
@@ -123,7 +211,29 @@ class Connection:
             return
         self._queue(frame)
 
+    def _write_burst(self) -> None:
+        """The burst as one message: written now if nothing is ahead of it (it has had
+        nothing ahead since it began: else its frames would have queued)."""
+        frames, self.burst, self.burst_bytes = self.burst, None, 0
+        if not frames or self.closing:
+            return
+        message = frames[0] if len(frames) == 1 else b"".join(frames)
+        if self.writer is None and self._write_now(message):
+            return
+        self._enqueue(message)
+
+    def _spill_burst(self) -> None:
+        """Queue the burst ahead of a frame about to queue, so that order holds."""
+        frames, self.burst, self.burst_bytes = self.burst, None, 0
+        if self.pending is None:
+            self.pending = deque()
+        for frame in frames or ():
+            self.pending.append(frame)
+            self.queued_bytes += len(frame)
+
     def _queue(self, item: bytes | _Unfinished) -> None:
+        if self.burst is not None:
+            self._spill_burst()
         if self.pending is None:
             self.pending = deque()
         self.pending.append(item)
@@ -177,6 +287,7 @@ class Connection:
                 item.sending.close()
         self.pending = None
         self.queued_bytes = self.catch_up_bytes = 0
+        self.burst, self.burst_bytes = None, 0  # its turn's end then finds nothing
 
     async def stop(self) -> None:
         """The socket's handler is ending: nothing more is sent; a close we asked for

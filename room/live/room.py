@@ -115,10 +115,18 @@ class Room:
     # --- commands ----------------------------------------------------------------------
 
     async def execute(
-        self, actor: str, command: Command, key: str | None = None
+        self,
+        actor: str,
+        command: Command,
+        key: str | None = None,
+        origin: Connection | None = None,
     ) -> tuple[int, bool]:
         """Apply ``command``; return the seq it was acknowledged at and whether it was a
-        resend of a command applied before. Raises DomainError or Unavailable."""
+        resend of a command applied before. Raises DomainError or Unavailable.
+
+        ``origin``, the connection the command came on, is held until the loop's turn
+        ends, so that its events, its `can` frame and the ack its caller sends next go
+        out to a batching client as one message."""
         async with self.lock:
             if not self.fanout.alive:
                 # Deaf to the other workers, this one could fork what clients see.
@@ -165,13 +173,12 @@ class Room:
                     for event, data in zip(events, datas, strict=True)
                 ]
                 assert self.seq == last, (self.seq, last)
-                for connection in self.connections:
-                    for frame in frames:
-                        connection.send(frame)
+                if origin is not None:
+                    origin.hold()
+                self._deliver(frames, self._refresh_moves(now))
                 self._close_removed(events)
                 if key is not None:
                     self._remember(actor, key, last)
-                self._refresh_moves(now)
                 await self.fanout.announce(self.session_id, last)
                 return last, False
             raise Unavailable("the log kept moving under this worker")
@@ -192,44 +199,62 @@ class Room:
         while len(self.acked) > ACKED_KEYS:
             self.acked.popitem(last=False)
 
-    async def _catch_up(self) -> int:
-        """Apply and forward what other writers appended; return how many events."""
+    async def _catch_up(self, *, moves: bool = False) -> int:
+        """Apply and forward what other writers appended (with the `can` frames it
+        changed, if ``moves``); return how many events."""
         missed = await self.store.read(self.session_id, self.seq)
-        for stored in missed:
-            event = decode_event(stored.data)
-            frame = self._apply(stored.seq, event, stored.data)
-            for connection in self.connections:
-                connection.send(frame)
-            self._close_removed([event])
+        events = [decode_event(stored.data) for stored in missed]
+        frames = [
+            self._apply(stored.seq, event, stored.data)
+            for stored, event in zip(missed, events, strict=True)
+        ]
+        self._deliver(frames, self._refresh_moves(self.clock()) if moves and missed else {})
+        self._close_removed(events)
         return len(missed)
+
+    def _deliver(self, frames: list[bytes], moves: dict[str, bytes]) -> None:
+        """Hand each connection its frames of one delivery together, ``frames`` then its
+        participant's new `can` frame: a batching client gets them in one write."""
+        for connection in self.connections:
+            own = moves.get(connection.participant)
+            if own is not None:
+                connection.send_all([*frames, own])
+            elif len(frames) == 1:
+                connection.send(frames[0])
+            elif frames:
+                connection.send_all(frames)
 
     # --- capabilities ------------------------------------------------------------------
 
-    def _refresh_moves(self, now: float) -> None:
-        """Tell each connected participant what they may do, when it changed: asking
-        again only the parts of their answers that the events since the last time (or
-        time itself) can have changed. Most events reach one or two people."""
+    def _refresh_moves(self, now: float) -> dict[str, bytes]:
+        """What each connected participant may do, where it changed: asking again only
+        the parts of their answers that the events since the last time (or time itself)
+        can have changed. Most events reach one or two people. Returns the `can` frames
+        to send, by participant, for the caller to deliver behind its events."""
         reached = self.reach | reach_in_time(self.state, self.answered_at, now)
         self.reach, self.answered_at = NOTHING, now
+        moves = {}
         for participant in {c.participant for c in self.connections}:
-            self._send_moves(participant, now, reached)
+            frame = self._moves(participant, now, reached)
+            if frame is not None:
+                moves[participant] = frame
         self._schedule_refresh(now)
+        return moves
 
-    def _send_moves(
+    def _moves(
         self, participant: str, now: float, reached: Reach = WHOLE, force: bool = False
-    ) -> None:
+    ) -> bytes | None:
+        """``participant``'s `can` frame if it is to be sent (it changed, or ``force``)."""
         previous = None if force else self.answers.get(participant)
         answer = answer_after(previous, self.state, participant, now, reached)
         if answer is previous:
-            return  # nothing the events reached: not even encoded
+            return None  # nothing the events reached: not even encoded
         self.answers[participant] = answer
         frame = protocol.can_frame(moves_to_plain(answer))
         if not force and self.sent_moves.get(participant) == frame:
-            return
+            return None
         self.sent_moves[participant] = frame
-        for connection in self.connections:
-            if connection.participant == participant:
-                connection.send(frame)
+        return frame
 
     def _schedule_refresh(self, now: float) -> None:
         if self.timer is not None:
@@ -242,7 +267,7 @@ class Room:
 
     def _refresh_moves_now(self) -> None:
         self.timer = None
-        self._refresh_moves(self.clock())
+        self._deliver([], self._refresh_moves(self.clock()))
 
     # --- connections -------------------------------------------------------------------
 
@@ -258,8 +283,7 @@ class Room:
             # Answer from a state at least as new as the log's head: another worker may
             # have appended what this one has not heard of yet (or never will, if it died
             # between its append and its notice), and the client may hold it already.
-            if await self._catch_up():
-                self._refresh_moves(self.clock())
+            await self._catch_up(moves=True)
             role = self.state.role_of(connection.participant)
             if role is None:
                 return False
@@ -279,7 +303,9 @@ class Room:
             connection.send(protocol.ready_frame(self.seq, now, identity))
             first = all(c.participant != connection.participant for c in self.connections)
             self.connections.add(connection)
-            self._send_moves(connection.participant, now, force=True)
+            moves = self._moves(connection.participant, now, force=True)
+            assert moves is not None  # forced: always a frame
+            connection.send(moves)
         if first:
             await self.fanout.arrive(self.session_id, connection.participant)
         if first and not self.state.participants[connection.participant].present:
@@ -329,8 +355,7 @@ class Room:
         if seq <= self.seq:
             return
         async with self.lock:
-            await self._catch_up()
-            self._refresh_moves(self.clock())
+            await self._catch_up(moves=True)
 
     def disconnect(self, participant: str, code: int, reason: str) -> None:
         """Close every connection of ``participant`` (their access was revoked)."""

@@ -133,8 +133,8 @@ export class RoomConnection {
     this.socket = socket;
     this.live = false;
     socket.addEventListener("open", () => {
-      // batch: when this page falls behind, the server may join the frames waiting for
-      // it into one message, read back to back below.
+      // batch: the server may join frames into one message (an event, its "can" frame
+      // and the ack; all that waits once this page falls behind), read back to back below.
       this.write({ t: "hello", seq: this.seq, lang: this.lang, batch: true });
     });
     socket.addEventListener("message", (message) => {

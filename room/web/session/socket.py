@@ -137,7 +137,7 @@ async def _read(websocket: WebSocket, room: Room, connection: Connection) -> Non
         else:
             try:
                 seq, duplicate = await room.execute(
-                    connection.participant, frame.command, frame.key
+                    connection.participant, frame.command, frame.key, origin=connection
                 )
             except DomainError as error:
                 _send_error(connection, error.code.value, frame.key, **error.params)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import pytest
 import websockets
 from websockets.exceptions import ConnectionClosed
 
+from room.client import frames_of
 from room.live.connection import QUEUE_BYTES
 from tests.integration.people import OPEN_SOCKETS, ROLES, pack, receive, seat
 from tests.running import ServerProcess
@@ -40,11 +42,21 @@ async def _read_until_post(ws: websockets.ClientConnection, last_key: str) -> se
                 return seen
 
 
+async def _frames(ws: websockets.ClientConnection, batch: bool) -> list[dict[str, Any]]:
+    """The frames of the next message: several only for a client that said ``batch``."""
+    frames = frames_of(await ws.recv())
+    assert batch or len(frames) == 1, "a client that did not say batch got a batch"
+    return frames
+
+
+@pytest.mark.parametrize("batch", [False, True], ids=["one-frame-a-message", "batching"])
 async def test_a_client_that_stops_reading_is_closed_and_others_get_everything(
-    server: ServerProcess,
+    server: ServerProcess, batch: bool
 ) -> None:
     """More is sent than the kernel buffers and the slow client's queue can hold: it is
-    closed with 4008, every other client received every event, and it resumes."""
+    closed with 4008, every other client received every event, and it resumes. The
+    same whether it reads one frame a message or batches: joining what one turn gives
+    it lifts no bound."""
     cast = await seat(server, {**ROLES, "lent": "observer"})
     karim = await cast.raw("karim")
     thomas = await cast.raw("thomas")
@@ -55,10 +67,12 @@ async def test_a_client_that_stops_reading_is_closed_and_others_get_everything(
         ping_interval=None,  # it reads nothing, so it could not hear a pong either
     )
     OPEN_SOCKETS.append(slow)
-    await slow.send(pack({"t": "hello", "seq": 0}))
-    slow_seq = 0
-    while (frame := await receive(slow))["t"] != "can":
-        slow_seq = frame.get("seq", slow_seq)
+    await slow.send(pack({"t": "hello", "seq": 0, "batch": batch}))
+    slow_seq, ready = 0, False
+    while not ready:
+        for frame in await _frames(slow, batch):
+            slow_seq = frame.get("seq", slow_seq)
+            ready = ready or frame["t"] == "can"
     # From here on, the slow client reads nothing.
 
     posts = (QUEUE_BYTES + _kernel_buffers()) // len(TEXT.encode()) + 300
@@ -83,10 +97,10 @@ async def test_a_client_that_stops_reading_is_closed_and_others_get_everything(
     # The slow client reads again: what was in flight, then the close.
     with pytest.raises(ConnectionClosed) as closed:
         while True:
-            frame = await asyncio.wait_for(receive(slow), 60)
-            if frame["t"] == "ev":
-                assert frame["seq"] == slow_seq + 1
-                slow_seq = frame["seq"]
+            for frame in await asyncio.wait_for(_frames(slow, batch), 60):
+                if frame["t"] == "ev":
+                    assert frame["seq"] == slow_seq + 1
+                    slow_seq = frame["seq"]
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 4008
     assert slow_seq < last_seq
 
@@ -94,12 +108,17 @@ async def test_a_client_that_stops_reading_is_closed_and_others_get_everything(
     async with websockets.connect(
         cast.socket_url, additional_headers=cast.auth("lent"), max_size=None
     ) as again:
-        await again.send(pack({"t": "hello", "seq": slow_seq}))
-        while (frame := await receive(again))["t"] != "ready":
-            if frame["t"] == "ev":
-                assert frame["seq"] == slow_seq + 1
-                slow_seq = frame["seq"]
-            else:
-                assert frame["t"] == "snapshot"
-                slow_seq = frame["seq"]
-        assert frame["seq"] >= last_seq and slow_seq == frame["seq"]
+        await again.send(pack({"t": "hello", "seq": slow_seq, "batch": batch}))
+        ready_seq = None
+        while ready_seq is None:
+            for frame in await _frames(again, batch):
+                if frame["t"] == "ready":
+                    ready_seq = frame["seq"]
+                    break
+                if frame["t"] == "ev":
+                    assert frame["seq"] == slow_seq + 1
+                    slow_seq = frame["seq"]
+                else:
+                    assert frame["t"] == "snapshot"
+                    slow_seq = frame["seq"]
+        assert ready_seq >= last_seq and slow_seq == ready_seq

@@ -1,4 +1,5 @@
-"""A connection writes at once while it keeps up, and queues, in order, once behind.
+"""A connection writes at once while it keeps up (a batching client: one write for
+the frames of one delivery, or of a held turn), and queues, in order, once behind.
 
 The socket here is a stand-in whose buffer fills on demand, so that the moment a send
 has to wait is chosen by the test; the real socket's behaviour is covered end to end
@@ -123,6 +124,57 @@ def _unpack(message: bytes) -> list[object]:
     return list(unpacker)
 
 
+async def _turn() -> None:
+    """Let the loop's current turn end (what was due at its end has run)."""
+    await asyncio.sleep(0)
+
+
+async def test_a_batching_client_gets_the_frames_of_one_delivery_in_one_message(
+    socket_and_connection: tuple[FillingSocket, Connection],
+) -> None:
+    """An event and its `can` frame, handed over together, are one write for a client
+    that said `batch`, and two for one that did not; both at once."""
+    socket, connection = socket_and_connection
+    frames = [msgpack.packb({"n": 0}), msgpack.packb({"n": 1})]
+    connection.send_all(frames)
+    assert socket.written == frames
+    connection.batch = True
+    connection.send_all(frames)
+    assert socket.written[2:] == [b"".join(frames)]
+    connection.send_all(frames[:1])
+    assert socket.written[-1] is frames[0]  # one frame: as it is, not copied
+
+
+async def test_a_held_connection_gets_what_the_turn_gives_it_in_one_message(
+    socket_and_connection: tuple[FillingSocket, Connection],
+) -> None:
+    """Held (its command is being answered), a batching connection writes nothing
+    until the turn ends, then the event, its `can` frame and the ack as one message;
+    the next turn's frame is written at once again."""
+    socket, connection = socket_and_connection
+    connection.batch = True
+    connection.hold()
+    connection.send_all([msgpack.packb({"n": 0}), msgpack.packb({"n": 1})])
+    connection.send(msgpack.packb({"n": 2}))
+    assert socket.written == []  # not yet: the turn is not over
+    await _turn()
+    assert [_unpack(message) for message in socket.written] == [[{"n": 0}, {"n": 1}, {"n": 2}]]
+    assert socket.sends_started == 1
+    connection.send(msgpack.packb({"n": 3}))
+    assert socket.written[-1] == msgpack.packb({"n": 3})
+    assert not connection.pending and connection.queued_bytes == 0
+
+
+async def test_a_connection_that_did_not_say_batch_is_never_held(
+    socket_and_connection: tuple[FillingSocket, Connection],
+) -> None:
+    socket, connection = socket_and_connection
+    connection.hold()
+    connection.send(b"\x01")
+    connection.send(b"\x02")
+    assert socket.written == [b"\x01", b"\x02"]
+
+
 async def test_a_batching_client_behind_gets_what_waits_in_one_message(
     socket_and_connection: tuple[FillingSocket, Connection],
 ) -> None:
@@ -135,20 +187,25 @@ async def test_a_batching_client_behind_gets_what_waits_in_one_message(
     connection.send(msgpack.packb({"n": 0}))  # begun at once; waits for room
     for n in range(1, 6):
         connection.send(msgpack.packb({"n": n}))
+    connection.hold()  # behind: nothing to hold, the frames queue and are joined anyway
+    connection.send(msgpack.packb({"n": 6}))
+    assert connection.burst is None
     socket.open.set()
     await _until(lambda: len(socket.written) == 2)
     assert [_unpack(message) for message in socket.written] == [
         [{"n": 0}],
-        [{"n": n} for n in range(1, 6)],
+        [{"n": n} for n in range(1, 7)],
     ]
     await _until(lambda: not connection.writing)
-    connection.send(msgpack.packb({"n": 6}))
-    assert _unpack(socket.written[-1]) == [{"n": 6}]
+    connection.send(msgpack.packb({"n": 7}))
+    assert _unpack(socket.written[-1]) == [{"n": 7}]
 
 
 async def test_a_batch_stays_under_its_size_and_a_client_that_did_not_ask_gets_none(
     socket_and_connection: tuple[FillingSocket, Connection],
 ) -> None:
+    """Joined at once, held or queued, no message passes BATCH_BYTES; a client that
+    did not say `batch` gets one frame a message."""
     socket, connection = socket_and_connection
     large = msgpack.packb("x" * (BATCH_BYTES // 3))
     socket.open.clear()
@@ -164,9 +221,61 @@ async def test_a_batch_stays_under_its_size_and_a_client_that_did_not_ask_gets_n
         connection.send(large)
     socket.open.set()
     await _until(lambda: not connection.pending and not connection.writing)
-    batched = socket.written[6:]
-    assert [len(_unpack(message)) for message in batched] == [2, 2]
-    assert all(len(message) <= BATCH_BYTES for message in batched)
+    assert [len(_unpack(message)) for message in socket.written[5:]] == [1, 2, 2]
+    connection.send_all([b"\xc0", large, large, large, large])
+    assert [len(_unpack(message)) for message in socket.written[8:]] == [3, 2]
+    connection.hold()
+    for _ in range(4):
+        connection.send(large)
+    await _turn()
+    assert [len(_unpack(message)) for message in socket.written[10:]] == [2, 2]
+    assert all(len(message) <= BATCH_BYTES for message in socket.written)
+
+
+async def test_frames_queued_during_a_hold_come_after_what_it_holds(
+    socket_and_connection: tuple[FillingSocket, Connection],
+) -> None:
+    """A catch-up queued while a connection is held goes behind what it holds: the
+    order frames were given in is the order they arrive in."""
+    socket, connection = socket_and_connection
+    connection.batch = True
+    connection.hold()
+    connection.send(b"\x01")
+    connection.catch_up([b"\x02", b"\x03"])
+    connection.send(b"\x04")
+    await _until(lambda: not connection.pending and not connection.writing)
+    assert b"".join(socket.written) == b"\x01\x02\x03\x04"
+
+
+async def test_what_a_connection_holds_is_dropped_when_it_closes(
+    socket_and_connection: tuple[FillingSocket, Connection],
+) -> None:
+    """Frames held for the turn's end are dropped like queued ones: the client
+    resumes from its seq."""
+    socket, connection = socket_and_connection
+    connection.batch = True
+    connection.hold()
+    connection.send(b"\x01")
+    connection.shut(Close.TOO_SLOW, "too slow")
+    await _until(lambda: socket.closed is not None)
+    assert socket.written == []
+    assert connection.burst is None and not connection.burst_due
+
+
+async def test_a_batching_client_further_behind_than_the_queue_is_closed_as_too_slow(
+    socket_and_connection: tuple[FillingSocket, Connection],
+) -> None:
+    """Batching lifts no bound: what a held turn gave it waits, the rest queues."""
+    socket, connection = socket_and_connection
+    connection.batch = True
+    socket.open.clear()
+    connection.hold()
+    connection.send(b"\x01")
+    await _turn()  # the held frame waits for room
+    for n in range(QUEUE_FRAMES + 1):
+        connection.send(b"%d" % n)
+    assert connection.close_code == (Close.TOO_SLOW, "too slow: reconnect and resume")
+    await _until(lambda: socket.closed is not None)
 
 
 async def test_a_client_that_takes_nothing_for_too_long_is_closed_at_the_next_frame(
