@@ -11,7 +11,9 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, BrowserContext, expect
 
+from room.domain.session.advice import reads_as_advice, rules_as_data
 from room.i18n import catalogue
+from tests.domain.session.test_advice import EXAMPLES, labelled
 from tests.e2e.session.people import (
     SCRIPT_ERRORS,
     create_session,
@@ -74,3 +76,32 @@ def test_a_question_that_reads_as_advice_is_told_so_and_may_still_be_posted(
     for member in (karim, sofia):
         expect(member.locator(".advice-posted")).to_have_count(0)
         assert member.evaluate("window.codevRoom.state.advice_posted") == {}
+
+
+# Imports the page's own module and loads the rules as the room page gives them, then
+# answers each text's rule ids.
+READ_IN_THE_BROWSER = """async ({ url, rules, texts }) => {
+    const mod = await import(url);
+    mod.loadAdviceRules({ textContent: JSON.stringify(rules) });
+    return texts.map((text) => mod.readsAsAdvice(text).map((rule) => rule.id));
+}"""
+
+
+def test_the_browser_flags_what_the_domain_flags(
+    server: ServerProcess, browser: Browser, contexts: list[BrowserContext]
+) -> None:
+    """``static/room/advice.js`` in Chromium matches exactly the rules
+    ``room/domain/session/advice.py`` matches, in the same order, for every sentence of
+    both labelled sets and every rule example, typography the normalisation must even
+    out included."""
+    texts = [sentence for lang in ("fr", "en") for _, sentence in labelled(lang)]
+    for matches, spares in EXAMPLES.values():
+        texts += [*matches, *spares]
+    texts += ["As\u2011tu  PENSÉ\u00a0à l\u2019appeler\u202f?", "", "  "]
+    page = person(browser, contexts)
+    page.goto(server.url)
+    read = page.evaluate(
+        READ_IN_THE_BROWSER,
+        {"url": f"{server.url}/static/room/advice.js", "rules": rules_as_data(), "texts": texts},
+    )
+    assert read == [list(reads_as_advice(text)) for text in texts]
