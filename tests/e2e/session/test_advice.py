@@ -14,6 +14,7 @@ from playwright.sync_api import Browser, BrowserContext, expect
 from room.domain.session.advice import reads_as_advice, rules_as_data
 from room.i18n import catalogue
 from tests.domain.session.test_advice import EXAMPLES, labelled
+from tests.e2e.conftest import screenshot
 from tests.e2e.session.people import (
     SCRIPT_ERRORS,
     create_session,
@@ -55,6 +56,10 @@ def test_a_question_that_reads_as_advice_is_told_so_and_may_still_be_posted(
     expect(form).to_have_attribute("data-advice", "advice")
     expect(note).to_contain_text(FR["advice.note"])
     expect(note).to_contain_text(FR["advice.reason.proposal"])
+    for width, height in ((390, 844), (1366, 768)):
+        karim.set_viewport_size({"width": width, "height": height})
+        expect(note).to_be_visible()
+        screenshot(karim, f"advice-note-{width}")
     described = note.get_attribute("id") or ""
     expect(form.locator("textarea")).to_have_attribute("aria-describedby", described)
     post(karim, "question", "Pourquoi ne pas en parler au DRH ?", seen_by=[fac, sofia])
@@ -70,6 +75,8 @@ def test_a_question_that_reads_as_advice_is_told_so_and_may_still_be_posted(
     # The facilitator sees how many were posted anyway in the step, never whose.
     count = FR["console.advice_posted_in"].format(phase=FR["phase.questions"], count=1)
     expect(fac.locator(".advice-posted li[data-phase=questions]")).to_have_text(count)
+    fac.locator(".advice-posted").scroll_into_view_if_needed()
+    screenshot(fac, "advice-count-facilitator")
     assert fac.evaluate("window.codevRoom.state.advice_posted") == {"questions": 1}
     api = fac.request.get(f"{server.url}/api/sessions/{session}").json()
     assert api["state"]["advice_posted"] == {"questions": 1}
