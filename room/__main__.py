@@ -1,4 +1,6 @@
-"""The ``room`` command: ``room serve`` runs the app and prints the URL to open."""
+"""The ``room`` command: ``room serve`` runs the app and prints the URL to open;
+``room backup PATH`` copies the embedded store while it serves, ``room restore PATH``
+puts one back while the server is stopped."""
 
 from __future__ import annotations
 
@@ -23,8 +25,51 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="also create a demonstration session and print its links",
     )
+    for name, help_text in (
+        ("backup", "copy the SQLite store to PATH, a new file (the server may be running)"),
+        ("restore", "replace the SQLite store by the copy at PATH (stop the server first)"),
+    ):
+        command = commands.add_parser(name, help=help_text)
+        command.add_argument("path")
+        command.add_argument("--db", default=None, help="default: $ROOM_DB or data/room.db")
     args = parser.parse_args(argv)
+    if args.command in ("backup", "restore"):
+        return _copy(args)
     return _serve(args)
+
+
+def _copy(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from room.settings import Settings, SettingsError
+    from room.store.backup import BackupError, backup, restore
+
+    if args.db:
+        os.environ["ROOM_DB"] = args.db
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        print(f"room: {error}", file=sys.stderr)
+        return 2
+    if settings.redis_url is not None:
+        print(
+            "room: REDIS_URL is set: the store is Redis, which keeps its own copies "
+            "(RDB snapshots, the append-only file); room backup copies the SQLite store.",
+            file=sys.stderr,
+        )
+        return 2
+    database, path = Path(settings.db_path), Path(args.path)
+    try:
+        if args.command == "backup":
+            backup(database, path)
+            print(f"room: {database} copied to {path}")
+        else:
+            restore(path, database)
+            print(f"room: {database} restored from {path}")
+    except BackupError as error:
+        print(f"room: {error}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def _serve(args: argparse.Namespace) -> int:
