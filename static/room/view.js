@@ -121,31 +121,27 @@ function Situation({ ctx }) {
           <p class="request-text" dir="auto">${s.request}</p>
         </div>`
       : null;
-  // The context, problem and question, one click away (open while they are told);
-  // folded, its summary is the situation's title.
+  // The context, problem and question, one click away (open while they are told).
+  const fields = s ? SITUATION_FIELDS.filter((f) => s[f]) : [];
   const more = (summary) =>
-    s && SITUATION_FIELDS.some((f) => s[f])
-      ? html`<details class="situation-more" open=${state.phase === "expose" || undefined}>
-          <summary>${summary}</summary>
-          <dl class="fields">
-            ${SITUATION_FIELDS.filter((f) => s[f]).map(
-              (f) => html`<dt>${t(`situation.${f}`)}</dt><dd dir="auto">${s[f]}</dd>`,
-            )}
-          </dl>
-        </details>`
-      : compact
-        ? html`<p class="situation-title" dir="auto">${s.title}</p>`
-        : null;
+    html`<details class="situation-more" open=${state.phase === "expose" || undefined}>
+      <summary>${summary}</summary>
+      <dl class="fields">
+        ${fields.map((f) => html`<dt>${t(`situation.${f}`)}</dt><dd dir="auto">${s[f]}</dd>`)}
+      </dl>
+    </details>`;
   return html`<section class=${`situation${compact ? " is-compact" : ""}`} aria-labelledby="situation-h">
     <h2 id="situation-h">${t("situation.title")}</h2>
     ${s
       ? compact
-        ? html`${more(html`<span class="situation-title" dir="auto">${s.title}</span>
-              <span class="more-label"> · ${t("situation.more")}</span>`)}
+        ? html`${fields.length
+              ? more(html`<span class="situation-title" dir="auto">${s.title}</span>
+                  <span class="more-label"> · ${t("situation.more")}</span>`)
+              : html`<p class="situation-title" dir="auto">${s.title}</p>`}
             ${request}`
         : html`<h3 class="situation-title" dir="auto">${s.title}</h3>
             ${request}
-            ${more(t("situation.more"))}`
+            ${fields.length ? more(t("situation.more")) : null}`
       : html`<p class="empty">${t("situation.none")}</p>`}
     ${fromDraft ? html`<p class="hint">${t("cycle.draft_ready")}</p>` : null}
     ${can && !editing
