@@ -272,6 +272,8 @@ class RoomClient:
         self.seq = 0  # the last event folded into ``state``; 0 before any
         self.me: Me | None = None  # from the last ready frame
         self.moves: dict[str, Any] = {}  # the last can frame: what this participant may do
+        # The last drafts frame: this member's own drafts of the open silent round.
+        self.drafts: list[dict[str, Any]] = []
         self.now_offset = 0.0  # server clock minus local clock, seconds (ready, pong)
         self.connections = 0  # sockets opened so far: 1 + reconnects
         self.snapshots = 0  # snapshots received; they replace state without events
@@ -403,7 +405,10 @@ class RoomClient:
         key = key if key is not None else uuid.uuid4().hex
         if key in self._pending:
             raise ValueError(f"expected a key not already in flight, got {key!r}")
-        frame = _encode({"t": "cmd", "key": key, "cmd": command.to_plain()})
+        plain = command.to_plain()
+        for field in command.SERVER_FIELDS:  # the server's to fill: a frame may not say them
+            plain.pop(field, None)
+        frame = _encode({"t": "cmd", "key": key, "cmd": plain})
         future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
         self._pending[key] = _Pending(frame, future)
         try:
@@ -493,6 +498,15 @@ class RoomClient:
         """Wait until ``predicate(moves)`` holds on the last can frame."""
         await self._wait_until(lambda: predicate(self.moves), timeout)
         return self.moves
+
+    async def wait_drafts(
+        self,
+        predicate: Callable[[list[dict[str, Any]]], bool],
+        timeout: float = 10.0,  # noqa: ASYNC109
+    ) -> list[dict[str, Any]]:
+        """Wait until ``predicate(drafts)`` holds on the last drafts frame."""
+        await self._wait_until(lambda: predicate(self.drafts), timeout)
+        return self.drafts
 
     async def _wait_until(self, test: Callable[[], bool], timeout: float) -> None:  # noqa: ASYNC109
         async with asyncio.timeout(timeout):
@@ -591,6 +605,9 @@ class RoomClient:
                 self._on_snapshot(frame)
             elif kind == "can":
                 self.moves = dict(frame["moves"])
+                self._notify()
+            elif kind == "drafts":
+                self.drafts = list(frame["drafts"])
                 self._notify()
             elif kind == "ack":
                 self._on_ack(frame)

@@ -176,6 +176,10 @@ def _command(frame: dict[str, Any], key: str | None) -> CommandFrame:
         command = Command.from_plain(frame.get("cmd"))
     except PlainDataError as error:
         raise FrameError(WireError.BAD_COMMAND, str(error), key=key) from None
+    filled = sorted(command.SERVER_FIELDS & frame["cmd"].keys())
+    if filled:
+        # What only the server knows (the drafts it keeps): a client does not say it.
+        raise FrameError(WireError.BAD_COMMAND, f"{filled[0]}: filled by the server", key=key)
     return CommandFrame(key=key, command=command)
 
 
@@ -207,6 +211,11 @@ def error_frame(
 
 def can_frame(moves: dict[str, Any]) -> bytes:
     return encode({"t": "can", "moves": moves})
+
+
+def drafts_frame(round_number: int, drafts: list[dict[str, Any]]) -> bytes:
+    """A member's own drafts of silent round ``round_number``: to their connections only."""
+    return encode({"t": "drafts", "round": round_number, "drafts": drafts})
 
 
 def pong_frame(client_time: float | int | None, now: float) -> bytes:

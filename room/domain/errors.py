@@ -23,6 +23,7 @@ class Code(StrEnum):
     NO_PREVIOUS_SESSION = "no_previous_session"  # a group's first session has no follow-up
     HOLDER_PRESENT = "holder_present"  # the token holder has not been gone long enough
     SESSION_ENDED = "session_ended"
+    WRITING_SILENTLY = "writing_silently"  # a silent round is open: members write drafts
     CONFLICT = "conflict"  # the state already is what the command asks for
     # A group's people (room.domain.group).
     CHARTER_REQUIRED = "charter_required"  # accept the group's current charter version first

@@ -14,9 +14,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 from collections import OrderedDict, deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import msgpack
@@ -35,6 +36,7 @@ from room.domain.session.reach import NOTHING, WHOLE, Reach, reach
 from room.domain.session.upgrade import event_from_plain
 from room.domain.session.visibility import hidden_ids, visible_event, visible_state
 from room.live.connection import Connection
+from room.live.drafts import Drafts, drafts_frame
 from room.live.fanout import Fanout, LocalFanout
 from room.store import CommandKey, DuplicateCommand, SeqConflict, Store, Unavailable
 
@@ -82,12 +84,14 @@ class Room:
         self.reach: Reach = NOTHING
         self.answered_at = 0.0
         self.timer: asyncio.TimerHandle | None = None  # re-asks "can" when time alone changes it
+        self.drafts = Drafts(session_id, store)  # silent rounds' drafts: never in the log
 
     # --- loading -----------------------------------------------------------------------
 
     async def load(self) -> None:
         for stored in await self.store.read(self.session_id):
             self._apply(stored.seq, decode_event(stored.data), stored.data)
+        await self.drafts.sweep(self.state)
         await self.sweep_presence()
 
     async def sweep_presence(self) -> None:
@@ -135,6 +139,11 @@ class Room:
                 if key is not None and (actor, key) in self.acked:
                     return self.acked[(actor, key)], True
                 now = self.clock()
+                if isinstance(command, cmd.PRIVATE_COMMANDS):
+                    return await self._keep_draft(actor, command, now)
+                if isinstance(command, cmd.RevealSilentRound):
+                    drafts = await self.drafts.to_reveal(self.state)
+                    command = replace(command, drafts=drafts, seed=secrets.randbits(32))
                 try:
                     events = decide(self.state, actor, command, now)
                 except DomainError:
@@ -180,8 +189,22 @@ class Room:
                 if key is not None:
                     self._remember(actor, key, last)
                 await self.fanout.announce(self.session_id, last)
+                await self.drafts.after(events)
                 return last, False
             raise Unavailable("the log kept moving under this worker")
+
+    async def _keep_draft(
+        self, actor: str, command: cmd.WriteDraft | cmd.DropDraft, now: float
+    ) -> tuple[int, bool]:
+        """Keep (or drop) a draft for its author alone, and show them all of theirs on
+        each of their connections. Nothing is logged: the ack names the room's seq."""
+        await self._catch_up(moves=True)  # a round another worker just ended takes none
+        mine = await self.drafts.write(self.state, actor, command, now)
+        frame = drafts_frame(self.state, mine)
+        for connection in self.connections:
+            if connection.participant == actor:
+                connection.send(frame)
+        return self.seq, False
 
     def _close_removed(self, events: list[Event]) -> None:
         """A removed participant's sockets close at once, however they were removed."""
@@ -306,6 +329,9 @@ class Room:
             moves = self._moves(connection.participant, now, force=True)
             assert moves is not None  # forced: always a frame
             connection.send(moves)
+            mine = await self.drafts.of(self.state, connection.participant)
+            if mine:  # written before a drop, or on another device: still theirs
+                connection.send(drafts_frame(self.state, mine))
         if first:
             await self.fanout.arrive(self.session_id, connection.participant)
         if first and not self.state.participants[connection.participant].present:

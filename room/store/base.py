@@ -93,6 +93,19 @@ class Acceptance:
     at: float
 
 
+@dataclass(frozen=True, slots=True)
+class PrivateText:
+    """A text kept for one person alone, outside every log: a silent round's draft.
+
+    No replay, snapshot or export reads these; only their owner's own connections."""
+
+    scope: str  # the log it belongs to (a session's id): erased with it
+    owner: str  # the participant who alone may read it
+    key: str  # what it is, as a path: "round/3/d1"
+    data: bytes  # opaque to the store
+    at: float  # when it was last written
+
+
 class MailStatus(StrEnum):
     """Where a message of the outbox is: waiting, or settled one way or another."""
 
@@ -248,6 +261,28 @@ class Store(abc.ABC):
 
     # --- the outbox ----------------------------------------------------------------------
 
+    # --- private texts: for their owner alone, never in a log ---------------------------
+
+    @abc.abstractmethod
+    async def keep_private(self, text: PrivateText) -> None:
+        """Store ``text`` under its scope, owner and key, replacing what was there."""
+
+    @abc.abstractmethod
+    async def private(
+        self, scope: str, owner: str | None = None, path: str = ""
+    ) -> list[PrivateText]:
+        """The texts of ``scope`` under ``path`` (see ``under``), of ``owner`` or of
+        everyone, oldest written first."""
+
+    @abc.abstractmethod
+    async def forget_private(
+        self, scope: str, owner: str | None = None, path: str = "", *, scrub: bool = True
+    ) -> int:
+        """Delete the texts ``private`` would list; return how many. With ``scrub``,
+        also erase their bytes for real from the backend's files, as ``erase`` does (the
+        texts overwritten before are scrubbed with them); without, the next scrubbing
+        call does it."""
+
     @abc.abstractmethod
     async def enqueue(self, mail: Mail) -> bool:
         """Add a pending message; False, adding nothing, if its id is already known
@@ -283,6 +318,12 @@ class Store(abc.ABC):
     @abc.abstractmethod
     async def mails(self, scope: str) -> list[Mail]:
         """The messages about ``scope``, settled ones included, oldest first."""
+
+
+def under(key: str, path: str) -> bool:
+    """Whether ``key`` is ``path`` or lies below it: "round/2" holds "round/2/d1", not
+    "round/20/d1"; "" holds every key."""
+    return not path or key == path or key.startswith(path + "/")
 
 
 def check_append(session_id: str, expected_seq: int, events: Sequence[bytes]) -> None:

@@ -11,6 +11,8 @@ Key layout (``room`` is the prefix; ``{…}`` is a Redis Cluster hash tag):
 - ``room:{LOG}:links`` — LIST of the secret hashes of the links whose scope is LOG, in
   the order they were added.
 - ``room:{LOG}:charter`` — HASH participant → ``"version at"`` (the charter acceptances).
+- ``room:{LOG}:private`` — HASH ``len(owner):owner:key`` → msgpack ``[at, data]``: the
+  texts kept for one participant alone (a silent round's drafts), erased with the log.
 - ``room:link:{HASH}`` — HASH of one link: scope, participant, created_at, revoked_at.
 - ``room:logs`` — ZSET of the logs, scored 1, 2, 3… in the order they were created.
 - ``room:{outbox}:mail:ID`` — HASH of one message of the outbox (``Mail``'s fields, and
@@ -93,6 +95,7 @@ import functools
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from typing import Any, Concatenate, NamedTuple, ParamSpec, TypeVar
 
+import msgpack
 import redis.asyncio
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
@@ -107,6 +110,7 @@ from room.store.base import (
     Mail,
     MailStatus,
     NoSuchEvent,
+    PrivateText,
     SeqConflict,
     Store,
     StoredEvent,
@@ -114,6 +118,7 @@ from room.store.base import (
     Unavailable,
     check_append,
     check_rewrite,
+    under,
 )
 
 # ARGV: expected seq, command field ("" for none), the events. Returns {0, new last seq},
@@ -293,6 +298,7 @@ class _Scripts(NamedTuple):
 
 # What a failed rewrite of Redis's files leaves, and what to do: the end of its message.
 _ERASED_BUT = "the logs read as erased, but their bytes may remain: erase them again"
+_FORGOTTEN_BUT = "the texts read as forgotten, but their bytes may remain: forget them again"
 _REWRITTEN_BUT = "the events read as rewritten, but their old bytes may remain: rewrite them again"
 
 # How many times erase() retries a log whose list of links changed while it erased it.
@@ -488,7 +494,8 @@ class RedisStore(Store):
     async def _erase_log(self, client: redis.asyncio.Redis, log_id: str) -> None:
         """Delete the log's link records, then its own keys in one transaction."""
         index = self._key(log_id, "links")
-        own = [self._key(log_id, what) for what in ("events", "commands", "charter", "links")]
+        kinds = ("events", "commands", "charter", "links", "private")
+        own = [self._key(log_id, what) for what in kinds]
         for _ in range(_WATCH_RETRIES):
             try:
                 async with client.pipeline(transaction=True) as pipe:
@@ -648,6 +655,40 @@ class RedisStore(Store):
         version, at = value.split()
         return Acceptance(session_id, participant, int(version), float(at))
 
+    # --- private texts --------------------------------------------------------------------
+
+    @_answered
+    async def keep_private(self, text: PrivateText) -> None:
+        value = msgpack.packb([text.at, text.data], use_bin_type=True)
+        await self._client.hset(
+            self._key(text.scope, "private"), _private_field(text.owner, text.key), value
+        )
+
+    @_answered
+    async def private(
+        self, scope: str, owner: str | None = None, path: str = ""
+    ) -> list[PrivateText]:
+        texts = []
+        for field, value in (await self._client.hgetall(self._key(scope, "private"))).items():
+            text_owner, key = _private_owner_and_key(_text(field))
+            if (owner is None or text_owner == owner) and under(key, path):
+                at, data = msgpack.unpackb(value, raw=False)
+                texts.append(PrivateText(scope, text_owner, key, data, at))
+        return sorted(texts, key=lambda t: (t.at, t.owner, t.key))
+
+    @_answered
+    async def forget_private(
+        self, scope: str, owner: str | None = None, path: str = "", *, scrub: bool = True
+    ) -> int:
+        texts = await self.private(scope, owner, path)
+        if texts:
+            fields = [_private_field(t.owner, t.key) for t in texts]
+            await self._client.hdel(self._key(scope, "private"), *fields)
+        if scrub:
+            # The texts, and those overwritten before, are in the append-only file.
+            await self._rewrite_files(self._client, _FORGOTTEN_BUT)
+        return len(texts)
+
     # --- the outbox -----------------------------------------------------------------------
 
     @_answered
@@ -784,3 +825,14 @@ def _text(value: object) -> str:
 def _text_of(value: object) -> str:
     """A reply redis-py may have decoded already (CONFIG GET's), as text."""
     return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _private_field(owner: str, key: str) -> str:
+    """A private text's field in its log's hash: the owner's length makes it unambiguous."""
+    return f"{len(owner)}:{owner}:{key}"
+
+
+def _private_owner_and_key(field: str) -> tuple[str, str]:
+    length, _, rest = field.partition(":")
+    size = int(length)
+    return rest[:size], rest[size + 1 :]

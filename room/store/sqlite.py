@@ -41,12 +41,14 @@ from room.store.base import (
     Mail,
     MailStatus,
     NoSuchEvent,
+    PrivateText,
     SeqConflict,
     Store,
     StoredEvent,
     StoreError,
     check_append,
     check_rewrite,
+    under,
 )
 
 _P = ParamSpec("_P")
@@ -122,9 +124,21 @@ CREATE INDEX outbox_due ON outbox (due) WHERE due IS NOT NULL;
 CREATE INDEX outbox_by_scope ON outbox (scope, created_at);
 """
 
+# Version 4: texts kept for their owner alone (a silent round's drafts), outside the logs.
+_SCHEMA_V4 = """
+CREATE TABLE private (
+    scope TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    key TEXT NOT NULL,
+    data BLOB NOT NULL,
+    at REAL NOT NULL,
+    PRIMARY KEY (scope, owner, key)
+);
+"""
+
 # Step n brings a file from version n to n + 1; open() runs the steps a file lacks and
 # refuses a file written by a newer version.
-_MIGRATIONS = (_SCHEMA_V1, _SCHEMA_V2, _SCHEMA_V3)
+_MIGRATIONS = (_SCHEMA_V1, _SCHEMA_V2, _SCHEMA_V3, _SCHEMA_V4)
 SCHEMA_VERSION = len(_MIGRATIONS)
 
 _LINK_COLUMNS = "secret_hash, scope, participant, created_at, revoked_at"
@@ -359,6 +373,32 @@ class SQLiteStore(Store):
         )
         return Acceptance(*rows[0]) if rows else None
 
+    # --- private texts --------------------------------------------------------------------
+
+    async def keep_private(self, text: PrivateText) -> None:
+        await self._call(
+            _execute,
+            "INSERT OR REPLACE INTO private (scope, owner, key, data, at) VALUES (?, ?, ?, ?, ?)",
+            (text.scope, text.owner, text.key, text.data, text.at),
+        )
+
+    async def private(
+        self, scope: str, owner: str | None = None, path: str = ""
+    ) -> list[PrivateText]:
+        rows = await self._call(
+            _fetchall,
+            "SELECT scope, owner, key, data, at FROM private WHERE scope = ?"
+            " AND (? IS NULL OR owner = ?) ORDER BY at, owner, key",
+            (scope, owner, owner),
+        )
+        return [PrivateText(*row) for row in rows if under(row[2], path)]
+
+    async def forget_private(
+        self, scope: str, owner: str | None = None, path: str = "", *, scrub: bool = True
+    ) -> int:
+        keys = [(text.owner, text.key) for text in await self.private(scope, owner, path)]
+        return await self._call(_forget_private, scope, keys, self.path if scrub else None)
+
     # --- the outbox -----------------------------------------------------------------------
 
     async def enqueue(self, mail: Mail) -> bool:
@@ -520,6 +560,7 @@ _ERASED = (
     ("links", "scope"),
     ("acceptances", "session_id"),
     ("outbox", "scope"),
+    ("private", "scope"),
 )
 
 
@@ -554,6 +595,20 @@ def _rewrite(
         path,
         "the events read as rewritten, but their old bytes may remain: rewrite them again",
     )
+
+
+def _forget_private(
+    conn: sqlite3.Connection, scope: str, keys: list[tuple[str, str]], path: Path | None
+) -> int:
+    """Delete the private texts named; scrub the file and its WAL when ``path`` is given."""
+    with _transaction(conn):
+        conn.executemany(
+            "DELETE FROM private WHERE scope = ? AND owner = ? AND key = ?",
+            [(scope, owner, key) for owner, key in keys],
+        )
+    if path is not None:
+        _scrub(conn, path, "the texts read as forgotten, but their bytes may remain: forget again")
+    return len(keys)
 
 
 def _scrub(conn: sqlite3.Connection, path: Path, unscrubbed: str) -> None:

@@ -41,6 +41,7 @@ export const NO_MOVES = Object.freeze({
   withdraw: [],
   remove_participant: [],
   reissue_link: [],
+  write_draft: [],
 });
 
 function newKey() {
@@ -50,6 +51,9 @@ function newKey() {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+// Events after which what this reader may see is asked again (visibleState).
+const SEEN_BY_ROLE = new Set(["contribution_hidden", "contribution_posted", "silent_round_revealed"]);
+
 export class RoomConnection {
   constructor({ url, lang, storageKey }) {
     this.url = url; // ws:// or wss:// URL of the session's socket
@@ -58,6 +62,7 @@ export class RoomConnection {
     this.state = emptyState(); // the fold at `seq`
     this.seq = 0; // the last event's seq this client holds
     this.moves = NO_MOVES; // the server's last `can`: what this participant may do now
+    this.drafts = []; // my own drafts of the open silent round, as the server keeps them
     this.me = null; // {participant, role, name} from `ready`
     this.offset = 0; // server clock - Date.now()/1000, seconds
     this.samples = []; // recent [rtt, offset] pairs from pongs; the quickest one wins
@@ -229,6 +234,10 @@ export class RoomConnection {
         this.moves = frame.moves || NO_MOVES;
         this.changed();
         break;
+      case "drafts":
+        this.drafts = frame.drafts || [];
+        this.changed();
+        break;
       case "ack":
         this.answered(frame.key, null);
         break;
@@ -251,9 +260,9 @@ export class RoomConnection {
       return;
     }
     let state = evolve(this.state, event);
-    if (this.me && (event.type === "contribution_hidden" || event.type === "contribution_posted")) {
-      state = visibleState(state, this.me.role);
-    }
+    if (this.me && SEEN_BY_ROLE.has(event.type)) state = visibleState(state, this.me.role);
+    // A round over, its drafts are published or gone: the server keeps none of them.
+    if (event.type === "silent_round_revealed" || event.type === "silent_round_closed") this.drafts = [];
     this.state = state;
     this.seq = seq;
     if (this.live && this.onLiveEvent) this.onLiveEvent(event, state);

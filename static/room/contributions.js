@@ -7,6 +7,7 @@ import { html, useEffect, useRef, useState } from "/static/vendor/preact-htm/sta
 import { readsAsAdvice } from "./advice.js";
 import { phrase, t } from "./i18n.js";
 import { useCommand, useDraft, useFocusFirst, useId } from "./hooks.js";
+import { DraftForm, MyDrafts, OpenSilentRound, SilentBanner, isBeingRead } from "./silent.js";
 
 // The order kinds are shown in, within a step.
 export const KINDS = [
@@ -446,9 +447,10 @@ export function Item({ ctx, c, answers = [] }) {
 
   const isNew = Boolean(ctx.fresh && ctx.fresh.has(c.id));
   const card = useSeen(isNew, ctx.seen, c.id);
+  const reading = isBeingRead(state, c.id);
   return html`<li
     ref=${card}
-    class=${`contrib kind-${c.kind}${c.hidden !== null ? " is-hidden" : ""}${isNew ? " is-new" : ""}`}
+    class=${`contrib kind-${c.kind}${c.hidden !== null ? " is-hidden" : ""}${isNew ? " is-new" : ""}${reading ? " is-reading" : ""}`}
     data-cid=${c.id}
     data-kind=${c.kind}
   >
@@ -456,6 +458,7 @@ export function Item({ ctx, c, answers = [] }) {
       <${Avatar} id=${c.author} name=${author} />
       <bdi class="author">${author}</bdi>
       ${isNew ? html` <span class="tag new">${t("contrib.new")}</span>` : null}
+      ${reading ? html` <span class="tag reading">${t("silent.reading")}</span>` : null}
       ${c.posted_by
         ? html` <span class="behalf">${phrase("contrib.on_behalf", { by: nameOf(state, c.posted_by), author })}</span>`
         : null}
@@ -501,10 +504,13 @@ function answersOf(state) {
   return byQuestion;
 }
 
-// `items`: the contributions to show here; `forms`: the kinds one may post here now.
-function Groups({ ctx, items, forms, level }) {
+// `items`: the contributions to show here; `forms`: the kinds one may post here now;
+// `drafting`: those one writes drafts of, in a silent round.
+function Groups({ ctx, items, forms, level, drafting = [] }) {
   const answers = answersOf(ctx.state);
-  const kinds = KINDS.filter((k) => items.some((c) => c.kind === k) || forms.includes(k));
+  const kinds = KINDS.filter(
+    (k) => items.some((c) => c.kind === k) || forms.includes(k) || drafting.includes(k),
+  );
   const Heading = `h${level}`;
   if (!kinds.length) return html`<p class="empty">${t("step.empty")}</p>`;
   // A board: a column per kind, each with its composer first, so that writing is always
@@ -517,6 +523,10 @@ function Groups({ ctx, items, forms, level }) {
           ${t(`kinds.${kind}`)}${list.length ? html` <span class="count">(${list.length})</span>` : null}
         </${Heading}>
         ${forms.includes(kind) ? html`<${PostForm} ctx=${ctx} kind=${kind} label=${t(`compose.${kind}`)} />` : null}
+        ${drafting.includes(kind)
+          ? html`<${DraftForm} ctx=${ctx} kind=${kind} label=${t(`compose.${kind}`)} />
+              <${MyDrafts} ctx=${ctx} kind=${kind} />`
+          : null}
         ${list.length
           ? html`<ul class="contribs">
               ${list.map((c) => html`<${Item} key=${c.id} ctx=${ctx} c=${c} answers=${answers[c.id] || []} />`)}
@@ -549,13 +559,17 @@ export function Steps({ ctx }) {
 
   return html`
     <section class="step current" aria-labelledby="current-step">
-      <h2 id="current-step">
-        <span class="eyebrow">${t(state.ended_at === null ? "step.current" : "step.last")}</span>
-        ${t(`phase.${state.phase}`)}
-      </h2>
+      <div class="step-head">
+        <h2 id="current-step">
+          <span class="eyebrow">${t(state.ended_at === null ? "step.current" : "step.last")}</span>
+          ${t(`phase.${state.phase}`)}
+        </h2>
+        <${OpenSilentRound} ctx=${ctx} />
+      </div>
       ${answering ? html`<p class="hint">${t("hint.answer")}</p>` : null}
+      <${SilentBanner} ctx=${ctx} />
       <${RoundHint} ctx=${ctx} />
-      <${Groups} ctx=${ctx} items=${here} forms=${forms} level=${3} />
+      <${Groups} ctx=${ctx} items=${here} forms=${forms} drafting=${moves.write_draft || []} level=${3} />
     </section>
     ${others.length
       ? html`<section class="step others" aria-labelledby="other-steps">

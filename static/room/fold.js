@@ -36,6 +36,9 @@ export function emptyState() {
     auto_timer: true,
     started_at: null,
     advice_posted: {},
+    silent: null,
+    silent_rounds: 0,
+    reading: [],
   };
 }
 
@@ -129,6 +132,7 @@ const APPLY = {
           : { running: false, deadline: null, remaining: state.time_boxes[e.phase] * 60 },
       floor: { ...floor, order: [], hands: [] },
       started_at: state.started_at ?? e.at,
+      reading: [],
     };
   },
   timer_started: (state, e) => ({
@@ -152,12 +156,12 @@ const APPLY = {
   token_taken: (state, e) => ({ ...state, token_holder: e.by }),
   round_started(state, e) {
     const floor = floorMoved(state.floor, e.order[0], 0, e.at);
-    return { ...state, floor: { ...floor, order: [...e.order] } };
+    return { ...state, floor: { ...floor, order: [...e.order] }, reading: [] };
   },
   floor_given: (state, e) => ({ ...state, floor: floorMoved(state.floor, e.to, e.turn, e.at) }),
   round_ended(state, e) {
     const floor = floorMoved(state.floor, null, null, e.at);
-    return { ...state, floor: { ...floor, order: [] } };
+    return { ...state, floor: { ...floor, order: [] }, reading: [] };
   },
   hand_raised: (state, e) => ({
     ...state,
@@ -198,6 +202,22 @@ const APPLY = {
   contribution_unhidden: (state, e) =>
     withContribution(state, e.contribution, { hidden: null, body: e.body }),
   video_link_set: (state, e) => ({ ...state, video_link: e.url }),
+  silent_round_opened: (state, e) => ({
+    ...state,
+    silent: { number: e.number, phase: state.phase, opened_at: e.at, deadline: e.deadline },
+    silent_rounds: e.number,
+  }),
+  silent_round_revealed(state, e) {
+    // Every draft at once, as posts of one event; then the round table that reads them.
+    for (const contribution of e.contributions) {
+      state = APPLY.contribution_posted(state, { ...e, type: "contribution_posted", contribution });
+    }
+    state = { ...state, silent: null };
+    if (!e.order.length) return state;
+    state = APPLY.round_started(state, { ...e, type: "round_started" });
+    return { ...state, reading: e.reading.map((ids) => [...ids]) };
+  },
+  silent_round_closed: (state) => ({ ...state, silent: null }),
   session_ended(state, e) {
     const floor = floorMoved(state.floor, null, null, e.at);
     let timer = state.timer;

@@ -13,6 +13,7 @@ from room.store import (
     DuplicateCommand,
     Link,
     NoSuchEvent,
+    PrivateText,
     SeqConflict,
     Store,
     StoredEvent,
@@ -537,3 +538,39 @@ async def test_close_twice_is_harmless(store: Store) -> None:
     """Closing a closed store does nothing."""
     await store.close()
     await store.close()
+
+
+# --- private texts --------------------------------------------------------------------------
+
+
+def private(owner: str, key: str, data: bytes = b"draft", at: float = 1.0) -> PrivateText:
+    return PrivateText(scope=S, owner=owner, key=key, data=data, at=at)
+
+
+async def test_private_texts_are_kept_per_owner_and_replaced_under_their_key(store: Store) -> None:
+    await store.keep_private(private("alice", "round/1/d1", b"first", at=1.0))
+    await store.keep_private(private("bob", "round/1/d1", b"bob's", at=2.0))
+    await store.keep_private(private("alice", "round/1/d1", b"second", at=3.0))
+    assert await store.private(S, "alice") == [private("alice", "round/1/d1", b"second", 3.0)]
+    assert [t.owner for t in await store.private(S)] == ["bob", "alice"]  # oldest first
+    assert await store.private("s-other") == []
+
+
+async def test_private_texts_are_listed_and_forgotten_by_path(store: Store) -> None:
+    """ "round/2" holds "round/2/d1" but not "round/20/d1"; one owner's are theirs alone."""
+    for owner, key in [("alice", "round/2/d1"), ("alice", "round/20/d1"), ("bob", "round/2/d2")]:
+        await store.keep_private(private(owner, key))
+    assert [t.key for t in await store.private(S, path="round/2")] == ["round/2/d1", "round/2/d2"]
+    assert await store.forget_private(S, "alice", "round/2/d1", scrub=False) == 1
+    assert await store.forget_private(S, "alice", "round/2/d1") == 0
+    assert await store.forget_private(S, path="round/2") == 1
+    assert [(t.owner, t.key) for t in await store.private(S)] == [("alice", "round/20/d1")]
+
+
+async def test_erase_forgets_the_logs_private_texts(store: Store) -> None:
+    await store.append(S, 0, [b"e1"])
+    await store.keep_private(private("alice", "round/1/d1"))
+    await store.keep_private(PrivateText("s-kept", "alice", "round/1/d1", b"kept", 1.0))
+    await store.erase([S])
+    assert await store.private(S) == []
+    assert [t.data for t in await store.private("s-kept")] == [b"kept"]

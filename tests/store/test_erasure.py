@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from room.store import Acceptance, CommandKey, Link, Store, StoredEvent, StoreError
+from room.store import Acceptance, CommandKey, Link, PrivateText, Store, StoredEvent, StoreError
 from room.store.sqlite import SQLiteStore
 
 KEPT = ("s-kept", "g-kept")  # logs no erasure names
@@ -343,3 +343,24 @@ async def test_a_reader_holding_the_wal_fails_a_rewrite_until_it_is_gone(
 
     await rewrite_marked(store)
     assert files_holding(directory, marker) == []
+
+
+async def test_forgotten_private_texts_are_in_no_file(
+    open_sqlite: OpenSQLite, directory: Path, marker: bytes
+) -> None:
+    """A silent round's drafts, written, overwritten and then forgotten with a scrub,
+    leave no byte in the file or its WAL; another round's drafts stay."""
+    store = await open_sqlite()
+    await fill(store, marker, events=10)
+    for n in range(30):
+        text = PrivateText("s-kept", f"p{n % 5}", f"round/1/d{n}", marker * 3, float(n))
+        await store.keep_private(text)
+        await store.keep_private(PrivateText("s-kept", "p0", f"round/2/d{n}", b"stays", 0.0))
+    await store.keep_private(PrivateText("s-kept", "p0", "round/1/d0", marker + b"v2", 99.0))
+    await store.erase(ERASED)  # the logs' own marker goes first, so only the drafts hold it
+    assert files_holding(directory, marker)
+
+    assert await store.forget_private("s-kept", path="round/1") == 30
+
+    assert files_holding(directory, marker) == []
+    assert len(await store.private("s-kept", path="round/2")) == 30

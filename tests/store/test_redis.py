@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 import room.store
-from room.store import Acceptance, CommandKey, Link, StoredEvent, StoreError
+from room.store import Acceptance, CommandKey, Link, PrivateText, StoredEvent, StoreError
 from room.store.redis import RedisStore
 from tests.conftest import require
 from tests.redisserver import REDIS_SERVER, RedisServer
@@ -396,3 +396,23 @@ def test_a_redis_url_opens_a_redis_store() -> None:
     """open_store() picks this backend for redis:// (and rediss://, unix://) URLs."""
     store = room.store.open_store("redis://127.0.0.1:6390/2")
     assert isinstance(store, RedisStore) and store.url == "redis://127.0.0.1:6390/2"
+
+
+async def test_forgotten_private_texts_are_in_no_file_of_redis(
+    private_redis: RedisServer, open_redis: OpenRedis, marker: bytes
+) -> None:
+    """A silent round's drafts, once forgotten with a scrub, are in no file of Redis,
+    though the append-only file held them (rewritten into its base file, too)."""
+    store = await open_redis(private_redis)
+    await store.keep_private(PrivateText("s-kept", "p1", "round/1/d1", marker, 1.0))
+    with private_redis.client() as client:
+        client.bgrewriteaof()
+    await store.keep_private(PrivateText("s-kept", "p1", "round/1/d1", marker + b"v2", 2.0))
+    await store.keep_private(PrivateText("s-kept", "p1", "round/2/d1", b"stays", 3.0))
+    await _wait_no_rewrite(private_redis)
+    assert files_holding(private_redis.data_dir, marker)
+
+    assert await store.forget_private("s-kept", path="round/1") == 1
+
+    assert files_holding(private_redis.data_dir, marker) == []
+    assert [t.data for t in await store.private("s-kept")] == [b"stays"]

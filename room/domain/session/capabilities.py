@@ -26,7 +26,7 @@ from room.domain.session.state import State
 from room.domain.session.templates import TEMPLATES
 from room.domain.text import SYSTEM
 
-_TARGETED = ("post", "edit", "withdraw", "remove_participant", REISSUE_LINK)
+_TARGETED = ("post", "edit", "withdraw", "remove_participant", REISSUE_LINK, "write_draft")
 
 
 def candidate_moves(state: State, actor: str) -> list[Move]:
@@ -42,6 +42,8 @@ def candidate_moves(state: State, actor: str) -> list[Move]:
     moves: list[Move] = [(kind,) for kind in types if kind not in _TARGETED]
     if "post" in types:
         moves += [("post", kind.value) for kind in _postable(state, actor)]
+    if "write_draft" in types:
+        moves += [("write_draft", kind.value) for kind in _postable(state, actor)]
     if role is Role.FACILITATOR:
         for participant in state.participants.values():
             if state.role_of(participant.id) in (Role.MEMBER, Role.NARRATOR):
@@ -198,6 +200,7 @@ def to_plain(moves: Answer | Iterable[Move]) -> dict[str, Any]:
         "withdraw": [],
         "remove_participant": [],
         REISSUE_LINK: [],
+        "write_draft": [],
     }
     for move in moves:
         if move[0] == "post" and len(move) == 3:
@@ -206,8 +209,9 @@ def to_plain(moves: Answer | Iterable[Move]) -> dict[str, Any]:
             plain[move[0]].append(move[1])
         else:
             plain["do"].append(move[0])
-    for key in ("do", "post", "edit", "withdraw", "remove_participant", REISSUE_LINK):
-        plain[key].sort()
+    for key in plain:
+        if key != "on_behalf":
+            plain[key].sort()
     for kinds in plain["on_behalf"].values():
         kinds.sort()
     return plain

@@ -6,14 +6,17 @@ A command is a wish; ``decide`` turns it into events or refuses it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from room.domain.messages import Message
 from room.domain.session.roles import Kind, Role, Welcome
+from room.domain.session.silent import Draft
 from room.domain.session.state import DEFAULT_BUDGET_MINUTES
 
 
 class Command(Message, family=True):
-    pass
+    # Fields the server fills in, which a client's frame may not carry (room.protocol).
+    SERVER_FIELDS: ClassVar[frozenset[str]] = frozenset()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -227,6 +230,56 @@ class SetVideoLink(Command):
 
     type = "set_video_link"
     url: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class OpenSilentRound(Command):
+    """Members write alone for ``minutes``; nobody else sees a word before the reveal."""
+
+    type = "open_silent_round"
+    minutes: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class RevealSilentRound(Command):
+    """Every draft of the open round becomes a contribution at once.
+
+    ``drafts`` and ``seed`` are the server's to fill (the drafts it keeps, a shuffle's
+    randomness): the wire refuses a client frame that carries them."""
+
+    type = "reveal_silent_round"
+    SERVER_FIELDS = frozenset({"drafts", "seed"})
+    order_by: str = "rotation"  # "rotation": author after author; "shuffled"
+    drafts: tuple[Draft, ...] = ()
+    seed: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class CloseSilentRound(Command):
+    """Close the open round without revealing it: its drafts are erased."""
+
+    type = "close_silent_round"
+
+
+@dataclass(frozen=True, kw_only=True)
+class WriteDraft(Command):
+    """A member's text in a silent round, new or changed: kept for them alone, never
+    logged. ``draft`` is the author's id for it, chosen by their client."""
+
+    type = "write_draft"
+    draft: str
+    kind: Kind
+    body: dict[str, str]
+
+
+@dataclass(frozen=True, kw_only=True)
+class DropDraft(Command):
+    type = "drop_draft"
+    draft: str
+
+
+# Commands that write no event: the room keeps their text for its author alone.
+PRIVATE_COMMANDS = (WriteDraft, DropDraft)
 
 
 @dataclass(frozen=True, kw_only=True)

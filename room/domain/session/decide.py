@@ -20,6 +20,8 @@ from room.domain.session import commands as cmd
 from room.domain.session import events as ev
 from room.domain.session.commands import Command
 from room.domain.session.roles import Kind, Role, body_fields, required_fields
+from room.domain.session.silent import DRAFTS_MAX, ORDERS, ROUND_MINUTES, Draft, reading_turns
+from room.domain.session.silent import reveal_order as laid_out
 from room.domain.session.state import Contribution, Situation, State
 from room.domain.session.templates import TEMPLATES, Template
 from room.domain.text import (
@@ -55,6 +57,8 @@ def move_of(command: Command) -> Move:
         return (command.type, command.contribution)
     if isinstance(command, cmd.RemoveParticipant):
         return (command.type, command.participant)
+    if isinstance(command, cmd.WriteDraft):
+        return (command.type, command.kind.value)
     return (command.type,)
 
 
@@ -117,6 +121,48 @@ def _holder(state: State, actor: str, move: Move, now: float) -> None:
     _open(state)
     if state.token_holder != actor:
         raise DomainError(Code.NOT_TOKEN_HOLDER, holder=state.token_holder)
+
+
+def _holder_not_writing(state: State, actor: str, move: Move, now: float) -> None:
+    """The holder's moves that would leave a silent round's drafts behind: a new step,
+    the end. The round is revealed or closed first, so that no one's text is lost."""
+    _holder(state, actor, move, now)
+    if state.silent is not None:
+        raise DomainError(Code.CONFLICT, what="silent_round_open")
+
+
+def _silent_round_opens(state: State, actor: str, move: Move, now: float) -> None:
+    _holder_not_writing(state, actor, move, now)
+    if not _silent_kinds(state):
+        raise DomainError(Code.WRONG_PHASE, phase=state.phase)
+
+
+def _silent_round_on(state: State, actor: str, move: Move, now: float) -> None:
+    _holder(state, actor, move, now)
+    if state.silent is None:
+        raise DomainError(Code.CONFLICT, what="no_silent_round")
+
+
+def _drafting(state: State, actor: str, move: Move, now: float) -> None:
+    """A member writes drafts while a silent round is open, in the kinds the step lets
+    them post (a drop names no kind)."""
+    _open(state)
+    if state.silent is None:
+        raise DomainError(Code.CONFLICT, what="no_silent_round")
+    if len(move) > 1:
+        try:
+            kind = Kind(move[1])
+        except ValueError:
+            raise DomainError(Code.INVALID, field="kind") from None
+        if kind not in _silent_kinds(state):
+            raise DomainError(Code.WRONG_PHASE, phase=state.phase, kind=kind.value)
+
+
+def _silent_kinds(state: State) -> frozenset[Kind]:
+    """What members write in a silent round of the current step: the kinds they post
+    there, if the step is one of questions or proposals (the method's rounds)."""
+    kinds = _template(state).phase(state.phase).posts.get(Role.MEMBER, frozenset())
+    return kinds if kinds & {Kind.QUESTION, Kind.PROPOSAL} else frozenset()
 
 
 def _timer_idle(state: State, actor: str, move: Move, now: float) -> None:
@@ -211,6 +257,8 @@ def _post(state: State, actor: str, move: Move, now: float) -> None:
         raise DomainError(Code.FORBIDDEN_ROLE, kind=kind.value)
     if kind is Kind.FOLLOW_UP and state.group and not state.follows:
         raise DomainError(Code.NO_PREVIOUS_SESSION)  # the cycle begins: nothing to tell
+    if state.silent is not None and role is Role.MEMBER and kind in _silent_kinds(state):
+        raise DomainError(Code.WRITING_SILENTLY)
     floor = state.floor
     if floor.in_round and floor.speaker_only and role is Role.MEMBER and author != floor.speaker:
         raise DomainError(Code.NOT_YOUR_TURN, speaker=floor.speaker)
@@ -282,7 +330,7 @@ _GUARDS: dict[str, Callable[[State, str, Move, float], None]] = {
     cmd.Rename.type: _while_open,
     cmd.Connect.type: _any_time,
     cmd.Disconnect.type: _any_time,
-    cmd.GoToPhase.type: _holder,
+    cmd.GoToPhase.type: _holder_not_writing,
     cmd.StartTimer.type: _timer_idle,
     cmd.PauseTimer.type: _timer_running,
     cmd.ExtendTimer.type: _holder,
@@ -306,7 +354,12 @@ _GUARDS: dict[str, Callable[[State, str, Move, float], None]] = {
     cmd.Hide.type: _any_time,
     cmd.Unhide.type: _any_time,
     cmd.SetVideoLink.type: _while_open,
-    cmd.EndSession.type: _holder,
+    cmd.OpenSilentRound.type: _silent_round_opens,
+    cmd.RevealSilentRound.type: _silent_round_on,
+    cmd.CloseSilentRound.type: _silent_round_on,
+    cmd.WriteDraft.type: _drafting,
+    cmd.DropDraft.type: _drafting,
+    cmd.EndSession.type: _holder_not_writing,
 }
 
 
@@ -648,6 +701,108 @@ def _set_video_link(state: State, actor: str, c: cmd.SetVideoLink, now: float) -
     return [ev.VideoLinkSet(at=now, by=actor, url=url)]
 
 
+def _open_silent_round(
+    state: State, actor: str, c: cmd.OpenSilentRound, now: float
+) -> list[ev.Event]:
+    low, high = ROUND_MINUTES
+    if isinstance(c.minutes, bool) or not low <= c.minutes <= high:
+        raise _invalid("minutes", low=low, high=high)
+    number = state.silent_rounds + 1
+    return [
+        ev.SilentRoundOpened(
+            at=now, by=actor, number=number, minutes=c.minutes, deadline=now + c.minutes * 60.0
+        )
+    ]
+
+
+def _reveal_silent_round(
+    state: State, actor: str, c: cmd.RevealSilentRound, now: float
+) -> list[ev.Event]:
+    assert state.silent is not None  # the guard checked that a round is open
+    if c.order_by not in ORDERS:
+        raise _invalid("order_by")
+    # A draft whose author left the session, or the members, is not theirs to publish now.
+    drafts = [
+        checked_draft(state, draft)
+        for draft in c.drafts
+        if state.role_of(draft.author) is Role.MEMBER and draft.kind in _silent_kinds(state)
+    ]
+    laid = laid_out(drafts, list(state.participants), c.order_by, c.seed)
+    contributions = tuple(
+        Contribution(
+            id=f"c{state.next_number + index}",
+            kind=draft.kind,
+            phase=state.phase,
+            author=draft.author,
+            body=draft.body,
+            at=now,
+        )
+        for index, draft in enumerate(laid)
+    )
+    turns = reading_turns([(posted.author, posted.id) for posted in contributions])
+    return [
+        ev.SilentRoundRevealed(
+            at=now,
+            by=actor,
+            number=state.silent.number,
+            order_by=c.order_by,
+            contributions=contributions,
+            order=tuple(author for author, _ in turns),
+            reading=tuple(tuple(ids) for _, ids in turns),
+        )
+    ]
+
+
+def checked_draft(state: State, draft: Draft) -> Draft:
+    """``draft`` if its author may have written it in the open round: a member, in a
+    kind of the step, within the limits of a post. The server checks a draft when it is
+    written and again when revealed, since the roster may have changed in between."""
+    if state.role_of(draft.author) is not Role.MEMBER:
+        raise _invalid("author", reason="members_only", id=draft.author)
+    if draft.kind not in _silent_kinds(state):
+        raise DomainError(Code.WRONG_PHASE, phase=state.phase, kind=draft.kind.value)
+    checked_identifier("draft", draft.id)
+    return Draft(
+        id=draft.id,
+        author=draft.author,
+        kind=draft.kind,
+        body=_body(draft.kind, draft.body),
+        at=draft.at,
+    )
+
+
+def written_draft(
+    state: State, actor: str, command: cmd.WriteDraft, kept: int, now: float
+) -> Draft:
+    """The draft ``command`` writes, checked as ``decide`` checks a command: the move
+    first, then its arguments; ``kept`` counts the author's other drafts of the round.
+    Raises DomainError."""
+    check_move(state, actor, move_of(command), now)
+    if kept >= DRAFTS_MAX:
+        raise _invalid("draft", reason="too_many", limit=DRAFTS_MAX)
+    draft = Draft(id=command.draft, author=actor, kind=command.kind, body=command.body, at=now)
+    return checked_draft(state, draft)
+
+
+def dropped_draft(state: State, actor: str, command: cmd.DropDraft, now: float) -> str:
+    """The id of the draft ``command`` drops, once the move is checked."""
+    check_move(state, actor, move_of(command), now)
+    return checked_identifier("draft", command.draft)
+
+
+def _close_silent_round(
+    state: State, actor: str, c: cmd.CloseSilentRound, now: float
+) -> list[ev.Event]:
+    assert state.silent is not None
+    return [ev.SilentRoundClosed(at=now, by=actor, number=state.silent.number)]
+
+
+def _private(state: State, actor: str, c: Command, now: float) -> list[ev.Event]:
+    """Drafts are kept by the room, never logged: ``written_draft`` and
+    ``dropped_draft`` check them. Asked to decide one, the domain refuses."""
+    raise _invalid("type", reason="private")
+
+
 def _end_session(state: State, actor: str, c: cmd.EndSession, now: float) -> list[ev.Event]:
     return [ev.SessionEnded(at=now, by=actor)]
 
@@ -684,6 +839,11 @@ _RULES: dict[type[Command], Callable[[State, str, Any, float], list[ev.Event]]] 
     cmd.Hide: _hide,
     cmd.Unhide: _unhide,
     cmd.SetVideoLink: _set_video_link,
+    cmd.OpenSilentRound: _open_silent_round,
+    cmd.RevealSilentRound: _reveal_silent_round,
+    cmd.CloseSilentRound: _close_silent_round,
+    cmd.WriteDraft: _private,
+    cmd.DropDraft: _private,
     cmd.EndSession: _end_session,
 }
 
@@ -707,6 +867,8 @@ _ROLES_OF_TYPE: dict[str, frozenset[Role]] = {
     cmd.Post.type: _EVERY_ROLE,
     cmd.Edit.type: _EVERY_ROLE,
     cmd.Withdraw.type: _EVERY_ROLE,
+    cmd.WriteDraft.type: frozenset({Role.MEMBER}),
+    cmd.DropDraft.type: frozenset({Role.MEMBER}),
 }
 TYPES_FOR_ROLE: dict[Role, tuple[str, ...]] = {
     role: tuple(

@@ -213,5 +213,35 @@ class VideoLinkSet(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class SilentRoundOpened(Event):
+    type = "silent_round_opened"
+    number: int
+    minutes: int
+    deadline: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class SilentRoundRevealed(Event):
+    """Every draft of the round, now contributions, at once and in the chosen order;
+    the round table that reads them starts with it (``order``, and ``reading``: the
+    contributions each turn reads)."""
+
+    type = "silent_round_revealed"
+    number: int
+    order_by: str  # "rotation" or "shuffled"
+    contributions: tuple[Contribution, ...]
+    order: tuple[str, ...]
+    reading: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class SilentRoundClosed(Event):
+    """Closed without reveal: its drafts are erased, and nothing of them is in the log."""
+
+    type = "silent_round_closed"
+    number: int
+
+
+@dataclass(frozen=True, kw_only=True)
 class SessionEnded(Event):
     type = "session_ended"

@@ -9,7 +9,14 @@ from typing import Any
 from room.domain.session import events as ev
 from room.domain.session.advice import reads_as_advice
 from room.domain.session.roles import Kind
-from room.domain.session.state import Contribution, Floor, Participant, State, Timer
+from room.domain.session.state import (
+    Contribution,
+    Floor,
+    Participant,
+    SilentRound,
+    State,
+    Timer,
+)
 
 
 def evolve(state: State, event: ev.Event) -> State:
@@ -112,6 +119,7 @@ def _phase_changed(state: State, e: ev.PhaseChanged) -> State:
         timer=timer,
         floor=replace(floor, order=(), hands=()),
         started_at=_began(state, e.at),
+        reading=(),
     )
 
 
@@ -157,7 +165,7 @@ def _token_taken(state: State, e: ev.TokenTaken) -> State:
 
 def _round_started(state: State, e: ev.RoundStarted) -> State:
     floor = _floor_moved(state.floor, e.order[0], 0, e.at)
-    return replace(state, floor=replace(floor, order=e.order))
+    return replace(state, floor=replace(floor, order=e.order), reading=())
 
 
 def _floor_given(state: State, e: ev.FloorGiven) -> State:
@@ -166,7 +174,7 @@ def _floor_given(state: State, e: ev.FloorGiven) -> State:
 
 def _round_ended(state: State, e: ev.RoundEnded) -> State:
     floor = _floor_moved(state.floor, None, None, e.at)
-    return replace(state, floor=replace(floor, order=()))
+    return replace(state, floor=replace(floor, order=()), reading=())
 
 
 def _hand_raised(state: State, e: ev.HandRaised) -> State:
@@ -224,6 +232,27 @@ def _video_link_set(state: State, e: ev.VideoLinkSet) -> State:
     return replace(state, video_link=e.url)
 
 
+def _silent_round_opened(state: State, e: ev.SilentRoundOpened) -> State:
+    silent = SilentRound(number=e.number, phase=state.phase, opened_at=e.at, deadline=e.deadline)
+    return replace(state, silent=silent, silent_rounds=e.number)
+
+
+def _silent_round_revealed(state: State, e: ev.SilentRoundRevealed) -> State:
+    for contribution in e.contributions:
+        state = _contribution_posted(
+            state, ev.ContributionPosted(at=e.at, by=e.by, contribution=contribution)
+        )
+    state = replace(state, silent=None)
+    if not e.order:
+        return state
+    state = _round_started(state, ev.RoundStarted(at=e.at, by=e.by, order=e.order))
+    return replace(state, reading=e.reading)
+
+
+def _silent_round_closed(state: State, e: ev.SilentRoundClosed) -> State:
+    return replace(state, silent=None)
+
+
 def _session_ended(state: State, e: ev.SessionEnded) -> State:
     floor = _floor_moved(state.floor, None, None, e.at)
     timer = state.timer
@@ -261,5 +290,8 @@ _APPLY: dict[type[Any], Callable[[State, Any], State]] = {
     ev.ContributionHidden: _contribution_hidden,
     ev.ContributionUnhidden: _contribution_unhidden,
     ev.VideoLinkSet: _video_link_set,
+    ev.SilentRoundOpened: _silent_round_opened,
+    ev.SilentRoundRevealed: _silent_round_revealed,
+    ev.SilentRoundClosed: _silent_round_closed,
     ev.SessionEnded: _session_ended,
 }

@@ -145,4 +145,9 @@ _REACH: dict[type[Any], Reach | Callable[[State, Any], Reach]] = {
     ev.ContributionHidden: _marked,
     ev.ContributionUnhidden: _marked,
     ev.VideoLinkSet: NOTHING,
+    # A silent round opens drafting and closes members' posts and the step's moves; its
+    # reveal posts many contributions and starts the round table that reads them.
+    ev.SilentRoundOpened: WHOLE,
+    ev.SilentRoundRevealed: WHOLE,
+    ev.SilentRoundClosed: WHOLE,
 }

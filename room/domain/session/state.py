@@ -56,6 +56,19 @@ class Floor:
 
 
 @dataclass(frozen=True, kw_only=True)
+class SilentRound:
+    """A silent writing round, open: members write alone until the facilitator reveals.
+
+    What they write is not here, nor in any event, until the reveal: the server keeps it
+    for its author alone (room.domain.session.silent says how)."""
+
+    number: int  # 1, 2, … in the session: names the round's drafts where they are kept
+    phase: str  # the step it was opened in; a round never outlives its step
+    opened_at: float
+    deadline: float  # when the writing time ends; like a step's countdown, it moves nothing
+
+
+@dataclass(frozen=True, kw_only=True)
 class Situation:
     title: str
     context: str = ""
@@ -90,6 +103,11 @@ class State:
     # Per phase, how many questions were posted that the advice rules flag: a count,
     # never whose. Facilitators only (visible_state blanks it for everyone else).
     advice_posted: dict[str, int] = field(default_factory=dict)
+    silent: SilentRound | None = None  # the silent writing round open now, if any
+    silent_rounds: int = 0  # how many were opened: the next one's number is one more
+    # After a reveal, the round table reads the texts in turn: the ids each turn of
+    # ``floor.order`` reads. Empty once that round table is over.
+    reading: tuple[tuple[str, ...], ...] = ()
 
     @property
     def created(self) -> bool:

@@ -43,6 +43,13 @@ def visible_event(event: ev.Event, now_hidden: set[str], role: Role | None) -> e
         return event
     if isinstance(event, ev.ContributionPosted) and event.contribution.id in now_hidden:
         return replace(event, contribution=replace(event.contribution, body={}))
+    if isinstance(event, ev.SilentRoundRevealed):
+        if not any(c.id in now_hidden for c in event.contributions):
+            return event
+        revealed = tuple(
+            replace(c, body={}) if c.id in now_hidden else c for c in event.contributions
+        )
+        return replace(event, contributions=revealed)
     if isinstance(event, ev.ContributionEdited) and event.contribution in now_hidden:
         return replace(event, body={})
     if isinstance(event, ev.ContributionUnhidden) and event.contribution in now_hidden:

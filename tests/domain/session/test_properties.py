@@ -10,6 +10,7 @@ every command type's acceptance were met along the way.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any, TypeVar
@@ -50,13 +51,18 @@ from room.domain.session.decide import (
     TYPES_FOR_ROLE,
     Move,
     check_move,
+    dropped_draft,
+    written_draft,
 )
 from room.domain.session.reach import Reach, reach
 from room.domain.session.roles import Kind, Role, Welcome, body_fields
+from room.domain.session.silent import ORDERS, Draft
 from room.domain.session.templates import Template
+from room.domain.session.visibility import visible_state
 
 T = TypeVar("T")
-TARGETED = ("post", "edit", "withdraw", "remove_participant", "reissue_link")  # name a target
+# Moves that name a target (or a kind, beside the type).
+TARGETED = ("post", "edit", "withdraw", "remove_participant", "reissue_link", "write_draft")
 
 # --- the cast -----------------------------------------------------------------------------
 
@@ -98,6 +104,7 @@ SESSION_CODES = frozenset(
         Code.NO_PREVIOUS_SESSION,
         Code.HOLDER_PRESENT,
         Code.SESSION_ENDED,
+        Code.WRITING_SILENTLY,
         Code.CONFLICT,
         Code.INVALID,
         Code.NOT_FOUND,
@@ -132,6 +139,9 @@ BAD_NAMES = ("", "two\nlines", "n" * 81)
 UNKNOWN_CONTRIBUTION = "c999"
 GOOD_URLS = ("https://meet.example/room-1", "", " http://video.example/abc ")
 BAD_URLS = ("javascript:alert(1)", "https://a b", "ftp://files.example")
+
+
+DRAFT_MARK = "draft-text-"  # every draft's text starts so; nothing else's does
 
 
 # Whether a command drawn for a plausible actor has some wrong arguments: one time in four.
@@ -262,6 +272,15 @@ class Arguments:
             )
         )
 
+    def draft(self, move: Move | None) -> st.SearchStrategy[Command]:
+        """A draft of a silent round, its text marked so that any view that shows it
+        before the reveal is caught (see ``drafts_stay_their_authors_alone``)."""
+        kinds = st.just(Kind(move[1])) if move is not None else st.sampled_from(Kind)
+        ids = self.pick(["d1", "d2", "d3"], ["", "x" * 65])
+        marks = st.just({"text": DRAFT_MARK})  # numbered when written: see keep_draft
+        bodies = self.either(marks, st.sampled_from([{}, {"text": ""}, {"nonsense": "x"}]))
+        return st.builds(c.WriteDraft, draft=ids, kind=kinds, body=bodies)
+
     def edit(self, move: Move | None) -> st.SearchStrategy[Command]:
         targets = st.just(move[1]) if move is not None else self.contribution()
 
@@ -289,6 +308,8 @@ class Arguments:
             return self.targeting(c.Withdraw, move)
         if kind == c.Unhide.type:
             return self.targeting(c.Unhide, None)  # its move names no contribution
+        if kind == c.WriteDraft.type:
+            return self.draft(move)
         fields: dict[str, Callable[[], dict[str, st.SearchStrategy[Any]]]] = {
             c.CreateSession.type: lambda: {
                 "template": self.pick(sorted(TEMPLATES), ["seven_step", ""]),
@@ -331,6 +352,9 @@ class Arguments:
             },
             c.Hide.type: lambda: {"contribution": self.contribution(), "reason": self.line()},
             c.SetVideoLink.type: lambda: {"url": self.pick(GOOD_URLS, BAD_URLS)},
+            c.OpenSilentRound.type: lambda: {"minutes": self.pick([1, 5, 60], [0, 61, -3])},
+            c.RevealSilentRound.type: lambda: {"order_by": self.pick(ORDERS, ["alphabetical", ""])},
+            c.DropDraft.type: lambda: {"draft": self.pick(["d1", "d2", "d-unknown"], [""])},
         }
         command_class = c.Command.registry[kind]
         if kind not in fields:
@@ -358,6 +382,11 @@ class Session(RuleBasedStateMachine):
         self.checked: State | None = None  # the last state the slow invariants passed
         self.answers: dict[str, Answer] = {}  # everyone's moves, asked again as the room does
         self.answered_at = 0.0  # when ``answers`` were last brought up to date
+        # The drafts the server keeps for their authors alone, as the room keeps them in
+        # the store's private texts: (author, draft id) -> draft, for the open round.
+        self.drafts: dict[tuple[str, str], Draft] = {}
+        self.seed = 0  # the shuffles' randomness, drawn by the server
+        self.marks = 0  # drafts' texts written so far: each one's number is its own
 
     # --- rules: who does what, when ---
 
@@ -585,6 +614,46 @@ class Session(RuleBasedStateMachine):
         self.attempt(actor, command)
 
     @rule(data=st.data())
+    def a_silent_round_is_written(self, data: st.DataObject) -> None:
+        """The holder (sometimes another) opens a silent round, reveals or closes it;
+        members (sometimes others) write drafts and drop them."""
+        args = Arguments(self.state, slips=data.draw(SLIPS))
+        holder = self.state.token_holder
+        if self.state.silent is None:
+            command = data.draw(args.command(c.OpenSilentRound.type))
+            actor = data.draw(mostly([holder], [CO_FACILITATOR, MEMBERS[0]]))
+            if self.attempt(actor, command):
+                # A member who missed that the round opened posts in the open.
+                drafting = [
+                    (c.Post.type, move[1])
+                    for move in sorted(allowed(self.state, MEMBERS[0], self.now))
+                    if move[0] == c.WriteDraft.type
+                ]
+                move = data.draw(mostly(drafting, [None]))
+                self.attempt(MEMBERS[0], data.draw(args.post(move)))
+            return
+        writers = [m for m in MEMBERS if m in self.state.participants]
+        kind = data.draw(
+            st.sampled_from(
+                [c.WriteDraft.type] * 4
+                + [c.DropDraft.type, c.RevealSilentRound.type, c.CloseSilentRound.type]
+            )
+        )
+        if kind in (c.RevealSilentRound.type, c.CloseSilentRound.type):
+            self.seed = data.draw(st.integers(0, 2**32))
+            command = data.draw(args.command(kind))
+            self.attempt(data.draw(mostly([holder], [CO_FACILITATOR, MEMBERS[0]])), command)
+            return
+        moves = [
+            (member, move)
+            for member in writers
+            for move in sorted(allowed(self.state, member, self.now))
+            if move[0] == kind
+        ]
+        actor, move = data.draw(mostly(moves, [(NARRATOR, None), (OBSERVER, None)]))
+        self.attempt(actor, data.draw(args.command(kind, move)))
+
+    @rule(data=st.data())
     def the_holder_makes_a_move_open_to_them(self, data: st.DataObject) -> None:
         """The token holder (sometimes the other facilitator) runs the room."""
         holder = self.state.token_holder
@@ -718,8 +787,16 @@ class Session(RuleBasedStateMachine):
         guarded = not isinstance(command, c.CreateSession)  # creation is not a move
         moves = allowed(before, actor, self.now) if guarded else frozenset()
         move = move_of(command)
+        if isinstance(command, c.RevealSilentRound):
+            # What the room does: the drafts it keeps, and a seed of its own, fill the
+            # command (a client's frame cannot carry them).
+            command = replace(command, drafts=tuple(self.drafts.values()), seed=self.seed)
         try:
-            events = decide(before, actor, command, self.now)
+            if isinstance(command, c.PRIVATE_COMMANDS):
+                self.keep_draft(actor, command)
+                events = []
+            else:
+                events = decide(before, actor, command, self.now)
         except DomainError as refusal:
             SEEN_CODES.add(refusal.code)
             assert self.state is before and to_plain(before) == plain_before, (
@@ -744,8 +821,25 @@ class Session(RuleBasedStateMachine):
             self.state = evolve(self.state, event)
             self.check_answers_follow_the_event(event, reached)
         self.events += events
+        if any(isinstance(e, ev.SilentRoundRevealed | ev.SilentRoundClosed) for e in events):
+            self.drafts.clear()  # the room erases them once the round is over
         self.check_phase_and_timer_moved_by_holder(before, actor)
         return events
+
+    def keep_draft(self, actor: str, command: Command) -> None:
+        """A draft written or dropped as the room does it: checked by the domain, kept
+        apart from the log."""
+        if isinstance(command, c.WriteDraft):
+            if command.body.get("text", "").startswith(DRAFT_MARK):
+                # Hypothesis draws the same numbers again: each draft's text is made its own.
+                self.marks += 1
+                command = replace(command, body={"text": f"{DRAFT_MARK}{self.marks}."})
+            kept = sum(1 for author, key in self.drafts if author == actor and key != command.draft)
+            draft = written_draft(self.state, actor, command, kept, self.now)
+            self.drafts[(actor, draft.id)] = draft
+        else:
+            assert isinstance(command, c.DropDraft)
+            self.drafts.pop((actor, dropped_draft(self.state, actor, command, self.now)), None)
 
     def check_answers_follow_the_event(self, event: Event, reached: Reach) -> None:
         """Asking again only the parts of the answers that ``reach`` says the event (or
@@ -884,6 +978,29 @@ class Session(RuleBasedStateMachine):
     # --- invariants: what holds in every state ---
 
     @invariant()
+    def drafts_stay_their_authors_alone(self) -> None:
+        """No state a reader is given (whatever their role) and no event of the log holds
+        a draft's text before the reveal; after it, each revealed draft is in the log
+        once; a round closed without reveal leaves no draft's text anywhere."""
+        if self.checked is self.state:
+            return
+        logged = repr([e.to_plain() for e in self.events])
+        for role in (*Role, None):
+            shown = repr(to_plain(visible_state(self.state, role)))
+            for draft in self.drafts.values():
+                text = draft.body["text"]
+                assert text not in shown, f"a {role} sees {draft.author}'s draft"
+                assert text not in logged, f"{draft.author}'s draft is in the log"
+        published = {
+            c.body.get("text", "")
+            for e in self.events
+            if isinstance(e, ev.SilentRoundRevealed)
+            for c in e.contributions
+        }
+        in_log = set(re.findall(DRAFT_MARK + r"\d+\.", logged))
+        assert in_log <= published, f"drafts in the log unrevealed: {in_log - published}"
+
+    @invariant()
     def answers_and_citations_point_to_what_exists(self) -> None:
         """Every answer answers a question still there; every citation, a proposal."""
         contributions = self.state.contributions
@@ -923,6 +1040,7 @@ class Session(RuleBasedStateMachine):
         people = list(self.state.participants)
         every: list[Move] = [(kind,) for kind in GUARDED_TYPES if kind not in TARGETED]
         every += kinds + [(*move, person) for move in kinds for person in people]
+        every += [("write_draft", kind.value) for kind in Kind]
         every += [(kind, x) for x in self.state.contributions for kind in ("edit", "withdraw")]
         for kind in ("remove_participant", "reissue_link"):
             every += [(kind, person) for person in [*people, "p-unknown"]]

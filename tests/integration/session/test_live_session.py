@@ -119,6 +119,7 @@ async def test_a_whole_session_reaches_every_client_in_the_same_order(
         "withdraw": [],
         "remove_participant": [],
         "reissue_link": [],
+        "write_draft": [],
     }
 
 
