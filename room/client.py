@@ -274,6 +274,8 @@ class RoomClient:
         self.moves: dict[str, Any] = {}  # the last can frame: what this participant may do
         # The last drafts frame: this member's own drafts of the open silent round.
         self.drafts: list[dict[str, Any]] = []
+        # The last notes frame: the narrator's own notes and marked questions.
+        self.notes: dict[str, Any] = {"text": "", "marked": []}
         self.now_offset = 0.0  # server clock minus local clock, seconds (ready, pong)
         self.connections = 0  # sockets opened so far: 1 + reconnects
         self.snapshots = 0  # snapshots received; they replace state without events
@@ -508,6 +510,15 @@ class RoomClient:
         await self._wait_until(lambda: predicate(self.drafts), timeout)
         return self.drafts
 
+    async def wait_notes(
+        self,
+        predicate: Callable[[dict[str, Any]], bool],
+        timeout: float = 10.0,  # noqa: ASYNC109
+    ) -> dict[str, Any]:
+        """Wait until ``predicate(notes)`` holds on the last notes frame."""
+        await self._wait_until(lambda: predicate(self.notes), timeout)
+        return self.notes
+
     async def _wait_until(self, test: Callable[[], bool], timeout: float) -> None:  # noqa: ASYNC109
         async with asyncio.timeout(timeout):
             while not test():
@@ -608,6 +619,9 @@ class RoomClient:
                 self._notify()
             elif kind == "drafts":
                 self.drafts = list(frame["drafts"])
+                self._notify()
+            elif kind == "notes":
+                self.notes = {"text": frame["text"], "marked": list(frame["marked"])}
                 self._notify()
             elif kind == "ack":
                 self._on_ack(frame)

@@ -218,6 +218,11 @@ def drafts_frame(round_number: int, drafts: list[dict[str, Any]]) -> bytes:
     return encode({"t": "drafts", "round": round_number, "drafts": drafts})
 
 
+def notes_frame(text: str, marked: list[str]) -> bytes:
+    """The narrator's own notes and marked questions: to their connections only."""
+    return encode({"t": "notes", "text": text, "marked": marked})
+
+
 def pong_frame(client_time: float | int | None, now: float) -> bytes:
     return encode({"t": "pong", "c": client_time, "now": now})
 

@@ -36,8 +36,8 @@ from room.domain.session.reach import NOTHING, WHOLE, Reach, reach
 from room.domain.session.upgrade import event_from_plain
 from room.domain.session.visibility import hidden_ids, visible_event, visible_state
 from room.live.connection import Connection
-from room.live.drafts import Drafts, drafts_frame
 from room.live.fanout import Fanout, LocalFanout
+from room.live.private import Drafts, Notebooks, drafts_frame, notes_frame
 from room.store import CommandKey, DuplicateCommand, SeqConflict, Store, Unavailable
 
 log = logging.getLogger(__name__)
@@ -84,7 +84,9 @@ class Room:
         self.reach: Reach = NOTHING
         self.answered_at = 0.0
         self.timer: asyncio.TimerHandle | None = None  # re-asks "can" when time alone changes it
-        self.drafts = Drafts(session_id, store)  # silent rounds' drafts: never in the log
+        # What the room keeps for one participant alone, never in the log.
+        self.drafts = Drafts(session_id, store)  # members' silent-round drafts
+        self.notebooks = Notebooks(session_id, store)  # the narrator's notes
 
     # --- loading -----------------------------------------------------------------------
 
@@ -140,7 +142,7 @@ class Room:
                     return self.acked[(actor, key)], True
                 now = self.clock()
                 if isinstance(command, cmd.PRIVATE_COMMANDS):
-                    return await self._keep_draft(actor, command, now)
+                    return await self._keep_private(actor, command, now)
                 if isinstance(command, cmd.RevealSilentRound):
                     drafts = await self.drafts.to_reveal(self.state)
                     command = replace(command, drafts=drafts, seed=secrets.randbits(32))
@@ -193,14 +195,21 @@ class Room:
                 return last, False
             raise Unavailable("the log kept moving under this worker")
 
-    async def _keep_draft(
-        self, actor: str, command: cmd.WriteDraft | cmd.DropDraft, now: float
+    async def _keep_private(
+        self,
+        actor: str,
+        command: cmd.WriteDraft | cmd.DropDraft | cmd.WriteNotes | cmd.MarkQuestion,
+        now: float,
     ) -> tuple[int, bool]:
-        """Keep (or drop) a draft for its author alone, and show them all of theirs on
-        each of their connections. Nothing is logged: the ack names the room's seq."""
+        """Keep what ``command`` writes for its author alone, and show it to them on each
+        of their connections. Nothing is logged: the ack names the room's seq."""
         await self._catch_up(moves=True)  # a round another worker just ended takes none
-        mine = await self.drafts.write(self.state, actor, command, now)
-        frame = drafts_frame(self.state, mine)
+        if isinstance(command, cmd.WriteDraft | cmd.DropDraft):
+            frame = drafts_frame(
+                self.state, await self.drafts.write(self.state, actor, command, now)
+            )
+        else:
+            frame = notes_frame(await self.notebooks.write(self.state, actor, command, now))
         for connection in self.connections:
             if connection.participant == actor:
                 connection.send(frame)
@@ -329,14 +338,24 @@ class Room:
             moves = self._moves(connection.participant, now, force=True)
             assert moves is not None  # forced: always a frame
             connection.send(moves)
-            mine = await self.drafts.of(self.state, connection.participant)
-            if mine:  # written before a drop, or on another device: still theirs
-                connection.send(drafts_frame(self.state, mine))
+            await self._send_own(connection, role)
         if first:
             await self.fanout.arrive(self.session_id, connection.participant)
         if first and not self.state.participants[connection.participant].present:
             await self._presence(cmd.Connect(participant=connection.participant))
         return True
+
+    async def _send_own(self, connection: Connection, role: Role) -> None:
+        """What is kept for this participant alone, written before a drop or on another
+        device: a member's drafts of the open round, the narrator's notebook."""
+        if role is Role.MEMBER and self.state.silent is not None:
+            mine = await self.drafts.of(self.state, connection.participant)
+            if mine:
+                connection.send(drafts_frame(self.state, mine))
+        elif role is Role.NARRATOR:
+            notebook = await self.notebooks.of(connection.participant)
+            if notebook.text or notebook.marked:
+                connection.send(notes_frame(notebook))
 
     async def _replay(self, after_seq: int, role: Role) -> list[bytes]:
         """The frames after ``after_seq``, with text hidden since then removed."""

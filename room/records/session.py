@@ -47,6 +47,9 @@ class Record:
     takeaways: list[tuple[str, list[str]]] = field(default_factory=list)  # name, texts
     names: dict[str, str] = field(default_factory=dict)
     by_id: dict[str, Contribution] = field(default_factory=dict)
+    # The narrator's own record only: their notes, and the questions they marked.
+    notes: str = ""
+    marked: frozenset[str] = frozenset()
 
     def excerpt(self, contribution_id: str, length: int = 80) -> str:
         """A cited proposal, by its words rather than its id."""
@@ -68,11 +71,14 @@ def record(
     group: str = "",
     present: Collection[str] | None = None,
     time_zone: str = DEFAULT_TIME_ZONE,
+    notes: str = "",
+    marked: Collection[str] = (),
 ) -> Record:
     """The visible content, section by section, in the template's phase order.
 
     ``present`` holds who came (from the session's attendance, which the log tells and
-    the state does not); ``group`` names the cycle the session belongs to.
+    the state does not); ``group`` names the cycle the session belongs to. ``notes``
+    and ``marked`` are the narrator's own, for the record only they download.
     """
     shown = visible_state(state, Role.MEMBER)
     visible = [c for c in shown.contributions.values() if c.hidden is None]
@@ -118,6 +124,8 @@ def record(
         takeaways=list(takeaways.items()),
         names=names,
         by_id={c.id: c for c in visible},
+        notes=notes,
+        marked=frozenset(marked),
     )
 
 
@@ -180,6 +188,9 @@ def markdown(r: Record, lang: str) -> str:
             lines += [f"### {md_user(name)}", ""]
             lines += [f"- {md_user(text)}" for text in texts]
             lines.append("")
+    if r.notes:
+        lines += [f"## {message(lang, 'notes.title')}", "", f"*{message(lang, 'notes.yours')}*", ""]
+        lines += [md_user(r.notes), ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -206,6 +217,8 @@ def _about(r: Record, lang: str) -> list[tuple[str, str]]:
 def _markdown_contribution(c: Contribution, r: Record, lang: str) -> list[str]:
     author = md_user(r.names.get(c.author, c.author))
     head = f"- **{message(lang, f'kind.{c.kind.value}')}** ({author})"
+    if c.id in r.marked:
+        head += f" — *{message(lang, 'notes.marked')}*"
     if c.kind not in FIELDED:
         head += f" — {md_user(c.body.get('text', ''))}"
     if c.welcome is not None:

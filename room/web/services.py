@@ -17,6 +17,7 @@ from room.domain.session.state import DEFAULT_BUDGET_MINUTES, DEFAULT_TIME_ZONE
 from room.i18n import CHARTER_VERSION, negotiate
 from room.ids import PERSON, SESSION, new_id
 from room.live.hub import Hub
+from room.live.private import Notebook
 from room.live.room import Room, decode_event
 from room.protocol import Close
 from room.records.session import Record, record
@@ -86,15 +87,26 @@ class Services:
             return None
         return caller
 
-    async def record(self, room: Room) -> Record:
+    async def record(self, room: Room, reader: str) -> Record:
         """The session's record, with what its state alone does not tell: its group,
-        and who came (from the presence its log holds)."""
+        and who came (from the presence its log holds); for its narrator, their own
+        notes and marked questions too, which no one else's record holds."""
         group, time_zone = "", DEFAULT_TIME_ZONE
         if room.state.group and self.groups is not None:
             group, time_zone = await self.groups.named(room.state.group)
         came = await self.attendance(room.session_id)
         present = {p for p, presence in came.items() if presence.arrived is not None}
-        return record(room.state, group=group, present=present, time_zone=time_zone)
+        notebook = Notebook()
+        if room.state.role_of(reader) is Role.NARRATOR:
+            notebook = await room.notebooks.of(reader)
+        return record(
+            room.state,
+            group=group,
+            present=present,
+            time_zone=time_zone,
+            notes=notebook.text,
+            marked=notebook.marked,
+        )
 
     async def attendance(self, session_id: str) -> dict[str, Presence]:
         """Who came to a session and for how long, from the presence its log holds."""

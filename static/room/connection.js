@@ -63,6 +63,7 @@ export class RoomConnection {
     this.seq = 0; // the last event's seq this client holds
     this.moves = NO_MOVES; // the server's last `can`: what this participant may do now
     this.drafts = []; // my own drafts of the open silent round, as the server keeps them
+    this.notes = { text: "", marked: [] }; // the narrator's own notes and marked questions
     this.me = null; // {participant, role, name} from `ready`
     this.offset = 0; // server clock - Date.now()/1000, seconds
     this.samples = []; // recent [rtt, offset] pairs from pongs; the quickest one wins
@@ -236,6 +237,10 @@ export class RoomConnection {
         break;
       case "drafts":
         this.drafts = frame.drafts || [];
+        this.changed();
+        break;
+      case "notes":
+        this.notes = { text: frame.text || "", marked: frame.marked || [] };
         this.changed();
         break;
       case "ack":

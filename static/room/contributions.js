@@ -8,6 +8,7 @@ import { readsAsAdvice } from "./advice.js";
 import { phrase, t } from "./i18n.js";
 import { useCommand, useDraft, useFocusFirst, useId } from "./hooks.js";
 import { DraftForm, MyDrafts, OpenSilentRound, SilentBanner, isBeingRead } from "./silent.js";
+import { MarkToggle, WelcomedProposals } from "./notebook.js";
 
 // The order kinds are shown in, within a step.
 export const KINDS = [
@@ -116,10 +117,11 @@ function AdviceNote({ id, advice }) {
   </div>`;
 }
 
-export function PostForm({ ctx, kind, answers = null, onBehalf = null, label, onDone, draftKey }) {
+export function PostForm({ ctx, kind, answers = null, onBehalf = null, label, onDone, draftKey, preset = null }) {
   const fields = fieldsOf(kind);
   const initial = Object.fromEntries(fields.map((f) => [f, ""]));
   if (kind === "action") initial.cites = [];
+  if (preset) Object.assign(initial, preset); // an action drafted from a proposal
   const key = draftKey || `post:${ctx.state.phase}:${kind}:${answers || ""}:${onBehalf || ""}`;
   const [draft, setDraft, clear] = useDraft(key, initial);
   const { run, busy, error } = useCommand(ctx.room);
@@ -443,7 +445,10 @@ export function Item({ ctx, c, answers = [] }) {
       tools.push(html`<button type="button" aria-label=${named("contrib.answer_of")} onClick=${() => setMode("answer")}>
         ${t("contrib.answer")}
       </button>`);
+    if (c.kind === "question" && canDo(ctx, "mark_question"))
+      tools.push(html`<${MarkToggle} ctx=${ctx} c=${c} target=${target} />`);
   }
+  const marked = c.kind === "question" && ctx.room.notes.marked.includes(c.id);
 
   const isNew = Boolean(ctx.fresh && ctx.fresh.has(c.id));
   const card = useSeen(isNew, ctx.seen, c.id);
@@ -459,6 +464,7 @@ export function Item({ ctx, c, answers = [] }) {
       <bdi class="author">${author}</bdi>
       ${isNew ? html` <span class="tag new">${t("contrib.new")}</span>` : null}
       ${reading ? html` <span class="tag reading">${t("silent.reading")}</span>` : null}
+      ${marked ? html` <span class="tag marked">${t("notes.marked")}</span>` : null}
       ${c.posted_by
         ? html` <span class="behalf">${phrase("contrib.on_behalf", { by: nameOf(state, c.posted_by), author })}</span>`
         : null}
@@ -569,6 +575,7 @@ export function Steps({ ctx }) {
       ${answering ? html`<p class="hint">${t("hint.answer")}</p>` : null}
       <${SilentBanner} ctx=${ctx} />
       <${RoundHint} ctx=${ctx} />
+      ${moves.post.includes("action") ? html`<${WelcomedProposals} ctx=${ctx} />` : null}
       <${Groups} ctx=${ctx} items=${here} forms=${forms} drafting=${moves.write_draft || []} level=${3} />
     </section>
     ${others.length

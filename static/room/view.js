@@ -9,6 +9,7 @@ import { Steps, canDo, nameOf, phaseKeys } from "./contributions.js";
 import { NowBar, TimerPanel, FloorPanel, PeoplePanel } from "./side.js";
 import { ConsolePanel, InvitationsPanel } from "./console.js";
 import { PreviousSession, draftOf, useCycle } from "./cycle.js";
+import { NotesPanel } from "./notebook.js";
 
 function ErrorNote({ error }) {
   return error ? html`<p class="error" role="alert">${error}</p>` : null;
@@ -281,6 +282,7 @@ export function App({ room, session, exports, lang }) {
       <div class="side-col" tabindex="0" role="region" aria-label=${t("pane.panels")}>
         <${TimerPanel} ctx=${ctx} />
         <${FloorPanel} ctx=${ctx} />
+        <${NotesPanel} ctx=${ctx} />
         <${PeoplePanel} ctx=${ctx} />
         ${facilitator ? html`<${ConsolePanel} ctx=${ctx} />` : null}
         ${facilitator ? html`<${InvitationsPanel} ctx=${ctx} session=${session} />` : null}

@@ -278,8 +278,25 @@ class DropDraft(Command):
     draft: str
 
 
+@dataclass(frozen=True, kw_only=True)
+class WriteNotes(Command):
+    """The narrator's own notes on the session, whole: kept for them alone, never logged."""
+
+    type = "write_notes"
+    text: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class MarkQuestion(Command):
+    """The narrator marks a question to come back to (or no longer): for them alone."""
+
+    type = "mark_question"
+    question: str
+    marked: bool
+
+
 # Commands that write no event: the room keeps their text for its author alone.
-PRIVATE_COMMANDS = (WriteDraft, DropDraft)
+PRIVATE_COMMANDS = (WriteDraft, DropDraft, WriteNotes, MarkQuestion)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -43,6 +43,7 @@ ROUND_MAX = 64
 EXTEND_MAX_SECONDS = 3600
 TIME_BOX_MAX_MINUTES = 240
 BUDGET_MINUTES = (15, 480)  # a session's whole time: a quarter of an hour to a day
+NOTES_MAX = 20_000  # the narrator's notes: a notebook, longer than any one post
 
 Move = tuple[str, ...]
 
@@ -156,6 +157,11 @@ def _drafting(state: State, actor: str, move: Move, now: float) -> None:
             raise DomainError(Code.INVALID, field="kind") from None
         if kind not in _silent_kinds(state):
             raise DomainError(Code.WRONG_PHASE, phase=state.phase, kind=kind.value)
+
+
+def _own_space(state: State, actor: str, move: Move, now: float) -> None:
+    """The narrator's notes and marks are theirs at any time, after the end too: nothing
+    to check beyond who they are."""
 
 
 def _silent_kinds(state: State) -> frozenset[Kind]:
@@ -359,6 +365,8 @@ _GUARDS: dict[str, Callable[[State, str, Move, float], None]] = {
     cmd.CloseSilentRound.type: _silent_round_on,
     cmd.WriteDraft.type: _drafting,
     cmd.DropDraft.type: _drafting,
+    cmd.WriteNotes.type: _own_space,
+    cmd.MarkQuestion.type: _own_space,
     cmd.EndSession.type: _holder_not_writing,
 }
 
@@ -790,6 +798,25 @@ def dropped_draft(state: State, actor: str, command: cmd.DropDraft, now: float) 
     return checked_identifier("draft", command.draft)
 
 
+def written_notes(state: State, actor: str, command: cmd.WriteNotes, now: float) -> str:
+    """The narrator's notes ``command`` writes, checked as ``decide`` checks a command."""
+    check_move(state, actor, move_of(command), now)
+    return checked_text("text", command.text, NOTES_MAX, required=False)
+
+
+def marked_questions(
+    state: State, actor: str, command: cmd.MarkQuestion, marked: tuple[str, ...], now: float
+) -> tuple[str, ...]:
+    """The questions the narrator means to come back to, once ``command`` marks (or
+    unmarks) one of ``marked``'s; in the order they were posted."""
+    check_move(state, actor, move_of(command), now)
+    question = state.contributions.get(command.question)
+    if question is None or question.kind is not Kind.QUESTION:
+        raise DomainError(Code.NOT_FOUND, what="question", id=command.question)
+    chosen = (set(marked) | {question.id}) if command.marked else (set(marked) - {question.id})
+    return tuple(c for c in state.contributions if c in chosen)
+
+
 def _close_silent_round(
     state: State, actor: str, c: cmd.CloseSilentRound, now: float
 ) -> list[ev.Event]:
@@ -844,6 +871,8 @@ _RULES: dict[type[Command], Callable[[State, str, Any, float], list[ev.Event]]] 
     cmd.CloseSilentRound: _close_silent_round,
     cmd.WriteDraft: _private,
     cmd.DropDraft: _private,
+    cmd.WriteNotes: _private,
+    cmd.MarkQuestion: _private,
     cmd.EndSession: _end_session,
 }
 
@@ -869,6 +898,8 @@ _ROLES_OF_TYPE: dict[str, frozenset[Role]] = {
     cmd.Withdraw.type: _EVERY_ROLE,
     cmd.WriteDraft.type: frozenset({Role.MEMBER}),
     cmd.DropDraft.type: frozenset({Role.MEMBER}),
+    cmd.WriteNotes.type: frozenset({Role.NARRATOR}),
+    cmd.MarkQuestion.type: frozenset({Role.NARRATOR}),
 }
 TYPES_FOR_ROLE: dict[Role, tuple[str, ...]] = {
     role: tuple(

@@ -198,7 +198,7 @@ async def export(request: Request) -> Response:
         return page_message(request, "page.forbidden", 403)
     if not may_export(room.state, caller.participant):
         return page_message(request, "page.export_forbidden", 403)
-    told = await services.record(room)
+    told = await services.record(room, caller.participant)
     headers = {"cache-control": "no-store"}
     if request.path_params["format"] == "md":
         filename = f"seance-{session_id}.md"

@@ -52,7 +52,9 @@ from room.domain.session.decide import (
     Move,
     check_move,
     dropped_draft,
+    marked_questions,
     written_draft,
+    written_notes,
 )
 from room.domain.session.reach import Reach, reach
 from room.domain.session.roles import Kind, Role, Welcome, body_fields
@@ -142,6 +144,7 @@ BAD_URLS = ("javascript:alert(1)", "https://a b", "ftp://files.example")
 
 
 DRAFT_MARK = "draft-text-"  # every draft's text starts so; nothing else's does
+NOTES_MARK = "narrator-notes-"  # the narrator's notes say so, and nothing else does
 
 
 # Whether a command drawn for a plausible actor has some wrong arguments: one time in four.
@@ -355,6 +358,13 @@ class Arguments:
             c.OpenSilentRound.type: lambda: {"minutes": self.pick([1, 5, 60], [0, 61, -3])},
             c.RevealSilentRound.type: lambda: {"order_by": self.pick(ORDERS, ["alphabetical", ""])},
             c.DropDraft.type: lambda: {"draft": self.pick(["d1", "d2", "d-unknown"], [""])},
+            c.WriteNotes.type: lambda: {
+                "text": self.pick([NOTES_MARK, ""], ["bell\x07", "x" * 20_001])
+            },
+            c.MarkQuestion.type: lambda: {
+                "question": self.question().map(lambda q: q or UNKNOWN_CONTRIBUTION),
+                "marked": st.booleans(),
+            },
         }
         command_class = c.Command.registry[kind]
         if kind not in fields:
@@ -387,6 +397,7 @@ class Session(RuleBasedStateMachine):
         self.drafts: dict[tuple[str, str], Draft] = {}
         self.seed = 0  # the shuffles' randomness, drawn by the server
         self.marks = 0  # drafts' texts written so far: each one's number is its own
+        self.notebook: tuple[str, tuple[str, ...]] = ("", ())  # the narrator's, as kept
 
     # --- rules: who does what, when ---
 
@@ -837,9 +848,15 @@ class Session(RuleBasedStateMachine):
             kept = sum(1 for author, key in self.drafts if author == actor and key != command.draft)
             draft = written_draft(self.state, actor, command, kept, self.now)
             self.drafts[(actor, draft.id)] = draft
-        else:
-            assert isinstance(command, c.DropDraft)
+        elif isinstance(command, c.DropDraft):
             self.drafts.pop((actor, dropped_draft(self.state, actor, command, self.now)), None)
+        elif isinstance(command, c.WriteNotes):
+            self.notebook = (written_notes(self.state, actor, command, self.now), self.notebook[1])
+        else:
+            assert isinstance(command, c.MarkQuestion)
+            marked = marked_questions(self.state, actor, command, self.notebook[1], self.now)
+            assert set(marked) <= set(self.state.contributions)
+            self.notebook = (self.notebook[0], marked)
 
     def check_answers_follow_the_event(self, event: Event, reached: Reach) -> None:
         """Asking again only the parts of the answers that ``reach`` says the event (or
@@ -985,8 +1002,10 @@ class Session(RuleBasedStateMachine):
         if self.checked is self.state:
             return
         logged = repr([e.to_plain() for e in self.events])
+        assert NOTES_MARK not in logged, "the narrator's notes are in the log"
         for role in (*Role, None):
             shown = repr(to_plain(visible_state(self.state, role)))
+            assert NOTES_MARK not in shown, f"a {role} sees the narrator's notes"
             for draft in self.drafts.values():
                 text = draft.body["text"]
                 assert text not in shown, f"a {role} sees {draft.author}'s draft"

@@ -50,8 +50,10 @@ class Heard:
 
 
 @contextlib.asynccontextmanager
-async def listening(cast: Cast) -> AsyncIterator[dict[str, Heard]]:
-    heard = {name: Heard(await cast.raw(name)) for name in WATCHERS}
+async def listening(
+    cast: Cast, names: tuple[str, ...] = WATCHERS
+) -> AsyncIterator[dict[str, Heard]]:
+    heard = {name: Heard(await cast.raw(name)) for name in names}
     try:
         yield heard
     finally:

@@ -1,13 +1,16 @@
-"""A session's silent-round drafts, where the room keeps them: the store's private texts.
+"""What the room keeps for one participant alone, in the store's private texts: the
+members' silent-round drafts and the narrator's notebook.
 
-Drafts never enter the log, so no replay, snapshot or export can carry them; they go
-only to their author's own connections, in a `drafts` frame. The domain says which
-drafts may be written (room.domain.session.silent, ``written_draft``); this keeps
-them, lists a round's for its reveal, and forgets them for real once the round is over.
+None of it enters the log, so no replay, snapshot or export for anyone else can carry
+it; it goes only to its owner's own connections (a `drafts` or a `notes` frame). The
+domain says what may be written (``written_draft``, ``written_notes``,
+``marked_questions``); this keeps it, lists a round's drafts for its reveal, and
+forgets them for real once the round is over.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import msgpack
@@ -17,7 +20,12 @@ from room.domain.plain import from_plain, to_plain
 from room.domain.session import State
 from room.domain.session import commands as cmd
 from room.domain.session import events as ev
-from room.domain.session.decide import dropped_draft, written_draft
+from room.domain.session.decide import (
+    dropped_draft,
+    marked_questions,
+    written_draft,
+    written_notes,
+)
 from room.domain.session.silent import Draft, draft_key, round_key, round_of
 from room.store import PrivateText, Store
 
@@ -96,3 +104,49 @@ def drafts_frame(state: State, drafts: list[Draft]) -> bytes:
         {"id": d.id, "kind": d.kind.value, "body": d.body, "at": d.at} for d in drafts
     ]
     return protocol.drafts_frame(number, plain)
+
+
+NOTES_KEY = "notes"  # the narrator's notes: their text, and the questions they marked
+
+
+@dataclass(frozen=True, slots=True)
+class Notebook:
+    """The narrator's own notes on a session and the questions to come back to."""
+
+    text: str = ""
+    marked: tuple[str, ...] = ()
+
+
+class Notebooks:
+    """The narrator's notebook of one session."""
+
+    def __init__(self, session_id: str, store: Store) -> None:
+        self.session_id = session_id
+        self.store = store
+
+    async def write(
+        self, state: State, actor: str, command: cmd.WriteNotes | cmd.MarkQuestion, now: float
+    ) -> Notebook:
+        """Change ``actor``'s notebook as ``command`` says; return it. Raises DomainError,
+        changing nothing, when the domain refuses it."""
+        kept = await self.of(actor)
+        if isinstance(command, cmd.WriteNotes):
+            notebook = Notebook(text=written_notes(state, actor, command, now), marked=kept.marked)
+        else:
+            marked = marked_questions(state, actor, command, kept.marked, now)
+            notebook = Notebook(text=kept.text, marked=marked)
+        data = msgpack.packb({"text": notebook.text, "marked": list(notebook.marked)})
+        await self.store.keep_private(PrivateText(self.session_id, actor, NOTES_KEY, data, now))
+        return notebook
+
+    async def of(self, participant: str) -> Notebook:
+        texts = await self.store.private(self.session_id, participant, NOTES_KEY)
+        if not texts:
+            return Notebook()
+        plain = msgpack.unpackb(texts[0].data, raw=False)
+        return Notebook(text=plain["text"], marked=tuple(plain["marked"]))
+
+
+def notes_frame(notebook: Notebook) -> bytes:
+    """The narrator's notebook, for their connections alone."""
+    return protocol.notes_frame(notebook.text, list(notebook.marked))
