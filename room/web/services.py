@@ -94,7 +94,9 @@ class Services:
             group, time_zone = await self.groups.named(room.state.group)
         came = await self.attendance(room.session_id)
         present = {p for p, presence in came.items() if presence.arrived is not None}
-        return record(room.state, group=group, present=present, time_zone=time_zone)
+        return record(
+            room.state, group=group, present=present, time_zone=time_zone, now=room.clock()
+        )
 
     async def attendance(self, session_id: str) -> dict[str, Presence]:
         """Who came to a session and for how long, from the presence its log holds."""
