@@ -4,6 +4,7 @@
 // rule of ours.
 
 import { html, useEffect, useRef, useState } from "/static/vendor/preact-htm/standalone.module.js";
+import { WeatherPanel } from "./weather.js";
 import { readsAsAdvice } from "./advice.js";
 import { phrase, t } from "./i18n.js";
 import { useCommand, useDraft, useFocusFirst, useId } from "./hooks.js";
@@ -556,6 +557,7 @@ export function Steps({ ctx }) {
       ${answering ? html`<p class="hint">${t("hint.answer")}</p>` : null}
       <${RoundHint} ctx=${ctx} />
       <${Groups} ctx=${ctx} items=${here} forms=${forms} level=${3} />
+      <${WeatherPanel} ctx=${ctx} />
     </section>
     ${others.length
       ? html`<section class="step others" aria-labelledby="other-steps">
