@@ -245,12 +245,13 @@ function Overrun({ ctx, remaining }) {
   const later = keys.slice(keys.indexOf(state.phase) + 1);
   if (!later.length) return null;
   const minutes = Math.ceil(-remaining / 60);
-  const { elapsed, budget } = budgetStanding(state, remaining, room.serverNow());
+  // To end on time, the steps ahead absorb the overrun: what they have now, against
+  // their boxes.
   const planned = later.reduce((sum, k) => sum + state.time_boxes[k] * 60, 0);
   const may = canDo(ctx, "borrow_time");
   return html`<div class="borrow" data-minutes=${minutes}>
     <p class="small overrun">
-      ${t("budget.overrun", { over: duration(-remaining), left: duration(Math.max(0, budget - elapsed)), planned: duration(planned) })}
+      ${t("budget.overrun", { over: duration(-remaining), left: duration(Math.max(0, planned + remaining)), planned: duration(planned) })}
     </p>
     <ul class="borrow-steps" aria-label=${t("budget.later")}>
       ${later.map(

@@ -12,7 +12,9 @@ const canDo = (ctx, type) => ctx.moves.do.includes(type);
 const nameOf = (state, id) => (state.participants[id] ? state.participants[id].name : "");
 
 export const MOODS = [1, 2, 3, 4, 5];
-const ICONS = { 1: "⛈️", 2: "🌧️", 3: "☁️", 4: "🌤️", 5: "☀️" };
+// Symbols the system's text fonts draw (no colour-emoji font needed); shown beside the
+// words, hidden from screen readers, which read the words.
+const ICONS = { 1: "\u26A1", 2: "\u2602", 3: "\u2601", 4: "\u263C", 5: "\u2600" };
 // The steps whose template phase says `weather` (templates.py): the last of each method.
 const WEATHER_STEPS = ["closing", "learnings"];
 
@@ -38,6 +40,8 @@ export function Mood({ mood }) {
   </span>`;
 }
 
+// The weather sits beside the takeaways on a wide screen (both in view), after them on a
+// phone (one scroll away: a phone cannot hold both composers and a card); kept small.
 export function WeatherPanel({ ctx }) {
   const { state, me } = ctx;
   const here = WEATHER_STEPS.includes(state.phase);
@@ -45,15 +49,20 @@ export function WeatherPanel({ ctx }) {
   if (!here && !any) return null;
   const mine = me ? state.weather[me.participant] : undefined;
   const { given, total } = answered(state);
-  return html`<section class="weather panel" aria-labelledby="weather-h">
-    <h3 id="weather-h">${t("weather.title")}</h3>
-    ${state.weather_revealed ? null : html`<p class="hint">${t("weather.intro")}</p>`}
-    <p class="weather-count" role="status" aria-live="polite">${t("weather.count", { given, total })}</p>
+  const giving = canDo(ctx, "give_weather") && !(state.weather_revealed && mine);
+  return html`<section class="weather" aria-labelledby="weather-h">
+    <h3 id="weather-h">
+      ${t("weather.title")}
+      <span class="weather-count" role="status" aria-live="polite">${t("weather.count", { given, total })}</span>
+    </h3>
+    ${state.weather_revealed || canDo(ctx, "reveal_weather")
+      ? null
+      : html`<p class="small weather-rule">${t("weather.waiting")}</p>`}
     ${mine && mine.mood && !state.weather_revealed
       ? html`<p class="weather-mine">${phrase("weather.mine", { mood: t(`weather.mood.${mine.mood}`), word: mine.word })}</p>`
       : null}
-    ${canDo(ctx, "give_weather") ? html`<${WeatherForm} ctx=${ctx} mine=${mine} />` : null}
-    ${state.weather_revealed ? html`<${Revealed} state=${state} />` : html`<p class="small">${t("weather.waiting")}</p>`}
+    ${giving ? html`<${WeatherForm} ctx=${ctx} mine=${mine} />` : null}
+    ${state.weather_revealed ? html`<${Revealed} state=${state} />` : null}
     <${RevealButton} ctx=${ctx} />
   </section>`;
 }
@@ -61,28 +70,29 @@ export function WeatherPanel({ ctx }) {
 function WeatherForm({ ctx, mine }) {
   const { run, busy, error } = useCommand(ctx.room);
   const id = useId("weather");
-  const [mood, setMood] = useState(mine && mine.mood ? mine.mood : 0);
+  const [mood, setMood] = useState(mine && mine.mood ? String(mine.mood) : "");
   const [word, setWord] = useState(mine ? mine.word : "");
   async function submit(event) {
     event.preventDefault();
-    await run({ type: "give_weather", mood, word });
+    await run({ type: "give_weather", mood: parseInt(mood, 10), word });
   }
   return html`<form class="weather-form" onSubmit=${submit}>
-    <fieldset class="weather-moods">
-      <legend>${t("weather.mood")}</legend>
-      ${MOODS.map(
-        (m) => html`<label class="weather-choice" key=${m}>
-          <input type="radio" name=${`${id}-mood`} value=${m} checked=${mood === m} required onChange=${() => setMood(m)} />
-          <span class="weather-icon" aria-hidden="true">${ICONS[m]}</span>
-          <span>${t(`weather.mood.${m}`)}</span>
-        </label>`,
-      )}
-    </fieldset>
-    <label for=${`${id}-word`}>${t("weather.word")}</label>
-    <input id=${`${id}-word`} class="weather-word" required maxlength="60" value=${word} onInput=${(e) => setWord(e.currentTarget.value)} />
-    <div class="row">
-      <button type="submit" disabled=${busy || !mood}>${t(mine ? "weather.change" : "weather.give")}</button>
+    <div class="weather-field">
+      <label for=${`${id}-mood`}>${t("weather.mood")}</label>
+      <select id=${`${id}-mood`} class="weather-moods" required value=${mood} onChange=${(e) => setMood(e.currentTarget.value)}>
+        <option value="">${t("weather.choose")}</option>
+        ${MOODS.map(
+          (m) => html`<option key=${m} value=${String(m)}>
+            ${ICONS[m]} ${t("weather.mood_of", { mood: t(`weather.mood.${m}`), level: m })}
+          </option>`,
+        )}
+      </select>
     </div>
+    <div class="weather-field weather-field-word">
+      <label for=${`${id}-word`}>${t("weather.word")}</label>
+      <input id=${`${id}-word`} class="weather-word" required maxlength="60" value=${word} onInput=${(e) => setWord(e.currentTarget.value)} />
+    </div>
+    <button type="submit" disabled=${busy}>${t(mine ? "weather.change" : "weather.give")}</button>
     <${ErrorNote} error=${error} />
   </form>`;
 }
@@ -106,10 +116,10 @@ function RevealButton({ ctx }) {
   const { run, busy, error } = useCommand(ctx.room);
   if (!canDo(ctx, "reveal_weather")) return null;
   return html`<div class="weather-reveal">
-    <p class="small">${t("weather.reveal_hint")}</p>
-    <button type="button" class="quiet" disabled=${busy} onClick=${() => run({ type: "reveal_weather" })}>
+    <button type="button" class="quiet" disabled=${busy} aria-describedby="weather-reveal-hint" onClick=${() => run({ type: "reveal_weather" })}>
       ${t("weather.reveal")}
     </button>
+    <p class="small" id="weather-reveal-hint">${t("weather.reveal_hint")}</p>
     <${ErrorNote} error=${error} />
   </div>`;
 }
