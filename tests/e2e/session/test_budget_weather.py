@@ -134,6 +134,7 @@ def test_an_overrun_shows_the_steps_ahead_and_the_facilitator_borrows_for_everyo
     row = table.locator("tr", has_text=FR["phase.action"])
     expect(row.locator("td").nth(0)).to_have_text(FR["budget.minutes"].format(minutes=15))
     expect(row.locator("td").nth(1)).to_have_text(FR["budget.minutes"].format(minutes=15 - minutes))
+    screenshot(fac, "budget-record-laptop")
 
 
 def test_the_weather_is_each_ones_own_until_all_have_answered(
