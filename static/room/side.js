@@ -251,7 +251,7 @@ function Overrun({ ctx, remaining }) {
   const may = canDo(ctx, "borrow_time");
   return html`<div class="borrow" data-minutes=${minutes}>
     <p class="small overrun">
-      ${t("budget.overrun", { over: duration(-remaining), left: duration(Math.max(0, planned + remaining)), planned: duration(planned) })}
+      ${t("budget.overrun", { over: clock(-remaining), minutes, left: duration(Math.max(0, planned + remaining)), planned: duration(planned) })}
     </p>
     <ul class="borrow-steps" aria-label=${t("budget.later")}>
       ${later.map(
@@ -272,7 +272,7 @@ function Overrun({ ctx, remaining }) {
         </li>`,
       )}
     </ul>
-    ${may ? html`<p class="small hint">${t("budget.borrow_hint")}</p>` : null}
+    ${may ? html`<p class="small hint">${t("budget.borrow_hint", { minutes })}</p>` : null}
     <${ErrorNote} error=${error} />
   </div>`;
 }
