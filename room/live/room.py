@@ -233,8 +233,9 @@ class Room:
         return len(missed)
 
     def _deliver(self, outgoing: list[Outgoing], moves: dict[str, bytes]) -> None:
-        """Hand each connection its frames of one delivery together, ``frames`` then its
-        participant's new `can` frame: a batching client gets them in one write."""
+        """Hand each connection its frames of one delivery together, ``outgoing`` then its
+        participant's new `can` frame: a batching client gets them in one write. A sealed
+        frame (a weather before its reveal) is its author's whole, everyone else's sealed."""
         sealed = any(isinstance(frame, _Sealed) for frame in outgoing)
         shared = [] if sealed else [frame for frame in outgoing if isinstance(frame, bytes)]
         for connection in self.connections:
