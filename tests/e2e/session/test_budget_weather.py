@@ -206,3 +206,36 @@ def test_the_weather_is_each_ones_own_until_all_have_answered(
             assert_no_axe_violations(pages[name])
         screenshot(pages["Paul"], f"weather-after-observer-{size}")
         screenshot(pages["Sophie"], f"weather-after-member-{size}")
+
+
+def test_the_facilitator_shows_the_weather_early_and_a_late_answer_shows_at_once(
+    server: ServerProcess, browser: Browser, contexts: list[BrowserContext]
+) -> None:
+    """Only Karim answered (the narrator is slow to): Nadia shows the weather now;
+    everyone, the observer too, sees Karim's; Sophie, who had not answered, still may,
+    and hers shows to all at once."""
+    session, secret, pages = _session(
+        server, browser, contexts, Inès="narrator", Karim="member", Sophie="member", Paul="observer"
+    )
+    fac, everyone = pages["nadia"], list(pages.values())
+    _raw_command(server, session, secret, {"type": "go_to_phase", "phase": "closing"})
+    karim = pages["Karim"]
+    karim.get_by_label(FR["weather.mood"]).select_option("2")
+    karim.get_by_label(FR["weather.word"]).fill("Fatigué")
+    karim.get_by_role("button", name=FR["weather.give"]).click()
+    expect(pages["Paul"].locator(".weather-count")).to_have_text(
+        FR["weather.count"].format(given=1, total=3)
+    )
+    fac.get_by_role("button", name=FR["weather.reveal"]).click()
+    for page in everyone:
+        expect(page.locator(".weather-list li")).to_have_count(1)
+        expect(page.locator(".weather-list")).to_contain_text("Fatigué")
+    expect(fac.get_by_role("button", name=FR["weather.reveal"])).to_have_count(0)
+    expect(karim.locator(".weather-form")).to_have_count(0)  # his is shown: nothing to give
+    sophie = pages["Sophie"]
+    sophie.get_by_label(FR["weather.mood"]).select_option("5")
+    sophie.get_by_label(FR["weather.word"]).fill("Gratitude")
+    sophie.get_by_role("button", name=FR["weather.give"]).click()
+    for page in everyone:
+        expect(page.locator(".weather-list li")).to_have_count(2)
+        expect(page.locator(".weather-list")).to_contain_text("Gratitude")
