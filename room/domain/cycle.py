@@ -1,6 +1,7 @@
 """What a group's cycle reads of its sessions: each situation's request, its action
-plan and what became of it. Pure: it reads session states the caller loaded, and
-never copies anything into the group, so an edit in a session shows everywhere.
+plan, what became of it, what each kept and its weather. Pure: it reads session states
+the caller loaded, and never copies anything into the group, so an edit in a session
+shows everywhere.
 """
 
 from __future__ import annotations
@@ -30,6 +31,14 @@ class Situation:
     actions: tuple[dict[str, str], ...] = ()  # the action plan: what, how, when
     follow_ups: tuple[str, ...] = ()  # what the narrator told the next session
     takeaways: tuple[str, ...] = ()
+    # The closing round's weather once revealed, mood (1 to 5) and word, without names:
+    # the group's journal keeps how the session felt, not who said so.
+    weather: tuple[tuple[int, str], ...] = ()
+
+    @property
+    def kept(self) -> bool:
+        """Whether the journal has anything of this session: takeaways or its weather."""
+        return bool(self.takeaways or self.weather)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -51,6 +60,7 @@ def situation(state: State, session: str, date: str, narrator: str) -> Situation
         request=shown.situation.request if shown.situation else "",
         actions=tuple(dict(c.body) for c in posted if c.kind is Kind.ACTION),
         takeaways=tuple(c.body.get("text", "") for c in posted if c.kind is Kind.TAKEAWAY),
+        weather=tuple((w.mood, w.word) for w in shown.weather.values() if w.mood),  # revealed
     )
 
 
@@ -146,5 +156,6 @@ def _name(group: GroupState, person: str) -> str:
 
 
 def journal(history: History) -> list[Situation]:
-    """The group's common culture, session by session: what each one kept."""
-    return [s for s in history.situations if s.takeaways]
+    """The group's common culture, session by session: what each one kept, and how it
+    felt (its weather)."""
+    return [s for s in history.situations if s.kept]

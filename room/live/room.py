@@ -35,6 +35,7 @@ from room.domain.session.evolve import evolve
 from room.domain.session.reach import NOTHING, WHOLE, Reach, reach
 from room.domain.session.upgrade import event_from_plain
 from room.domain.session.visibility import hidden_ids, visible_event, visible_state
+from room.domain.session.weather import event_for_reader, is_sealed
 from room.live.connection import Connection
 from room.live.fanout import Fanout, LocalFanout
 from room.live.private import Drafts, Notebooks, drafts_frame, notes_frame
@@ -54,6 +55,22 @@ class _Recent:
     seq: int
     event: Event
     frame: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class _Sealed:
+    """An event its author alone may read whole now (a weather before its reveal): the
+    one frame that is not the same bytes for everyone."""
+
+    author: str
+    frame: bytes  # the author's
+    others: bytes  # everyone else's, sealed
+
+    def for_reader(self, participant: str) -> bytes:
+        return self.frame if participant == self.author else self.others
+
+
+Outgoing = bytes | _Sealed  # a frame of one delivery, the same for all or not
 
 
 class Room:
@@ -109,13 +126,16 @@ class Room:
             if participant not in here:
                 await self._presence(cmd.Disconnect(participant=participant))
 
-    def _apply(self, seq: int, event: Event, data: bytes) -> bytes:
+    def _apply(self, seq: int, event: Event, data: bytes) -> Outgoing:
         if self.answers:  # else every answer is asked whole when first given
             self.reach |= reach(self.state, event)
         self.state = evolve(self.state, event)
         self.seq = seq
         frame = event_frame(seq, data)
         self.recent.append(_Recent(seq, event, frame))
+        if is_sealed(event, self.state):
+            sealed = event_for_reader(event, self.state, None)
+            return _Sealed(event.by, frame, event_frame(seq, encode_event(sealed)))
         return frame
 
     # --- commands ----------------------------------------------------------------------
@@ -244,10 +264,19 @@ class Room:
         self._close_removed(events)
         return len(missed)
 
-    def _deliver(self, frames: list[bytes], moves: dict[str, bytes]) -> None:
-        """Hand each connection its frames of one delivery together, ``frames`` then its
-        participant's new `can` frame: a batching client gets them in one write."""
+    def _deliver(self, outgoing: list[Outgoing], moves: dict[str, bytes]) -> None:
+        """Hand each connection its frames of one delivery together, ``outgoing`` then its
+        participant's new `can` frame: a batching client gets them in one write. A sealed
+        frame (a weather before its reveal) is its author's whole, everyone else's sealed."""
+        sealed = any(isinstance(frame, _Sealed) for frame in outgoing)
+        shared = [] if sealed else [frame for frame in outgoing if isinstance(frame, bytes)]
         for connection in self.connections:
+            frames = shared
+            if sealed:
+                frames = [
+                    f if isinstance(f, bytes) else f.for_reader(connection.participant)
+                    for f in outgoing
+                ]
             own = moves.get(connection.participant)
             if own is not None:
                 connection.send_all([*frames, own])
@@ -322,11 +351,11 @@ class Room:
             behind = self.seq - after_seq
             replay = None
             if after_seq > 0 and 0 <= behind <= REPLAY_LIMIT:
-                replay = await self._replay(after_seq, role)
+                replay = await self._replay(after_seq, role, connection.participant)
                 if sum(map(len, replay)) > REPLAY_BYTES:
                     replay = None
             if replay is None:
-                plain = to_plain(visible_state(self.state, role))
+                plain = to_plain(visible_state(self.state, role, connection.participant))
                 replay = [protocol.snapshot_frame(self.seq, plain)]
             connection.catch_up(replay)
             me = self.state.participants[connection.participant]
@@ -357,8 +386,9 @@ class Room:
             if notebook.text or notebook.marked:
                 connection.send(notes_frame(notebook))
 
-    async def _replay(self, after_seq: int, role: Role) -> list[bytes]:
-        """The frames after ``after_seq``, with text hidden since then removed."""
+    async def _replay(self, after_seq: int, role: Role, reader: str) -> list[bytes]:
+        """The frames after ``after_seq``, with text hidden since then removed, and the
+        weather of others sealed while it is not revealed."""
         if self.recent and self.recent[0].seq <= after_seq + 1:
             entries = [(r.seq, r.event, r.frame) for r in self.recent if r.seq > after_seq]
         else:
@@ -370,7 +400,7 @@ class Room:
         hidden = hidden_ids(self.state)
         frames = []
         for seq, event, frame in entries:
-            shown = visible_event(event, hidden, role)
+            shown = event_for_reader(visible_event(event, hidden, role), self.state, reader)
             frames.append(frame if shown is event else event_frame(seq, encode_event(shown)))
         return frames
 

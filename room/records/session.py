@@ -12,7 +12,7 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
-from room.domain.session import Contribution, Kind, Role, State
+from room.domain.session import Contribution, Kind, Role, State, budget
 from room.domain.session.state import DEFAULT_TIME_ZONE
 from room.domain.session.templates import TEMPLATES
 from room.domain.session.visibility import visible_state
@@ -23,6 +23,14 @@ EXPORTERS = (Role.FACILITATOR, Role.NARRATOR)  # "nobody else can"
 
 def may_export(state: State, participant: str) -> bool:
     return state.role_of(participant) in EXPORTERS
+
+
+@dataclass(frozen=True)
+class StepMinutes:
+    phase: str
+    planned: int  # the time box as the session was created
+    box: int  # the time box as it stands (set again, or borrowed from or into)
+    actual: int  # the time the session spent in the step, rounded to the minute
 
 
 @dataclass
@@ -50,6 +58,11 @@ class Record:
     # The narrator's own record only: their notes, and the questions they marked.
     notes: str = ""
     marked: frozenset[str] = frozenset()
+    # Each step's time: planned (its box at creation), its box at the end, actual; in
+    # whole minutes. Empty until the session began.
+    times: list[StepMinutes] = field(default_factory=list)
+    # The closing round's weather, once revealed: name, mood (1 to 5), word.
+    weather: list[tuple[str, int, str]] = field(default_factory=list)
 
     def excerpt(self, contribution_id: str, length: int = 80) -> str:
         """A cited proposal, by its words rather than its id."""
@@ -73,12 +86,14 @@ def record(
     time_zone: str = DEFAULT_TIME_ZONE,
     notes: str = "",
     marked: Collection[str] = (),
+    now: float | None = None,
 ) -> Record:
     """The visible content, section by section, in the template's phase order.
 
     ``present`` holds who came (from the session's attendance, which the log tells and
-    the state does not); ``group`` names the cycle the session belongs to. ``notes``
-    and ``marked`` are the narrator's own, for the record only they download.
+    the state does not); ``group`` names the cycle the session belongs to; ``now``, the
+    server's time, counts the current step's time so far in a session not ended.
+    ``notes`` and ``marked`` are the narrator's own, for the record only they download.
     """
     shown = visible_state(state, Role.MEMBER)
     visible = [c for c in shown.contributions.values() if c.hidden is None]
@@ -126,7 +141,24 @@ def record(
         by_id={c.id: c for c in visible},
         notes=notes,
         marked=frozenset(marked),
+        times=_times(shown, now),
+        weather=[
+            (names.get(who, who), given.mood, given.word)
+            for who, given in shown.weather.items()
+            if given.mood  # sealed (not revealed): in no record
+        ],
     )
+
+
+def _times(state: State, now: float | None) -> list[StepMinutes]:
+    """Planned and actual time per step, once the session began."""
+    if state.started_at is None:
+        return []
+    until = now if now is not None else (state.ended_at or state.started_at)
+    return [
+        StepMinutes(step.phase, step.planned, step.box, int(step.spent / 60.0 + 0.5))
+        for step in budget.steps(state, until)
+    ]
 
 
 _INLINE = re.compile(r"([\\`*_\[\]<>!|~&])")  # emphasis, code, links, images, HTML, entities
@@ -188,6 +220,13 @@ def markdown(r: Record, lang: str) -> str:
             lines += [f"### {md_user(name)}", ""]
             lines += [f"- {md_user(text)}" for text in texts]
             lines.append("")
+    if r.weather:
+        lines += [f"## {message(lang, 'weather.record')}", ""]
+        for name, mood, word in r.weather:
+            lines.append(f"- **{md_user(name)}** — {mood_words(lang, mood)} — {md_user(word)}")
+        lines.append("")
+    if r.times:
+        lines += _markdown_times(r, lang)
     if r.notes:
         lines += [f"## {message(lang, 'notes.title')}", "", f"*{message(lang, 'notes.yours')}*", ""]
         lines += [md_user(r.notes), ""]
@@ -236,4 +275,26 @@ def _markdown_contribution(c: Contribution, r: Record, lang: str) -> list[str]:
         lines.append(
             f"  - *{message(lang, 'kind.answer')}* — {md_user(answer.body.get('text', ''))}"
         )
+    return lines
+
+
+def mood_words(lang: str, mood: int) -> str:
+    """A mood as words, never an icon alone: "Ensoleillé (5 sur 5)"."""
+    return message(lang, "weather.mood_of", mood=message(lang, f"weather.mood.{mood}"), level=mood)
+
+
+def _markdown_times(r: Record, lang: str) -> list[str]:
+    head = [message(lang, f"budget.record.{name}") for name in ("step", "planned", "box", "actual")]
+    lines = [f"## {message(lang, 'budget.record')}", ""]
+    lines += ["| " + " | ".join(head) + " |", "| --- | ---: | ---: | ---: |"]
+    for step in r.times:
+        cells = [message(lang, f"phase.{step.phase}")]
+        cells += [message(lang, "budget.minutes", minutes=m) for m in (step.planned, step.box)]
+        cells.append(message(lang, "budget.minutes", minutes=step.actual))
+        lines.append("| " + " | ".join(cells) + " |")
+    total = [sum(s.planned for s in r.times), sum(s.box for s in r.times)]
+    total.append(sum(s.actual for s in r.times))
+    cells = [message(lang, "budget.record.total")]
+    cells += [message(lang, "budget.minutes", minutes=m) for m in total]
+    lines += ["| " + " | ".join(cells) + " |", ""]
     return lines

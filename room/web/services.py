@@ -106,6 +106,7 @@ class Services:
             time_zone=time_zone,
             notes=notebook.text,
             marked=notebook.marked,
+            now=room.clock(),
         )
 
     async def attendance(self, session_id: str) -> dict[str, Presence]:

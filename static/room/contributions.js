@@ -4,6 +4,7 @@
 // rule of ours.
 
 import { html, useEffect, useRef, useState } from "/static/vendor/preact-htm/standalone.module.js";
+import { WeatherPanel } from "./weather.js";
 import { readsAsAdvice } from "./advice.js";
 import { phrase, t } from "./i18n.js";
 import { useCommand, useDraft, useFocusFirst, useId } from "./hooks.js";
@@ -577,6 +578,7 @@ export function Steps({ ctx }) {
       <${RoundHint} ctx=${ctx} />
       ${moves.post.includes("action") ? html`<${WelcomedProposals} ctx=${ctx} />` : null}
       <${Groups} ctx=${ctx} items=${here} forms=${forms} drafting=${moves.write_draft || []} level=${3} />
+      <${WeatherPanel} ctx=${ctx} />
     </section>
     ${others.length
       ? html`<section class="step others" aria-labelledby="other-steps">

@@ -39,7 +39,22 @@ export function emptyState() {
     silent: null,
     silent_rounds: 0,
     reading: [],
+    planned_boxes: {},
+    phase_seconds: {},
+    phase_since: null,
+    borrowings: [],
+    weather: {},
+    weather_revealed: false,
   };
+}
+
+// The current step's time since its stretch began, added to its seconds (at a step
+// change and at the end), as evolve.py's _stretch_closed.
+function stretchClosed(state, at) {
+  if (state.phase_since === null) return state;
+  const held = Math.max(0, at - state.phase_since);
+  const seconds = { ...state.phase_seconds, [state.phase]: (state.phase_seconds[state.phase] ?? 0) + held };
+  return { ...state, phase_seconds: seconds, phase_since: null };
 }
 
 function withParticipant(state, id, changes) {
@@ -95,6 +110,7 @@ const APPLY = {
       follow_up_by: e.follow_up_by ?? "",
       budget_minutes: e.budget_minutes ?? 150,
       auto_timer: e.auto_timer ?? true,
+      planned_boxes: { ...e.time_boxes },
     };
   },
   participant_added(state, e) {
@@ -124,8 +140,9 @@ const APPLY = {
     const floor = floorMoved(state.floor, null, null, e.at);
     const deadline = e.deadline ?? null;
     return {
-      ...state,
+      ...stretchClosed(state, e.at),
       phase: e.phase,
+      phase_since: e.at,
       timer:
         deadline !== null
           ? { running: true, deadline, remaining: 0 }
@@ -139,6 +156,7 @@ const APPLY = {
     ...state,
     timer: { running: true, deadline: e.deadline, remaining: 0 },
     started_at: state.started_at ?? e.at,
+    phase_since: state.phase_since ?? e.at,
   }),
   timer_mode_set: (state, e) => ({ ...state, auto_timer: e.auto }),
   timer_paused: (state, e) => ({
@@ -224,8 +242,23 @@ const APPLY = {
     if (timer.running && timer.deadline !== null) {
       timer = { running: false, deadline: null, remaining: timer.deadline - e.at };
     }
-    return { ...state, ended_at: e.at, floor: { ...floor, order: [], hands: [] }, timer };
+    return { ...stretchClosed(state, e.at), ended_at: e.at, floor: { ...floor, order: [], hands: [] }, timer };
   },
+  // The time budget: the overrun moved from a later step's box into the current one's.
+  time_borrowed(state, e) {
+    const boxes = {
+      ...state.time_boxes,
+      [e.phase]: state.time_boxes[e.phase] + e.minutes,
+      [e.from_phase]: state.time_boxes[e.from_phase] - e.minutes,
+    };
+    const lent = { at: e.at, by: e.by, phase: e.phase, from_phase: e.from_phase, minutes: e.minutes };
+    let next = { ...state, time_boxes: boxes, borrowings: [...state.borrowings, lent] };
+    if (e.phase === next.phase) next = timerExtended(next, e.minutes * 60);
+    return next;
+  },
+  // The weather: another's arrives sealed (mood 0, word "") until the reveal carries all.
+  weather_given: (state, e) => ({ ...state, weather: { ...state.weather, [e.by]: { mood: e.mood, word: e.word } } }),
+  weather_revealed: (state, e) => ({ ...state, weather: { ...e.weather }, weather_revealed: true }),
 };
 
 // The state after one more event. Unknown event types leave it as it is (a newer server).

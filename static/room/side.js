@@ -202,6 +202,8 @@ export function TimerPanel({ ctx }) {
     ${buttons.length ? html`<div class="row">${buttons}</div>` : null}
     <${ErrorNote} error=${error} />
     <${Budget} state=${state} remaining=${remaining} serverNow=${room.serverNow()} />
+    <${Overrun} ctx=${ctx} remaining=${remaining} />
+    <${LastBorrowing} state=${state} />
     <${TimerMode} ctx=${ctx} />
     <${TimeBoxes} ctx=${ctx} />
   </section>`;
@@ -230,6 +232,63 @@ function Budget({ state, remaining, serverNow }) {
     </p>
     ${over >= 60 ? html`<p class="small overrun">${t("budget.over", { over: duration(over) })}</p>` : null}
   </div>`;
+}
+
+// When the step overruns: what the steps ahead now have of the session's time, each
+// one's box, and — for the token holder — one button per step to take the overrun from
+// it (borrow_time: the total of the boxes does not change). Everyone sees the same list.
+function Overrun({ ctx, remaining }) {
+  const { state, room } = ctx;
+  const { run, busy, error } = useCommand(room);
+  if (remaining >= 0 || state.ended_at !== null) return null;
+  const keys = phaseKeys(state);
+  const later = keys.slice(keys.indexOf(state.phase) + 1);
+  if (!later.length) return null;
+  const minutes = Math.ceil(-remaining / 60);
+  // To end on time, the steps ahead absorb the overrun: what they have now, against
+  // their boxes.
+  const planned = later.reduce((sum, k) => sum + state.time_boxes[k] * 60, 0);
+  const may = canDo(ctx, "borrow_time");
+  return html`<div class="borrow" data-minutes=${minutes}>
+    <p class="small overrun">
+      ${t("budget.overrun", { over: clock(-remaining), minutes, left: duration(Math.max(0, planned + remaining)), planned: duration(planned) })}
+    </p>
+    <ul class="borrow-steps" aria-label=${t("budget.later")}>
+      ${later.map(
+        (k) => html`<li key=${k} data-phase=${k}>
+          <span class="borrow-step">${t(`phase.${k}`)}</span>
+          <span class="borrow-box">${t("budget.step_box", { minutes: state.time_boxes[k] })}</span>
+          ${may
+            ? html`<button
+                type="button"
+                class="quiet"
+                disabled=${busy || state.time_boxes[k] - minutes < 1}
+                aria-label=${t("budget.borrow_label", { minutes, phase: t(`phase.${k}`) })}
+                onClick=${() => run({ type: "borrow_time", from_phase: k })}
+              >
+                ${t("budget.borrow", { minutes })}
+              </button>`
+            : null}
+        </li>`,
+      )}
+    </ul>
+    ${may ? html`<p class="small hint">${t("budget.borrow_hint", { minutes })}</p>` : null}
+    <${ErrorNote} error=${error} />
+  </div>`;
+}
+
+// The last borrowing, for everyone: who took how much from which step for which.
+function LastBorrowing({ state }) {
+  const last = state.borrowings[state.borrowings.length - 1];
+  if (!last) return null;
+  return html`<p class="small borrowed" data-from=${last.from_phase}>
+    ${phrase("budget.borrowed", {
+      name: nameOf(state, last.by),
+      minutes: last.minutes,
+      from: t(`phase.${last.from_phase}`),
+      to: t(`phase.${last.phase}`),
+    })}
+  </p>`;
 }
 
 // Whether moving to a step starts its countdown: the token holder's setting.

@@ -232,6 +232,22 @@ function useArrivals(room) {
   const [fresh, setFresh] = useState(() => new Set());
   useEffect(() => {
     room.onLiveEvent = (event, state) => {
+      // The budget's borrowings and the weather's reveal, told to everyone as they happen.
+      if (event.type === "time_borrowed") {
+        setText(
+          t("budget.borrowed", {
+            name: state.participants[event.by] ? state.participants[event.by].name : "",
+            minutes: event.minutes,
+            from: t(`phase.${event.from_phase}`),
+            to: t(`phase.${event.phase}`),
+          }),
+        );
+        return;
+      }
+      if (event.type === "weather_revealed") {
+        setText(t("announce.weather_revealed"));
+        return;
+      }
       if (event.type !== "contribution_posted") return;
       const c = event.contribution;
       const who = state.participants[c.author] ? state.participants[c.author].name : "";

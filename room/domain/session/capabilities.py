@@ -220,18 +220,38 @@ def to_plain(moves: Answer | Iterable[Move]) -> dict[str, Any]:
 def next_change(state: State, now: float) -> float | None:
     """The next time at which ``allowed`` may answer differently with no new event.
 
-    Only the token's take-over depends on time alone; the server re-asks then.
+    Only time alone changes two answers: the token's take-over, and the holder's
+    borrow_time, which the step's countdown opens as it runs out. The server re-asks then.
     """
+    times = [at for at in (_takeover_opens(state), _overrun_begins(state)) if at is not None]
+    later = [at for at in times if at > now]
+    return min(later) if later else None
+
+
+def _takeover_opens(state: State) -> float | None:
     holder = state.participants.get(state.token_holder)
     if holder is None or holder.present or holder.removed or state.ended:
         return None
-    opens_at = (holder.absent_since or state.created_at) + TOKEN_TAKEOVER_SECONDS
-    return opens_at if opens_at > now else None
+    return (holder.absent_since or state.created_at) + TOKEN_TAKEOVER_SECONDS
+
+
+def _overrun_begins(state: State) -> float | None:
+    """When the running countdown passes its end (from then on the step overruns)."""
+    timer = state.timer
+    if state.ended or not timer.running or timer.deadline is None:
+        return None
+    return timer.deadline
 
 
 def reach_in_time(state: State, since: float, now: float) -> Reach:
     """What time alone can have changed of answers given at ``since`` in ``state``: the
-    token's take-over, once its window opened. (An event that moves the window — the
-    holder's coming or going, a new holder — reaches everyone by itself.)"""
-    opens_at = next_change(state, since)
-    return EVERYONE if opens_at is not None and opens_at <= now else NOTHING
+    token's take-over, once its window opened; the holder's borrow, once the countdown
+    ran out. (An event that moves either — the holder's coming or going, a new holder,
+    the timer — reaches whom it changes by itself.)"""
+    opens_at = _takeover_opens(state)
+    if opens_at is not None and since < opens_at <= now:
+        return EVERYONE
+    overrun_at = _overrun_begins(state)
+    if overrun_at is not None and since <= overrun_at < now:
+        return Reach(people=frozenset({state.token_holder}))
+    return NOTHING

@@ -302,3 +302,33 @@ PRIVATE_COMMANDS = (WriteDraft, DropDraft, WriteNotes, MarkQuestion)
 @dataclass(frozen=True, kw_only=True)
 class EndSession(Command):
     type = "end_session"
+
+
+# --- the time budget (room.domain.session.budget) ---------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class BorrowTime(Command):
+    """Give the overrunning step its overrun, taken from the later step ``from_phase``."""
+
+    type = "borrow_time"
+    from_phase: str
+
+
+# --- the closing round's weather (room.domain.session.weather) ---------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class GiveWeather(Command):
+    """A member's or the narrator's word on the session: a mood from 1 to 5, a word."""
+
+    type = "give_weather"
+    mood: int
+    word: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RevealWeather(Command):
+    """Show everyone's weather before all have given it (someone left, time is up)."""
+
+    type = "reveal_weather"

@@ -16,13 +16,14 @@ from collections.abc import Callable
 from typing import Any
 
 from room.domain.errors import Code, DomainError
+from room.domain.session import budget, weather
 from room.domain.session import commands as cmd
 from room.domain.session import events as ev
 from room.domain.session.commands import Command
 from room.domain.session.roles import Kind, Role, body_fields, required_fields
 from room.domain.session.silent import DRAFTS_MAX, ORDERS, ROUND_MINUTES, Draft, reading_turns
 from room.domain.session.silent import reveal_order as laid_out
-from room.domain.session.state import Contribution, Situation, State
+from room.domain.session.state import Contribution, Situation, State, Weather
 from room.domain.session.templates import TEMPLATES, Template
 from room.domain.text import (
     SYSTEM,
@@ -329,6 +330,34 @@ def _relink(state: State, actor: str, move: Move, now: float) -> None:
         raise _invalid("participant", reason="group_link")
 
 
+# --- guards of the time budget and of the closing round's weather ---------------------
+
+
+def _borrow(state: State, actor: str, move: Move, now: float) -> None:
+    """The holder's, in any step but the last (nothing comes after it to borrow from),
+    while the step overruns: time alone opens it, at the countdown's end, which
+    ``next_change`` tells the server to ask again at."""
+    _holder(state, actor, move, now)
+    if not budget.later_phases(state):
+        raise DomainError(Code.WRONG_PHASE, phase=state.phase)
+    if budget.overrun_minutes(state, now) <= 0:
+        raise DomainError(Code.CONFLICT, what="no_overrun")
+
+
+def _give_weather(state: State, actor: str, move: Move, now: float) -> None:
+    _open(state)
+    if not _template(state).phase(state.phase).weather:
+        raise DomainError(Code.WRONG_PHASE, phase=state.phase)
+
+
+def _reveal_weather(state: State, actor: str, move: Move, now: float) -> None:
+    _holder(state, actor, move, now)
+    if state.weather_revealed:
+        raise DomainError(Code.CONFLICT, what="weather_revealed")
+    if not state.weather:
+        raise DomainError(Code.CONFLICT, what="no_weather")
+
+
 _GUARDS: dict[str, Callable[[State, str, Move, float], None]] = {
     REISSUE_LINK: _relink,
     cmd.AddParticipant.type: _roster,
@@ -368,6 +397,10 @@ _GUARDS: dict[str, Callable[[State, str, Move, float], None]] = {
     cmd.WriteNotes.type: _own_space,
     cmd.MarkQuestion.type: _own_space,
     cmd.EndSession.type: _holder_not_writing,
+    # The time budget and the closing round's weather.
+    cmd.BorrowTime.type: _borrow,
+    cmd.GiveWeather.type: _give_weather,
+    cmd.RevealWeather.type: _reveal_weather,
 }
 
 
@@ -834,6 +867,50 @@ def _end_session(state: State, actor: str, c: cmd.EndSession, now: float) -> lis
     return [ev.SessionEnded(at=now, by=actor)]
 
 
+# --- handlers of the time budget and of the closing round's weather -------------------
+
+
+def _borrow_time(state: State, actor: str, c: cmd.BorrowTime, now: float) -> list[ev.Event]:
+    """The overrun, in whole minutes, from a later step that keeps at least a minute."""
+    keys = budget.phase_keys(state)
+    if c.from_phase not in keys:
+        raise _invalid("from_phase")
+    if c.from_phase not in budget.later_phases(state):
+        raise _invalid("from_phase", reason="not_later")
+    minutes = budget.overrun_minutes(state, now)  # the guard saw one
+    box = state.time_boxes[c.from_phase]
+    if box - minutes < budget.MIN_BOX_MINUTES:
+        floor = budget.MIN_BOX_MINUTES
+        raise _invalid("from_phase", reason="floor", minutes=minutes, box=box, floor=floor)
+    return [
+        ev.TimeBorrowed(
+            at=now, by=actor, phase=state.phase, from_phase=c.from_phase, minutes=minutes
+        )
+    ]
+
+
+def _give_weather_handler(
+    state: State, actor: str, c: cmd.GiveWeather, now: float
+) -> list[ev.Event]:
+    if isinstance(c.mood, bool) or c.mood not in weather.MOODS:
+        raise _invalid("mood", low=weather.MOODS[0], high=weather.MOODS[-1])
+    word = checked_text("word", c.word, weather.WORD_MAX, lines=False)
+    given = ev.WeatherGiven(at=now, by=actor, mood=c.mood, word=word)
+    if state.weather_revealed:
+        return [given]
+    everyone = {**state.weather, actor: Weather(mood=c.mood, word=word)}
+    if not weather.all_given(state, everyone):
+        return [given]
+    # The last one awaited: everyone's is shown together, by the same act.
+    return [given, ev.WeatherRevealed(at=now, by=actor, weather=everyone)]
+
+
+def _reveal_weather_handler(
+    state: State, actor: str, c: cmd.RevealWeather, now: float
+) -> list[ev.Event]:
+    return [ev.WeatherRevealed(at=now, by=actor, weather=dict(state.weather))]
+
+
 # Each handler takes its own command type; the table, any.
 _RULES: dict[type[Command], Callable[[State, str, Any, float], list[ev.Event]]] = {
     cmd.CreateSession: _create_session,
@@ -874,6 +951,9 @@ _RULES: dict[type[Command], Callable[[State, str, Any, float], list[ev.Event]]] 
     cmd.WriteNotes: _private,
     cmd.MarkQuestion: _private,
     cmd.EndSession: _end_session,
+    cmd.BorrowTime: _borrow_time,
+    cmd.GiveWeather: _give_weather_handler,
+    cmd.RevealWeather: _reveal_weather_handler,
 }
 
 GUARDED_TYPES = tuple(_GUARDS)
@@ -900,6 +980,7 @@ _ROLES_OF_TYPE: dict[str, frozenset[Role]] = {
     cmd.DropDraft.type: frozenset({Role.MEMBER}),
     cmd.WriteNotes.type: frozenset({Role.NARRATOR}),
     cmd.MarkQuestion.type: frozenset({Role.NARRATOR}),
+    cmd.GiveWeather.type: weather.GIVERS,
 }
 TYPES_FOR_ROLE: dict[Role, tuple[str, ...]] = {
     role: tuple(

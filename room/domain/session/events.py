@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from room.domain.messages import Message
 from room.domain.session.roles import Role, Welcome
-from room.domain.session.state import DEFAULT_BUDGET_MINUTES, Contribution, Situation
+from room.domain.session.state import DEFAULT_BUDGET_MINUTES, Contribution, Situation, Weather
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -245,3 +245,38 @@ class SilentRoundClosed(Event):
 @dataclass(frozen=True, kw_only=True)
 class SessionEnded(Event):
     type = "session_ended"
+
+
+# --- the time budget (room.domain.session.budget) ---------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class TimeBorrowed(Event):
+    """The current step's overrun, in whole minutes, moved from a later step's time box."""
+
+    type = "time_borrowed"
+    phase: str  # the step that overran: its box grows by ``minutes``
+    from_phase: str  # the later step: its box shrinks by as much
+    minutes: int
+
+
+# --- the closing round's weather (room.domain.session.weather) ---------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class WeatherGiven(Event):
+    """``by`` gave (or changed) their weather. Before the reveal, a reader other than
+    ``by`` receives it with ``mood`` 0 and ``word`` "": only that someone answered."""
+
+    type = "weather_given"
+    mood: int
+    word: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class WeatherRevealed(Event):
+    """Everyone's weather, shown together: carried whole, since no reader but each
+    author had it."""
+
+    type = "weather_revealed"
+    weather: dict[str, Weather]

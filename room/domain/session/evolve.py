@@ -10,12 +10,14 @@ from room.domain.session import events as ev
 from room.domain.session.advice import reads_as_advice
 from room.domain.session.roles import Kind
 from room.domain.session.state import (
+    Borrowing,
     Contribution,
     Floor,
     Participant,
     SilentRound,
     State,
     Timer,
+    Weather,
 )
 
 
@@ -76,6 +78,7 @@ def _session_created(state: State, e: ev.SessionCreated) -> State:
         follow_up_by=e.follow_up_by,
         budget_minutes=e.budget_minutes,
         auto_timer=e.auto_timer,
+        planned_boxes=dict(e.time_boxes),
     )
 
 
@@ -114,12 +117,13 @@ def _phase_changed(state: State, e: ev.PhaseChanged) -> State:
     else:
         timer = Timer(remaining=state.time_boxes[e.phase] * 60.0)
     return replace(
-        state,
+        _stretch_closed(state, e.at),
         phase=e.phase,
         timer=timer,
         floor=replace(floor, order=(), hands=()),
         started_at=_began(state, e.at),
         reading=(),
+        phase_since=e.at,
     )
 
 
@@ -129,7 +133,8 @@ def _began(state: State, at: float) -> float:
 
 def _timer_started(state: State, e: ev.TimerStarted) -> State:
     timer = Timer(running=True, deadline=e.deadline)
-    return replace(state, timer=timer, started_at=_began(state, e.at))
+    since = state.phase_since if state.phase_since is not None else e.at  # the start
+    return replace(state, timer=timer, started_at=_began(state, e.at), phase_since=since)
 
 
 def _timer_mode_set(state: State, e: ev.TimerModeSet) -> State:
@@ -258,7 +263,43 @@ def _session_ended(state: State, e: ev.SessionEnded) -> State:
     timer = state.timer
     if timer.running and timer.deadline is not None:
         timer = Timer(remaining=timer.deadline - e.at)
+    state = _stretch_closed(state, e.at)
     return replace(state, ended_at=e.at, floor=replace(floor, order=(), hands=()), timer=timer)
+
+
+# --- the time budget and the closing round's weather -----------------------------------
+
+
+def _stretch_closed(state: State, at: float) -> State:
+    """The current step's time since its stretch began, added to its seconds: at a step
+    change and at the end, so that the time spent per step is a sum kept in the state."""
+    if state.phase_since is None:
+        return state
+    held = max(0.0, at - state.phase_since)
+    seconds = {**state.phase_seconds, state.phase: state.phase_seconds.get(state.phase, 0.0) + held}
+    return replace(state, phase_seconds=seconds, phase_since=None)
+
+
+def _time_borrowed(state: State, e: ev.TimeBorrowed) -> State:
+    boxes = {
+        **state.time_boxes,
+        e.phase: state.time_boxes[e.phase] + e.minutes,
+        e.from_phase: state.time_boxes[e.from_phase] - e.minutes,
+    }
+    lent = Borrowing(at=e.at, by=e.by, phase=e.phase, from_phase=e.from_phase, minutes=e.minutes)
+    state = replace(state, time_boxes=boxes, borrowings=(*state.borrowings, lent))
+    if e.phase == state.phase:
+        state = _timer_extended(state, ev.TimerExtended(at=e.at, by=e.by, seconds=e.minutes * 60))
+    return state
+
+
+def _weather_given(state: State, e: ev.WeatherGiven) -> State:
+    given = Weather(mood=e.mood, word=e.word)
+    return replace(state, weather={**state.weather, e.by: given})
+
+
+def _weather_revealed(state: State, e: ev.WeatherRevealed) -> State:
+    return replace(state, weather=dict(e.weather), weather_revealed=True)
 
 
 _APPLY: dict[type[Any], Callable[[State, Any], State]] = {
@@ -294,4 +335,7 @@ _APPLY: dict[type[Any], Callable[[State, Any], State]] = {
     ev.SilentRoundRevealed: _silent_round_revealed,
     ev.SilentRoundClosed: _silent_round_closed,
     ev.SessionEnded: _session_ended,
+    ev.TimeBorrowed: _time_borrowed,
+    ev.WeatherGiven: _weather_given,
+    ev.WeatherRevealed: _weather_revealed,
 }

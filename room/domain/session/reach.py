@@ -109,6 +109,11 @@ def _connected(state: State, e: ev.Connected) -> Reach:
     return EVERYONE if e.participant == state.token_holder else NOTHING
 
 
+def _holders(state: State) -> Reach:
+    """The token holder's moves alone: the step's overrun opens their borrow_time."""
+    return Reach(people=frozenset({state.token_holder}))
+
+
 _REACH: dict[type[Any], Reach | Callable[[State, Any], Reach]] = {
     # The step decides what may be posted and which contributions may be changed; the
     # end closes nearly everything.
@@ -125,8 +130,10 @@ _REACH: dict[type[Any], Reach | Callable[[State, Any], Reach]] = {
     # The holder's business, and the floor's, which decides who may post in a round.
     ev.TimerStarted: EVERYONE,
     ev.TimerPaused: EVERYONE,
-    ev.TimerExtended: NOTHING,  # running or not, as before
-    ev.TimeBoxSet: NOTHING,  # the same: no guard reads a time box
+    # Running or not, as before; but the step's overrun, which opens the holder's
+    # borrow_time, may start or stop (no other guard reads a time box).
+    ev.TimerExtended: lambda state, e: _holders(state),
+    ev.TimeBoxSet: lambda state, e: _holders(state),
     ev.TimerModeSet: NOTHING,  # nor whether a step change starts the countdown
     ev.TokenPassed: EVERYONE,
     ev.TokenTaken: EVERYONE,
@@ -150,4 +157,9 @@ _REACH: dict[type[Any], Reach | Callable[[State, Any], Reach]] = {
     ev.SilentRoundOpened: WHOLE,
     ev.SilentRoundRevealed: WHOLE,
     ev.SilentRoundClosed: WHOLE,
+    # The time budget: a borrowing ends the overrun that opened the holder's borrow.
+    ev.TimeBorrowed: lambda state, e: _holders(state),
+    # The weather: the first one given opens the reveal; the reveal closes it.
+    ev.WeatherGiven: lambda state, e: NOTHING if state.weather else EVERYONE,
+    ev.WeatherRevealed: EVERYONE,
 }

@@ -78,6 +78,25 @@ class Situation:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Borrowing:
+    """Minutes the facilitator moved from a later step's time box to an overrunning one."""
+
+    at: float
+    by: str
+    phase: str  # the step that overran, which the minutes went to
+    from_phase: str  # the later step they were taken from
+    minutes: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class Weather:
+    """One person's word on the session at its closing: a mood and a word or phrase."""
+
+    mood: int  # 1 (stormy) to 5 (sunny); 0 in a reader's copy before the reveal
+    word: str  # "" in a reader's copy before the reveal
+
+
+@dataclass(frozen=True, kw_only=True)
 class State:
     template: str = ""  # empty until the session is created
     title: str = ""
@@ -108,6 +127,17 @@ class State:
     # After a reveal, the round table reads the texts in turn: the ids each turn of
     # ``floor.order`` reads. Empty once that round table is over.
     reading: tuple[tuple[str, ...], ...] = ()
+    # The time budget (room.domain.session.budget): the steps' time boxes as set at
+    # creation, the seconds spent in each step (closed stretches; reopening adds up), when
+    # the current stretch began (None before the start and after the end), the borrowings.
+    planned_boxes: dict[str, int] = field(default_factory=dict)
+    phase_seconds: dict[str, float] = field(default_factory=dict)
+    phase_since: float | None = None
+    borrowings: tuple[Borrowing, ...] = ()
+    # The closing round's weather (room.domain.session.weather), by participant; each
+    # reader sees only their own until it is revealed (visible_state).
+    weather: dict[str, Weather] = field(default_factory=dict)
+    weather_revealed: bool = False
 
     @property
     def created(self) -> bool:

@@ -22,6 +22,7 @@ class Phase:
     posts: Mapping[Role, frozenset[Kind]] = field(default_factory=dict)
     situation: bool = False  # the narrator writes the situation and the request here
     welcome: bool = False  # the narrator marks proposals kept / to explore / thanks here
+    weather: bool = False  # the closing round: each member and the narrator give their weather
 
     @property
     def label(self) -> str:
@@ -95,6 +96,7 @@ FLYER = Template(
             "closing",
             20,
             {F: _kinds(Kind.TAKEAWAY), N: _kinds(Kind.TAKEAWAY), M: _kinds(Kind.TAKEAWAY)},
+            weather=True,
         ),
     ),
 )
@@ -117,6 +119,7 @@ SIX_STEP = Template(
             "learnings",
             15,
             {F: _kinds(Kind.TAKEAWAY), N: _kinds(Kind.TAKEAWAY), M: _kinds(Kind.TAKEAWAY)},
+            weather=True,
         ),
     ),
 )

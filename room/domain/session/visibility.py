@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from room.domain.session import events as ev
+from room.domain.session import weather
 from room.domain.session.contributions import Contributions
 from room.domain.session.roles import Role
 from room.domain.session.state import State
@@ -20,9 +21,12 @@ def sees_hidden(role: Role | None) -> bool:
     return role is Role.FACILITATOR
 
 
-def visible_state(state: State, role: Role | None) -> State:
+def visible_state(state: State, role: Role | None, reader: str | None = None) -> State:
     """``state`` with the text of hidden contributions removed, unless ``role`` may see it;
-    and, but for facilitators, without the count of questions that read as advice."""
+    but for facilitators, without the count of questions that read as advice; and, for
+    everyone, facilitators too, with only ``reader``'s own weather before its reveal
+    (no one's when ``reader`` is None: a record, a group's page)."""
+    state = weather.for_reader(state, reader)
     if sees_hidden(role):
         return state
     if state.advice_posted:

@@ -16,11 +16,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from room.domain.cycle import AttendanceRow
+from room.domain.cycle import journal as journal_of
 from room.domain.group import GroupRole, ordered_sessions, session_number
 from room.domain.group.state import PlannedSession, Status
 from room.i18n import message, planned_date
 from room.records.ical import CalendarSession, cycle_calendar
-from room.records.session import md_text
+from room.records.session import md_text, mood_words
 from room.records.sheet import COLUMNS, SheetLine, attendance_csv
 from room.web.group.services import Member, groups_of
 from room.web.services import language, services_of
@@ -205,7 +206,7 @@ async def journal(request: Request) -> Response:
         return page_message(request, "page.forbidden", 403)
     follow = member.follow("journal")
     history = await groups_of(request).history(member)
-    kept = [s for s in history.situations if s.takeaways]
+    kept = journal_of(history)
     if request.path_params.get("format") == "md":
         if member.role is not GroupRole.FACILITATOR:
             return page_message(request, "page.forbidden", 403)
@@ -215,6 +216,12 @@ async def journal(request: Request) -> Response:
             day = planned_date(lang, situation.date)
             lines += [f"## {md_text(day)} — {md_text(situation.title)}", ""]
             lines += [f"- {md_text(text)}" for text in situation.takeaways] + [""]
+            if situation.weather:
+                lines += [f"### {md_text(message(lang, 'weather.record'))}", ""]
+                lines += [
+                    f"- {mood_words(lang, mood)} — {md_text(word)}"
+                    for mood, word in situation.weather
+                ] + [""]
         body = ("\n".join(lines).rstrip() + "\n").encode()
         return _download(body, "text/markdown; charset=utf-8", f"journal-{member.group.id}.md")
     response = render(

@@ -122,7 +122,7 @@ async def session(request: Request) -> Response:
             "seq": room.seq,
             "now": now,
             "me": {"participant": caller.participant, "role": role.value},
-            "state": to_plain(visible_state(room.state, role)),
+            "state": to_plain(visible_state(room.state, role, caller.participant)),
             "moves": moves_to_plain(allowed(room.state, caller.participant, now)),
         }
     )

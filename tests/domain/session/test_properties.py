@@ -37,10 +37,12 @@ from room.domain.session import (
     Event,
     State,
     allowed,
+    budget,
     decide,
     evolve,
     fold,
     move_of,
+    weather,
 )
 from room.domain.session import commands as c
 from room.domain.session import events as ev
@@ -365,6 +367,11 @@ class Arguments:
                 "question": self.question().map(lambda q: q or UNKNOWN_CONTRIBUTION),
                 "marked": st.booleans(),
             },
+            c.BorrowTime.type: lambda: {"from_phase": self.phase()},
+            c.GiveWeather.type: lambda: {
+                "mood": self.pick([1, 3, 5], [0, 6, -1]),
+                "word": self.pick(["Soleil", "A good day, thanks"], ["", "x" * 61, "a\nb"]),
+            },
         }
         command_class = c.Command.registry[kind]
         if kind not in fields:
@@ -646,8 +653,9 @@ class Session(RuleBasedStateMachine):
         writers = [m for m in MEMBERS if m in self.state.participants]
         kind = data.draw(
             st.sampled_from(
-                [c.WriteDraft.type] * 4
-                + [c.DropDraft.type, c.RevealSilentRound.type, c.CloseSilentRound.type]
+                [c.WriteDraft.type] * 3
+                + [c.DropDraft.type, c.RevealSilentRound.type]
+                + [c.CloseSilentRound.type] * 2
             )
         )
         if kind in (c.RevealSilentRound.type, c.CloseSilentRound.type):
@@ -723,11 +731,26 @@ class Session(RuleBasedStateMachine):
                         assert not self.attempt(author, post), "a first follow-up was taken"
                         continue
                     assert self.attempt(author, post), f"{kind} by {author}"
+            if {Kind.QUESTION, Kind.PROPOSAL} & phase.posts.get(Role.MEMBER, frozenset()):
+                self.write_a_silent_round_by_the_book(phase.posts[Role.MEMBER])
             for proposal in self.state.contributions.values() if phase.welcome else ():
                 if proposal.kind is Kind.PROPOSAL:
                     welcome = c.WelcomeProposal(proposal=proposal.id, mark=Welcome.KEPT)
                     assert self.attempt(NARRATOR, welcome), f"{proposal.id} was not welcomed"
         self.reopen(phases[start].key)
+
+    def write_a_silent_round_by_the_book(self, kinds: frozenset[Kind]) -> None:
+        """A round revealed (two drafts written, one dropped), then one closed unrevealed:
+        every silent-round command is accepted in every run, whatever the dice."""
+        kind = sorted(kinds)[0]
+        body = {"text": DRAFT_MARK}
+        holder = self.state.token_holder
+        for ending in (c.RevealSilentRound(order_by="shuffled"), c.CloseSilentRound()):
+            assert self.attempt(holder, c.OpenSilentRound(minutes=5)), "no silent round"
+            for draft in ("d1", "d2"):
+                self.attempt(MEMBERS[1], c.WriteDraft(draft=draft, kind=kind, body=body))
+            self.attempt(MEMBERS[1], c.DropDraft(draft="d2"))
+            assert self.attempt(holder, ending), f"{ending} was refused"
 
     def plain_post(self, kind: Kind) -> c.Post:
         """A valid post of ``kind``, as a careful participant would write it."""
@@ -786,6 +809,36 @@ class Session(RuleBasedStateMachine):
             concerned.append(self.state.floor.speaker)
         return concerned
 
+    @rule(data=st.data())
+    def the_step_overruns_and_the_holder_borrows(self, data: st.DataObject) -> None:
+        """The countdown runs past the step's box (when it runs), and the holder (or
+        someone else) takes the overrun from a step: mostly a later one, sometimes this
+        one, an earlier one or none; sometimes from a box too small to lend it."""
+        timer = self.state.timer
+        if data.draw(st.booleans()) and timer.running and timer.deadline is not None:
+            self.now = max(self.now, timer.deadline + data.draw(st.floats(0.5, 40 * 60)))
+        keys = [phase.key for phase in TEMPLATES[self.state.template].phases]
+        later = keys[keys.index(self.state.phase) + 1 :]
+        from_phase = data.draw(mostly(later, [*keys, "nowhere"]))
+        holder = self.state.token_holder
+        actor = data.draw(mostly([holder], [CO_FACILITATOR, NARRATOR, MEMBERS[0]]))
+        self.attempt(actor, c.BorrowTime(from_phase=from_phase))
+
+    @rule(data=st.data())
+    def the_closing_round_gives_its_weather(self, data: st.DataObject) -> None:
+        """At the weather's step (the holder goes there half the time), someone gives
+        their weather, mostly a member or the narrator; sometimes the holder reveals it."""
+        weather_steps = [p.key for p in TEMPLATES[self.state.template].phases if p.weather]
+        if data.draw(st.booleans()):
+            self.reopen(weather_steps[0])
+        if data.draw(st.integers(0, 4)) == 0:
+            actor = data.draw(mostly([self.state.token_holder], [CO_FACILITATOR, MEMBERS[0]]))
+            self.attempt(actor, c.RevealWeather())
+            return
+        actor = data.draw(mostly([NARRATOR, *MEMBERS], [CREATOR, OBSERVER, STRANGER]))
+        args = Arguments(self.state, slips=data.draw(SLIPS))
+        self.attempt(actor, data.draw(args.command(c.GiveWeather.type)))
+
     # --- one command, checked ---
 
     def attempt(self, actor: str, command: Command) -> list[Event]:
@@ -829,7 +882,8 @@ class Session(RuleBasedStateMachine):
             self.check_holder_rules(before, actor, command, event)
             self.check_posting_rules(before, actor, event)
             reached = reach(self.state, event)
-            self.state = evolve(self.state, event)
+            previous, self.state = self.state, evolve(self.state, event)
+            self.check_borrowing_conserves_the_boxes(previous, self.state, event)
             self.check_answers_follow_the_event(event, reached)
         self.events += events
         if any(isinstance(e, ev.SilentRoundRevealed | ev.SilentRoundClosed) for e in events):
@@ -984,6 +1038,21 @@ class Session(RuleBasedStateMachine):
                 f"{actor} moved the token from {before.token_holder} to {self.state.token_holder}"
             )
 
+    def check_borrowing_conserves_the_boxes(
+        self, before: State, after: State, event: Event
+    ) -> None:
+        """A borrowing moves the current step's overrun, in whole minutes, from a later
+        step that keeps at least the floor: the steps' total stays what it was, and the
+        step no longer overruns."""
+        if not isinstance(event, ev.TimeBorrowed):
+            return
+        assert budget.boxes_total(after) == budget.boxes_total(before), "the total moved"
+        assert event.phase == before.phase and event.from_phase in budget.later_phases(before)
+        assert event.minutes == budget.overrun_minutes(before, self.now) > 0
+        assert after.time_boxes[event.from_phase] >= budget.MIN_BOX_MINUTES
+        assert after.time_boxes[event.phase] == before.time_boxes[event.phase] + event.minutes
+        assert budget.overrun_minutes(after, self.now) == 0, "the step still overruns"
+
     @staticmethod
     def check_event_round_trips(event: Event) -> None:
         """An event survives plain data, and msgpack (which turns tuples into lists)."""
@@ -1074,6 +1143,38 @@ class Session(RuleBasedStateMachine):
             if self.state.role_of(actor) is Role.OBSERVER:
                 expected = set()  # allowed's shortcut: observers only watch
             assert allowed(self.state, actor, self.now) == expected, actor
+
+    @invariant()
+    def the_time_spent_per_step_adds_up_to_the_sessions(self) -> None:
+        """The seconds spent in each step, summed, are the time since the session began
+        (to its end, if it ended): every moment counts in exactly one step."""
+        if self.state.started_at is None:
+            assert not self.state.phase_seconds and self.state.phase_since is None
+            return
+        end = self.state.ended_at if self.state.ended_at is not None else self.now
+        total = sum(budget.spent(self.state, self.now).values())
+        assert abs(total - (end - self.state.started_at)) < 1e-3 * max(1.0, total), (
+            f"steps add up to {total}, the session ran {end - self.state.started_at}"
+        )
+
+    @invariant()
+    def no_one_but_its_author_sees_a_weather_before_the_reveal(self) -> None:
+        """Before the reveal, every reader's state and every event of the log as replayed
+        to them hold no mood and no word but their own: the facilitators' neither."""
+        if self.state.weather_revealed or not self.state.weather:
+            return
+        for reader in PEOPLE:
+            role = self.state.role_of(reader)
+            shown = visible_state(self.state, role, reader)
+            assert shown.weather.keys() == self.state.weather.keys(), "the count differs"
+            for who, given in shown.weather.items():
+                if who != reader:
+                    assert given == weather.SEALED, f"{reader} sees {who}'s weather"
+            for event in self.events:
+                seen = weather.event_for_reader(event, self.state, reader)
+                if isinstance(seen, ev.WeatherGiven) and seen.by != reader:
+                    assert (seen.mood, seen.word) == (0, ""), f"{reader} replays {seen}"
+                assert not isinstance(seen, ev.WeatherRevealed), "a reveal, unrevealed"
 
     def teardown(self) -> None:
         """Checked once per session, being slow: folding the log twice gives equal states,

@@ -26,9 +26,11 @@ FR = catalogue("fr")
 
 @dataclass
 class Frames:
-    """What a page sent over its WebSockets, decoded (msgpack)."""
+    """What a page sent over its WebSockets, decoded (msgpack); what it received, as
+    the bytes of each message (one or several frames), to look for what must not be there."""
 
     sent: list[dict[str, Any]] = field(default_factory=list)
+    received: list[bytes] = field(default_factory=list)
 
     def hellos(self) -> list[dict[str, Any]]:
         return [frame for frame in self.sent if frame.get("t") == "hello"]
@@ -45,7 +47,12 @@ def watch_frames(page: Page) -> Frames:
             if isinstance(payload, bytes):
                 frames.sent.append(msgpack.unpackb(payload, raw=False))
 
+        def on_received(payload: str | bytes) -> None:
+            if isinstance(payload, bytes):
+                frames.received.append(payload)
+
         socket.on("framesent", on_sent)
+        socket.on("framereceived", on_received)
 
     page.on("websocket", on_socket)
     return frames

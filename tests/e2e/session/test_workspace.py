@@ -87,6 +87,11 @@ OWN_CONTROLS = {
     ("narrator", "action"): composer("action"),
     **{(role, "closing"): composer("takeaway") for role in ("facilitator", "narrator", "member")},
 }
+# The closing round's weather, the narrator's and the members' second task there: beside
+# the takeaways on a laptop, in view with them; on a phone, which cannot hold both
+# composers and a card, right after them, one scroll away (and then big enough to hit).
+WEATHER = (".step.current .weather-form select", ".step.current .weather-form button[type=submit]")
+BESIDE = {(role, "closing"): WEATHER for role in ("narrator", "member")}
 # What is posted in a step before looking, and by whom.
 POSTED = (
     ("questions", "member", "question", "Qui a demandé la réorganisation ?"),
@@ -135,10 +140,16 @@ def test_every_role_has_the_live_work_in_view_at_every_step_on_both_screens(
             for role, page in pages.items():
                 page.set_viewport_size(viewport)
                 page.evaluate("window.scrollTo(0, 0)")
-                for selector in the_live_work(role, step):
+                beside = list(BESIDE.get((role, step), ()))
+                for selector in the_live_work(role, step) + (beside if size == "laptop" else []):
                     why = misplaced(page, selector, target)
                     if why:
                         problems.append(f"{role} {step} {size}: {why}")
+                for selector in beside if size == "phone" else []:
+                    page.locator(selector).first.scroll_into_view_if_needed()
+                    if why := misplaced(page, selector, target):
+                        problems.append(f"{role} {step} {size}, scrolled to: {why}")
+                    page.evaluate("window.scrollTo(0, 0)")
                 if twins := page.evaluate(TWIN_NAMES):
                     problems.append(f"{role} {step}: two cards' tools share a name: {twins}")
                 for selector in BODY_TEXT:

@@ -321,3 +321,31 @@ async def test_the_space_shows_the_next_session_first_and_the_cycle_as_a_timelin
         assert 'class="admin-note"' in page  # Nadia's page: administration apart
         member = (await http.get(f"/g/{cast.group}", headers=cast.auth("claire"))).text
         assert 'class="admin-note"' not in member
+
+
+async def test_the_journal_keeps_a_sessions_weather_once_revealed_and_without_names(
+    server: ServerProcess,
+) -> None:
+    """Karim gave his weather at the closing: the group's journal (page and Markdown)
+    shows nothing of it while it is sealed; once the facilitator reveals it, the page
+    and the file hold the mood in words and the word, and not whose they are."""
+    cast = await found(server, ("claire", "karim"))
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        session = await cast.plan(http, "2027-01-12T14:00", "claire")
+        nadia = await RoomClient.connect(cast.links["nadia"], session=session)
+        karim = await RoomClient.connect(cast.links["karim"], session=session)
+        try:
+            await nadia.send(c.GoToPhase(phase="closing"))
+            await karim.send(c.GiveWeather(mood=5, word="Lumineux"))
+            journal = await http.get(f"/g/{cast.group}/journal", headers=cast.auth("claire"))
+            assert "Lumineux" not in journal.text
+            await nadia.send(c.RevealWeather())
+        finally:
+            await nadia.close()
+            await karim.close()
+        page = await http.get(f"/g/{cast.group}/journal", headers=cast.auth("claire"))
+        assert "Lumineux" in page.text and message("fr", "weather.mood.5") in page.text
+        md = await http.get(f"/g/{cast.group}/journal.md", headers=cast.auth("nadia"))
+        assert md.status_code == 200, md.text
+        line = next(line for line in md.text.splitlines() if "Lumineux" in line)
+        assert message("fr", "weather.mood.5") in line and "Karim" not in line
