@@ -47,7 +47,7 @@ from room.domain.group import (
 from room.domain.group import commands as g
 from room.domain.group import events as ev
 from room.domain.group.decide import Move
-from room.domain.group.state import Answer, Attendance
+from room.domain.group.state import Answer, Attendance, ExportedRecord
 from room.domain.plain import from_plain, to_plain
 from room.domain.session import SYSTEM
 from tests.domain.group.table import GROUP_CODES, RULES
@@ -92,6 +92,7 @@ FACILITATOR_EVENTS = (
     ev.SlotFixed,
     ev.PollClosed,
     ev.AttendanceConfirmed,
+    ev.RetentionSet,
     ev.SessionErased,
     ev.GroupErased,
 )
@@ -209,6 +210,17 @@ class Arguments:
                 "role": mostly([GroupRole.MEMBER] * 3, [GroupRole.FACILITATOR]),
             },
             g.AcceptCharter.type: lambda: {"version": pick([version], [version - 1, 9])},
+            g.CorrectPerson.type: lambda: {
+                "name": name,
+                "email": pick(["", *GOOD_EMAILS], BAD_EMAILS),
+            },
+            g.SetRetention.type: lambda: {"months": pick([6, 24, 12], [0, 121])},
+            g.RecordExport.type: lambda: {
+                "person": pick(self.people, ["nobody"]),
+                "record": st.sampled_from(list(ExportedRecord)),
+                "session": pick(["", *self.state.sessions], ["s9"]),
+                "subject": pick(["", *self.people], ["nobody"]),
+            },
             g.AdmitPerson.type: lambda: {
                 "person": pick(self.waiting, [*self.people, "nobody"]),
                 "note": text,
