@@ -284,6 +284,17 @@ class Store(abc.ABC):
     async def mails(self, scope: str) -> list[Mail]:
         """The messages about ``scope``, settled ones included, oldest first."""
 
+    # --- claims ---------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    async def claim(self, name: str, holder: str, now: float, until: float) -> bool:
+        """Hold the named claim until ``until``, if it is free at ``now`` (never held,
+        or its holder's time ran out) or ``holder`` holds it already (then it is
+        extended); whether ``holder`` holds it now. Atomic: of two workers claiming at
+        once, one gets it. For a task that one worker at a time should run (the
+        retention sweep): a worker that dies holding a claim frees it when it runs out.
+        """
+
 
 def check_append(session_id: str, expected_seq: int, events: Sequence[bytes]) -> None:
     """The arguments every backend's ``append`` refuses alike, before touching anything."""

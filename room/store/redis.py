@@ -258,6 +258,19 @@ redis.call("DEL", KEYS[2])
 return #ids
 """
 
+# KEYS[1] the claim; ARGV holder, now, until, milliseconds to keep the key: 1 if the
+# holder holds it now. The value says who holds it until when; the key's own expiry
+# only clears claims long run out.
+_CLAIM = """#!lua
+local held = redis.call("GET", KEYS[1])
+if held then
+  local holder, term = string.match(held, "^(.*)\\n([^\\n]*)$")
+  if holder ~= ARGV[1] and tonumber(term) > tonumber(ARGV[2]) then return 0 end
+end
+redis.call("SET", KEYS[1], ARGV[1] .. "\\n" .. ARGV[3], "PX", ARGV[4])
+return 1
+"""
+
 _SCRIPTS = (
     _APPEND,
     _REGISTER,
@@ -271,6 +284,7 @@ _SCRIPTS = (
     _RETRY,
     _DROP,
     _DROP_SCOPE,
+    _CLAIM,
 )
 
 
@@ -289,6 +303,7 @@ class _Scripts(NamedTuple):
     retry: Any
     drop: Any
     drop_scope: Any
+    claim: Any
 
 
 # What a failed rewrite of Redis's files leaves, and what to do: the end of its message.
@@ -726,6 +741,23 @@ class RedisStore(Store):
             records = await pipe.execute()
         found = [_mail(record) for record in records if record]
         return sorted(found, key=lambda mail: mail.created_at)  # stable: enqueue order
+
+    # --- claims ---------------------------------------------------------------------------
+
+    @_answered
+    async def claim(self, name: str, holder: str, now: float, until: float) -> bool:
+        # Kept a day past its term, so that a worker's clock a little behind Redis's
+        # still reads the claim; past that, run out for anyone.
+        keep = max(int((until - now) * 1000), 0) + _CLAIM_SLACK_MS
+        done = await self._scripts.claim(
+            keys=[f"{self.prefix}:claim:{{{name}}}"],
+            args=[holder, repr(now), repr(until), keep],
+            client=self._client,
+        )
+        return bool(done)
+
+
+_CLAIM_SLACK_MS = 86_400_000
 
 
 def _mail(record: Mapping[Any, Any]) -> Mail:

@@ -122,9 +122,19 @@ CREATE INDEX outbox_due ON outbox (due) WHERE due IS NOT NULL;
 CREATE INDEX outbox_by_scope ON outbox (scope, created_at);
 """
 
+# Version 4 (privacy): named claims with a term, so that one worker at a time runs a task
+# that should run once (the retention sweep), and another takes over once it runs out.
+_SCHEMA_V4_CLAIMS = """
+CREATE TABLE claims (
+    name TEXT PRIMARY KEY,
+    holder TEXT NOT NULL,
+    until REAL NOT NULL
+) WITHOUT ROWID;
+"""
+
 # Step n brings a file from version n to n + 1; open() runs the steps a file lacks and
 # refuses a file written by a newer version.
-_MIGRATIONS = (_SCHEMA_V1, _SCHEMA_V2, _SCHEMA_V3)
+_MIGRATIONS = (_SCHEMA_V1, _SCHEMA_V2, _SCHEMA_V3, _SCHEMA_V4_CLAIMS)
 SCHEMA_VERSION = len(_MIGRATIONS)
 
 _LINK_COLUMNS = "secret_hash, scope, participant, created_at, revoked_at"
@@ -401,6 +411,17 @@ class SQLiteStore(Store):
             (scope,),
         )
         return [_mail(row) for row in rows]
+
+    # --- claims ---------------------------------------------------------------------------
+
+    async def claim(self, name: str, holder: str, now: float, until: float) -> bool:
+        return await self._call(
+            _changed,
+            "INSERT INTO claims (name, holder, until) VALUES (?, ?, ?)"
+            " ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until"
+            " WHERE claims.holder = excluded.holder OR claims.until <= ?",
+            (name, holder, until, now),
+        )
 
 
 # --- what runs on the store's thread --------------------------------------------------------

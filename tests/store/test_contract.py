@@ -537,3 +537,25 @@ async def test_close_twice_is_harmless(store: Store) -> None:
     """Closing a closed store does nothing."""
     await store.close()
     await store.close()
+
+
+# --- claims -------------------------------------------------------------------------------------
+
+
+async def test_a_claim_is_held_by_one_until_it_runs_out(store: Store) -> None:
+    """The first worker gets a free claim; another is refused until its term, then
+    takes it; the holder extends its own; a claim names one task, not another."""
+    assert await store.claim("retention", "w1", now=100.0, until=160.0)
+    assert not await store.claim("retention", "w2", now=120.0, until=180.0)
+    assert await store.claim("retention", "w1", now=150.0, until=210.0)  # extended
+    assert not await store.claim("retention", "w2", now=200.0, until=260.0)
+    assert await store.claim("other", "w2", now=200.0, until=260.0)
+    assert await store.claim("retention", "w2", now=210.0, until=270.0)  # ran out
+    assert not await store.claim("retention", "w1", now=220.0, until=280.0)
+
+
+async def test_of_workers_claiming_at_once_one_gets_it(store: Store) -> None:
+    answers = await asyncio.gather(
+        *(store.claim("retention", f"w{n}", now=100.0, until=160.0) for n in range(8))
+    )
+    assert answers.count(True) == 1
