@@ -8,9 +8,8 @@ passed (room.live.retention).
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Container
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from room.domain.group.state import State
 
@@ -32,5 +31,10 @@ def months_after(moment: datetime, months: int) -> datetime:
     (31 March plus one month) is its last day."""
     index = moment.month - 1 + months
     year, month = moment.year + index // 12, index % 12 + 1
-    day = min(moment.day, calendar.monthrange(year, month)[1])
+    day = min(moment.day, _days_in(year, month))
     return moment.replace(year=year, month=month, day=day)
+
+
+def _days_in(year: int, month: int) -> int:
+    following = date(year + month // 12, month % 12 + 1, 1)
+    return (following - timedelta(days=1)).day

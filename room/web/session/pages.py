@@ -198,6 +198,9 @@ async def export(request: Request) -> Response:
         return page_message(request, "page.forbidden", 403)
     if not may_export(room.state, caller.participant):
         return page_message(request, "page.export_forbidden", 403)
+    if room.state.group and services.groups is not None:
+        # Into the group's log of copies, before the copy is handed over.
+        await services.groups.record_copied(room.state.group, caller.participant, session_id)
     told = await services.record(room)
     headers = {"cache-control": "no-store"}
     if request.path_params["format"] == "md":
