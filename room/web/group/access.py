@@ -22,7 +22,7 @@ from room.i18n import error_message
 from room.records.access import Part, plain_export
 from room.web.endpoints import read_form
 from room.web.group.pages import my_groups, my_space
-from room.web.group.services import groups_of
+from room.web.group.services import Member, groups_of
 from room.web.security import origin_allowed
 from room.web.services import language, services_of
 from room.web.templating import page_message, render
@@ -36,6 +36,20 @@ class GroupCopy:
     name: str
     person: str  # the person's id in that group
     parts: list[Part]
+    names: dict[str, str]  # person id → name, so that the page says who, not an id
+    dates: dict[str, str]  # session id → its planned date, so that it says which session
+
+
+def _copy(member: Member, person: str, parts: list[Part]) -> GroupCopy:
+    state = member.state
+    return GroupCopy(
+        member.group.id,
+        state.name,
+        person,
+        parts,
+        names={p.id: p.name for p in state.people.values()},
+        dates={s.id: s.date for s in state.sessions.values()},
+    )
 
 
 async def my_copy(request: Request) -> Response:
@@ -48,7 +62,7 @@ async def my_copy(request: Request) -> Response:
             member.group, member.person, ExportedRecord.ACCESS_EXPORT, subject=member.person
         )
         parts = await groups.access(member.group, member.person)
-        copies.append(GroupCopy(member.group.id, member.state.name, member.person, parts))
+        copies.append(_copy(member, member.person, parts))
     if not copies:
         return page_message(request, "page.forbidden", 403)
     return _answer(request, copies, "mes-donnees")
@@ -71,7 +85,7 @@ async def person_copy(request: Request) -> Response:
     await groups.record_copy(
         member.group, member.person, ExportedRecord.ACCESS_EXPORT, subject=person
     )
-    copy = GroupCopy(member.group.id, member.state.name, person, parts)
+    copy = _copy(member, person, parts)
     return _answer(request, [copy], f"donnees-{person}")
 
 

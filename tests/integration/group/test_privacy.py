@@ -224,7 +224,7 @@ async def test_a_facilitator_makes_a_member_s_copy_and_the_log_of_copies_says_so
         assert unknown.status_code == 404
         logged = await browser.get(f"/g/{cast.group}")
         assert '<h2 id="copies">Journal des copies</h2>' in logged.text
-        assert "copie des données d&#39;une personne" in logged.text
+        assert "copie de données personnelles" in logged.text
         assert "données de <bdi>Karim</bdi>" in logged.text
     async with _browser(server) as browser:
         await _opened(browser, cast, "claire")
