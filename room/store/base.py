@@ -81,6 +81,7 @@ class Link:
     participant: str  # the participant (of a session) or the person (of a group)
     created_at: float
     revoked_at: float | None = None
+    used_at: float | None = None  # first opened (``/j/…``); an old unused link expires
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,6 +238,11 @@ class Store(abc.ABC):
     @abc.abstractmethod
     async def revoke_link(self, secret_hash: str, at: float) -> Link | None:
         """Mark a link revoked at ``at`` (kept revoked at its first date if it already
+        was); return it, or None if unknown."""
+
+    @abc.abstractmethod
+    async def use_link(self, secret_hash: str, at: float) -> Link | None:
+        """Mark a link first opened at ``at`` (kept at its first date if it already
         was); return it, or None if unknown."""
 
     @abc.abstractmethod

@@ -150,6 +150,7 @@ _ADD_LINK = """#!lua
 if redis.call("EXISTS", KEYS[1]) == 1 then return 0 end
 redis.call("HSET", KEYS[1], "scope", ARGV[1], "participant", ARGV[2], "created_at", ARGV[3])
 if ARGV[4] ~= "" then redis.call("HSET", KEYS[1], "revoked_at", ARGV[4]) end
+if ARGV[5] ~= "" then redis.call("HSET", KEYS[1], "used_at", ARGV[5]) end
 return 1
 """
 
@@ -159,6 +160,9 @@ if redis.call("EXISTS", KEYS[1]) == 0 then return false end
 redis.call("HSETNX", KEYS[1], "revoked_at", ARGV[1])
 return redis.call("HGETALL", KEYS[1])
 """
+
+# The same for its first opening.
+_USE_LINK = _REVOKE_LINK.replace("revoked_at", "used_at")
 
 # KEYS[1] a link's record, ARGV[1] a scope: delete the record if it is of that scope.
 _DROP_LINK = """#!lua
@@ -285,6 +289,7 @@ _SCRIPTS = (
     _DROP,
     _DROP_SCOPE,
     _CLAIM,
+    _USE_LINK,
 )
 
 
@@ -304,6 +309,7 @@ class _Scripts(NamedTuple):
     drop: Any
     drop_scope: Any
     claim: Any
+    use_link: Any
 
 
 # What a failed rewrite of Redis's files leaves, and what to do: the end of its message.
@@ -609,9 +615,10 @@ class RedisStore(Store):
         index = self._key(link.scope, "links")
         await client.rpush(index, link.secret_hash)  # listed before it exists
         revoked = repr(link.revoked_at) if link.revoked_at is not None else ""
+        used = repr(link.used_at) if link.used_at is not None else ""
         added = await self._scripts.add_link(
             keys=[self._link_key(link.secret_hash)],
-            args=[link.scope, link.participant, repr(link.created_at), revoked],
+            args=[link.scope, link.participant, repr(link.created_at), revoked, used],
             client=client,
         )
         if not added:
@@ -643,6 +650,15 @@ class RedisStore(Store):
     @_answered
     async def revoke_link(self, secret_hash: str, at: float) -> Link | None:
         flat = await self._scripts.revoke_link(
+            keys=[self._link_key(secret_hash)], args=[repr(at)], client=self._client
+        )
+        if flat is None:
+            return None
+        return _link(secret_hash, dict(zip(flat[::2], flat[1::2], strict=True)))
+
+    @_answered
+    async def use_link(self, secret_hash: str, at: float) -> Link | None:
+        flat = await self._scripts.use_link(
             keys=[self._link_key(secret_hash)], args=[repr(at)], client=self._client
         )
         if flat is None:
@@ -792,13 +808,14 @@ def _link(secret_hash: str, record: Mapping[Any, Any]) -> Link | None:
     if not record:
         return None
     fields = {_text(name): _text(value) for name, value in record.items()}
-    revoked = fields.get("revoked_at")
+    revoked, used = fields.get("revoked_at"), fields.get("used_at")
     return Link(
         secret_hash=secret_hash,
         scope=fields["scope"],
         participant=fields["participant"],
         created_at=float(fields["created_at"]),
         revoked_at=float(revoked) if revoked is not None else None,
+        used_at=float(used) if used is not None else None,
     )
 
 

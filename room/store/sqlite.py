@@ -123,21 +123,23 @@ CREATE INDEX outbox_by_scope ON outbox (scope, created_at);
 """
 
 # Version 4 (privacy): named claims with a term, so that one worker at a time runs a task
-# that should run once (the retention sweep), and another takes over once it runs out.
-_SCHEMA_V4_CLAIMS = """
+# that should run once (the retention sweep), and another takes over once it runs out;
+# and when a link was first opened, so that one never opened expires.
+_SCHEMA_V4_PRIVACY = """
 CREATE TABLE claims (
     name TEXT PRIMARY KEY,
     holder TEXT NOT NULL,
     until REAL NOT NULL
 ) WITHOUT ROWID;
+ALTER TABLE links ADD COLUMN used_at REAL;
 """
 
 # Step n brings a file from version n to n + 1; open() runs the steps a file lacks and
 # refuses a file written by a newer version.
-_MIGRATIONS = (_SCHEMA_V1, _SCHEMA_V2, _SCHEMA_V3, _SCHEMA_V4_CLAIMS)
+_MIGRATIONS = (_SCHEMA_V1, _SCHEMA_V2, _SCHEMA_V3, _SCHEMA_V4_PRIVACY)
 SCHEMA_VERSION = len(_MIGRATIONS)
 
-_LINK_COLUMNS = "secret_hash, scope, participant, created_at, revoked_at"
+_LINK_COLUMNS = "secret_hash, scope, participant, created_at, revoked_at, used_at"
 _MAIL_COLUMNS = (
     "id, scope, person, kind, recipient, message_id, message, created_at, not_before,"
     " status, attempts, next_try, error, settled_at"
@@ -346,6 +348,9 @@ class SQLiteStore(Store):
 
     async def revoke_link(self, secret_hash: str, at: float) -> Link | None:
         return await self._call(_revoke_link, secret_hash, at)
+
+    async def use_link(self, secret_hash: str, at: float) -> Link | None:
+        return await self._call(_stamp_link, "used_at", secret_hash, at)
 
     async def accept_charter(self, acceptance: Acceptance) -> None:
         await self._call(
@@ -609,13 +614,14 @@ def _add_link(conn: sqlite3.Connection, link: Link) -> None:
     try:
         with _transaction(conn):
             conn.execute(
-                f"INSERT INTO links ({_LINK_COLUMNS}) VALUES (?, ?, ?, ?, ?)",
+                f"INSERT INTO links ({_LINK_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
                 (
                     link.secret_hash,
                     link.scope,
                     link.participant,
                     link.created_at,
                     link.revoked_at,
+                    link.used_at,
                 ),
             )
     except sqlite3.IntegrityError as exc:
@@ -626,9 +632,14 @@ def _add_link(conn: sqlite3.Connection, link: Link) -> None:
 
 
 def _revoke_link(conn: sqlite3.Connection, secret_hash: str, at: float) -> Link | None:
+    return _stamp_link(conn, "revoked_at", secret_hash, at)
+
+
+def _stamp_link(conn: sqlite3.Connection, column: str, secret_hash: str, at: float) -> Link | None:
+    """Set a link's date ``column`` (revoked_at, used_at) unless it is set; the link."""
     with _transaction(conn):
         conn.execute(
-            "UPDATE links SET revoked_at = ? WHERE secret_hash = ? AND revoked_at IS NULL",
+            f"UPDATE links SET {column} = ? WHERE secret_hash = ? AND {column} IS NULL",
             (at, secret_hash),
         )
         row = conn.execute(

@@ -6,6 +6,7 @@ the facilitators' log of copies."""
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,9 @@ from room.domain.session.events import Event as SessionEvent
 from room.live.groups import decode_group_event
 from room.live.room import decode_event
 from room.records.access import SECTIONS, names
+from room.store import Link
 from room.store.sqlite import SQLiteStore
+from room.web.auth import new_secret, secret_hash
 from tests.integration.groups import GroupCast, found, play_first_session
 from tests.running import ServerProcess
 
@@ -307,3 +310,56 @@ async def test_every_download_of_a_record_is_in_the_log_of_copies(server: Server
         (nadia, "attendance_sheet", session),
         (nadia, "journal", ""),
     ]
+
+
+async def _old_link(server: ServerProcess, scope: str, person: str, used: bool) -> str:
+    """A link for ``person`` made 31 days ago (opened then, if ``used``), written into
+    the store beside the running server, hashed with the server's own kept key."""
+    key = (server.data_dir / "secret_key").read_bytes().strip()
+    secret = new_secret()
+    month_ago = time.time() - 31 * 86400
+    store = SQLiteStore(server.db_path)
+    await store.open()
+    try:
+        await store.add_link(
+            Link(
+                secret_hash=secret_hash(key, secret),
+                scope=scope,
+                participant=person,
+                created_at=month_ago,
+                used_at=month_ago + 60 if used else None,
+            )
+        )
+    finally:
+        await store.close()
+    return secret
+
+
+async def test_a_link_never_opened_expires_and_one_opened_keeps_working(
+    server: ServerProcess,
+) -> None:
+    """A link made 31 days ago and never opened is refused (410, a page that says so
+    with the stable code link_expired, in the reader's language); one as old but
+    opened back then still opens; a fresh one opens, and is then marked opened."""
+    cast = await found(server, ("claire",))
+    claire = cast.ids["claire"]
+    unused = await _old_link(server, cast.group, claire, used=False)
+    opened = await _old_link(server, cast.group, claire, used=True)
+    async with _browser(server) as browser:
+        refused = await browser.get(f"/j/{unused}")
+        assert refused.status_code == 410
+        assert "Lien expiré" in refused.text and "<code>link_expired</code>" in refused.text
+        assert f"room_{cast.group}" not in browser.cookies
+        english = await browser.get(f"/j/{unused}", headers={"accept-language": "en"})
+        assert "Link expired" in english.text
+        assert (await browser.get(f"/j/{opened}")).status_code == 303
+        assert (await browser.get(f"/j/{cast.secret('claire')}")).status_code == 303
+    store = SQLiteStore(server.db_path)
+    await store.open()
+    try:
+        links = {link.secret_hash: link for link in await store.links(cast.group)}
+    finally:
+        await store.close()
+    key = (server.data_dir / "secret_key").read_bytes().strip()
+    assert links[secret_hash(key, cast.secret("claire"))].used_at is not None
+    assert links[secret_hash(key, unused)].used_at is None  # refused: not opened
