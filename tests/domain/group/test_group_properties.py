@@ -370,6 +370,18 @@ class Group(RuleBasedStateMachine):
         self.attempt(actor, data.draw(args.command(kind)))
 
     @rule(data=st.data())
+    def someone_waiting_tries_to_take_part(self, data: st.DataObject) -> None:
+        """A member who accepted the charter drafts or writes before being admitted
+        (refused not_admitted): with moves open to everyone (correcting one's name), the
+        other rules' dice no longer reach this often."""
+        waiting = people_where(self.state, lambda p: p.status is Status.WAITING)
+        if not waiting:
+            return
+        actor = data.draw(st.sampled_from(waiting))
+        kind = data.draw(st.sampled_from([g.SaveDraft.type, g.PostMessage.type]))
+        self.attempt(actor, data.draw(Arguments(self.state, actor).command(kind)))
+
+    @rule(data=st.data())
     def anyone_tries_any_command(self, data: st.DataObject) -> None:
         """Any command type, by anyone, with arguments often wrong."""
         kind = data.draw(st.sampled_from(DRAWN_TYPES))
@@ -592,6 +604,10 @@ class Group(RuleBasedStateMachine):
             assert must_accept(before, actor) and event.version == before.charter.version
         if isinstance(event, ev.ApplicationReceived):
             assert actor == SYSTEM and before.presentation.published
+        if isinstance(event, ev.PersonCorrected):
+            assert event.person == actor and before.person(actor) is not None
+        if isinstance(event, ev.RecordExported):
+            assert actor == SYSTEM and event.person in before.people
         if isinstance(event, DRAFT_EVENTS):
             assert before.role_of(actor) is GroupRole.MEMBER and sees_content(before, actor)
             existing = before.drafts.get(event.draft)

@@ -363,3 +363,28 @@ async def test_a_link_never_opened_expires_and_one_opened_keeps_working(
     key = (server.data_dir / "secret_key").read_bytes().strip()
     assert links[secret_hash(key, cast.secret("claire"))].used_at is not None
     assert links[secret_hash(key, unused)].used_at is None  # refused: not opened
+
+
+async def test_a_corrected_name_reaches_the_sessions_still_open(server: ServerProcess) -> None:
+    """Claire corrects her name while a session of the group is open: the room shows the
+    new one; an ended session keeps the name it was held under."""
+    cast = await found(server, ("claire", "karim"))
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        ended = await cast.plan(http, "2027-01-12T14:00", "claire")
+        await play_first_session(cast.links, ended)
+        open_ = await cast.plan(http, "2027-02-09T14:00", "karim")
+        opening = await http.post(
+            f"/api/groups/{cast.group}/sessions/{open_}/open", headers=cast.auth("claire")
+        )
+        assert opening.status_code == 200, opening.text
+        await cast.do(http, "claire", type="correct_person", name="Claire Dubois")
+
+        def name_in(view: httpx.Response) -> str:
+            name: str = view.json()["state"]["participants"][cast.ids["claire"]]["name"]
+            return name
+
+        headers = cast.auth("nadia")
+        assert name_in(await http.get(f"/api/sessions/{open_}", headers=headers)) == (
+            "Claire Dubois"
+        )
+        assert name_in(await http.get(f"/api/sessions/{ended}", headers=headers)) == "Claire"
