@@ -12,8 +12,10 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from room.i18n import catalogue
+from room.store.sqlite import SQLiteStore
 from tests.e2e.conftest import SCREENSHOTS, assert_no_axe_violations, new_person, screenshot
-from tests.e2e.group.test_groups import _founded_with_a_first_session
+from tests.e2e.group.test_groups import _founded_with_a_first_session, _run
+from tests.integration.group.test_privacy import _old_link
 from tests.running import ServerProcess
 
 FR = catalogue("fr")
@@ -95,3 +97,51 @@ def test_a_member_corrects_her_name_downloads_her_data_and_the_facilitator_sees_
     section.screenshot(path=str(SCREENSHOTS / f"privacy-copies-part-{device}.png"))
     people = nadia.locator('section[data-part="people"]')
     people.screenshot(path=str(SCREENSHOTS / f"privacy-people-part-{device}.png"))
+
+
+@pytest.mark.parametrize("device", list(WIDTHS))
+def test_the_notice_on_the_charter_page_and_the_page_of_an_expired_link(
+    server: ServerProcess, browser: Browser, contexts: list[BrowserContext], device: str
+) -> None:
+    """Who is told what, as they see it: the charter page an invited person lands on
+    (the rules, the retention, the notice), and the page of a link never opened and too
+    old, with its code."""
+    viewport = WIDTHS[device]
+    nadia = new_person(browser, contexts, viewport=viewport)
+    group, _ = _founded_with_a_first_session(server, nadia)
+    nadia.goto(f"{server.url}/g/{group}#people")
+    nadia.fill("#invite-name", "Ida")
+    nadia.get_by_role("button", name=FR["group.people.invite_button"]).click()
+    link = nadia.input_value("#link")
+
+    ida = new_person(browser, contexts, viewport=viewport)
+    ida.goto(link)
+    expect(ida.get_by_role("heading", name=FR["privacy.title"])).to_be_visible()
+    expect(ida.get_by_text(FR["privacy.duration"].format(months=12))).to_be_visible()
+    assert_no_axe_violations(ida)
+    _no_sideways_scroll(ida)
+    screenshot(ida, f"privacy-charter-{device}")
+
+    stranger = new_person(browser, contexts, viewport=viewport)
+    stranger.goto(f"{server.url}/j/{_expired_link(server, group)}")
+    expect(stranger.get_by_role("heading", name=FR["page.link_expired.title"])).to_be_visible()
+    expect(stranger.locator("code")).to_have_text("link_expired")
+    assert_no_axe_violations(stranger)
+    screenshot(stranger, f"privacy-expired-{device}")
+
+
+def _expired_link(server: ServerProcess, group: str) -> str:
+    """A link to ``group`` for its founder, made a month ago and never opened."""
+    secret: list[str] = []
+
+    async def make() -> None:
+        store = SQLiteStore(server.db_path)
+        await store.open()
+        try:
+            founder = (await store.links(group))[0].participant
+        finally:
+            await store.close()
+        secret.append(await _old_link(server, group, founder, used=False))
+
+    _run(make())
+    return secret[0]

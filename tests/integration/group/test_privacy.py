@@ -260,7 +260,7 @@ async def test_the_notice_names_the_controller_where_data_is_given_and_agreed_to
             )
             public = await browser.get(f"/p/{cast.group}")
             assert "Responsable du traitement : <bdi>Métropole de Lyon</bdi>." in public.text
-            assert "12 mois après la dernière séance tenue" in public.text
+            assert "12 mois après sa dernière séance tenue" in public.text
         async with _browser(server) as browser:
             await _opened(browser, cast, "claire")
             space = await browser.get(f"/g/{cast.group}")
