@@ -106,7 +106,8 @@ def _answer(request: Request, copies: list[GroupCopy], filename: str) -> Respons
         return Response(body, media_type="application/json", headers=headers)
     if request.path_params.get("format") not in (None, "html"):
         return page_message(request, "page.not_found", 404)
-    response = render(request, "access.html", copies=copies, generated_at=now)
+    json_url = request.url.path.removesuffix(".html") + ".json"
+    response = render(request, "access.html", copies=copies, generated_at=now, json_url=json_url)
     response.headers["cache-control"] = "no-store"
     return response
 

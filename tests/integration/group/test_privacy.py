@@ -165,6 +165,10 @@ async def test_the_printable_copy_reads_in_french_and_the_stranger_gets_none(
         assert page.status_code == 200
         assert "Mes données" in page.text and "Brouillons de situation" in page.text
         assert "Un CSE qui bloque" in page.text and "Claire Dubois" in page.text
+        assert 'href="/me/export.json"' in page.text
+        as_html = await browser.get("/me/export.html")
+        assert as_html.status_code == 200 and 'href="/me/export.json"' in as_html.text
+        assert (await browser.get("/me/export.pdf")).status_code == 404
         english = await browser.get("/me/export", headers={"accept-language": "en"})
         assert "Situation drafts" in english.text
     async with httpx.AsyncClient(base_url=server.url) as stranger:
