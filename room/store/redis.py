@@ -150,7 +150,7 @@ _ADD_LINK = """#!lua
 if redis.call("EXISTS", KEYS[1]) == 1 then return 0 end
 redis.call("HSET", KEYS[1], "scope", ARGV[1], "participant", ARGV[2], "created_at", ARGV[3])
 if ARGV[4] ~= "" then redis.call("HSET", KEYS[1], "revoked_at", ARGV[4]) end
-if ARGV[5] ~= "" then redis.call("HSET", KEYS[1], "used_at", ARGV[5]) end
+redis.call("HSET", KEYS[1], "used_at", ARGV[5])
 return 1
 """
 
@@ -161,8 +161,16 @@ redis.call("HSETNX", KEYS[1], "revoked_at", ARGV[1])
 return redis.call("HGETALL", KEYS[1])
 """
 
-# The same for its first opening.
-_USE_LINK = _REVOKE_LINK.replace("revoked_at", "used_at")
+# KEYS[1] a link's record, ARGV[1] a date: the record, opened at its first date; nil. A
+# new link's used_at is "" (never opened); a record without the field was made before
+# links recorded it, and counts as opened when made (see _link).
+_USE_LINK = """#!lua
+if redis.call("EXISTS", KEYS[1]) == 0 then return false end
+if redis.call("HGET", KEYS[1], "used_at") == "" then
+  redis.call("HSET", KEYS[1], "used_at", ARGV[1])
+end
+return redis.call("HGETALL", KEYS[1])
+"""
 
 # KEYS[1] a link's record, ARGV[1] a scope: delete the record if it is of that scope.
 _DROP_LINK = """#!lua
@@ -808,14 +816,16 @@ def _link(secret_hash: str, record: Mapping[Any, Any]) -> Link | None:
     if not record:
         return None
     fields = {_text(name): _text(value) for name, value in record.items()}
-    revoked, used = fields.get("revoked_at"), fields.get("used_at")
+    revoked = fields.get("revoked_at")
+    # "" never opened; no field at all: made before links recorded it, opened when made.
+    used = fields.get("used_at", fields["created_at"])
     return Link(
         secret_hash=secret_hash,
         scope=fields["scope"],
         participant=fields["participant"],
         created_at=float(fields["created_at"]),
         revoked_at=float(revoked) if revoked is not None else None,
-        used_at=float(used) if used is not None else None,
+        used_at=float(used) if used else None,
     )
 
 

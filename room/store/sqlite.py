@@ -124,7 +124,9 @@ CREATE INDEX outbox_by_scope ON outbox (scope, created_at);
 
 # Version 4 (privacy): named claims with a term, so that one worker at a time runs a task
 # that should run once (the retention sweep), and another takes over once it runs out;
-# and when a link was first opened, so that one never opened expires.
+# and when a link was first opened, so that one never opened expires. Links made before
+# count as opened when made: whether they were is not known, and refusing a link someone
+# has used for months would lock them out.
 _SCHEMA_V4_PRIVACY = """
 CREATE TABLE claims (
     name TEXT PRIMARY KEY,
@@ -132,6 +134,7 @@ CREATE TABLE claims (
     until REAL NOT NULL
 ) WITHOUT ROWID;
 ALTER TABLE links ADD COLUMN used_at REAL;
+UPDATE links SET used_at = created_at;
 """
 
 # Step n brings a file from version n to n + 1; open() runs the steps a file lacks and

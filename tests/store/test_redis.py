@@ -396,3 +396,26 @@ def test_a_redis_url_opens_a_redis_store() -> None:
     """open_store() picks this backend for redis:// (and rediss://, unix://) URLs."""
     store = room.store.open_store("redis://127.0.0.1:6390/2")
     assert isinstance(store, RedisStore) and store.url == "redis://127.0.0.1:6390/2"
+
+
+# --- links made before their first opening was recorded ---------------------------------------
+
+
+async def test_a_link_recorded_before_its_opening_was_counts_as_opened_when_made(
+    redis_server: RedisServer, open_redis: OpenRedis
+) -> None:
+    """A link's record without ``used_at`` (written by an older version) reads as opened
+    when it was made, so that no one is locked out by the upgrade; marking its use keeps
+    that date. A new link's record says it was never opened."""
+    redis_server.flush()
+    store = await open_redis(redis_server)
+    client = store._client
+    await client.hset(
+        "room:link:{legacy}", mapping={"scope": "g1", "participant": "p1", "created_at": "5.0"}
+    )
+    legacy = await store.link("legacy")
+    assert legacy is not None and legacy.used_at == 5.0
+    assert await store.use_link("legacy", at=9.0) == legacy
+    await store.add_link(Link("fresh", "g1", "p1", 6.0))
+    assert await client.hget("room:link:{fresh}", "used_at") == b""
+    assert (await store.link("fresh")).used_at is None  # type: ignore[union-attr]
