@@ -128,4 +128,5 @@ async def correct_me(request: Request) -> Response:
     except DomainError as error:
         problem = error_message(language(request), error.code.value, error.params)
         return await my_space(request, 400, {member.group.id: problem}, form)
-    return RedirectResponse(f"{request.url_for('my_space')}#me-{member.group.id}", status_code=303)
+    target = f"{request.url_for('my_space')}?corrected={member.group.id}#me-{member.group.id}"
+    return RedirectResponse(target, status_code=303)

@@ -456,6 +456,7 @@ class MyGroup:
     my_name: str  # how the group writes the person, which they may correct
     my_email: str
     problem: str | None = None  # why their last correction here was refused
+    corrected: bool = False  # their correction here was just saved
 
 
 async def my_groups(request: Request) -> list[Member]:
@@ -504,6 +505,7 @@ async def my_space(
                 typed.get("name", me.name),
                 typed.get("email", me.email),
                 problem,
+                corrected=request.query_params.get("corrected") == member.group.id,
             )
         )
     return _no_store(render(request, "me.html", status, groups=mine))

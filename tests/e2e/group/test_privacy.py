@@ -57,6 +57,7 @@ def test_a_member_corrects_her_name_downloads_her_data_and_the_facilitator_sees_
     expect(claire.get_by_role("alert")).to_have_text(FR["error.invalid.email"])
     claire.get_by_label(FR["access.correct.email"]).fill("claire@exemple.fr")
     claire.get_by_role("button", name=FR["access.correct.submit"]).click()
+    expect(claire.get_by_role("status")).to_have_text(FR["access.correct.saved"])
     expect(claire.get_by_label(FR["access.correct.name"])).to_have_value("Claire Dubois")
     claire.get_by_text(FR["access.correct.title"]).click()
     assert_no_axe_violations(claire)

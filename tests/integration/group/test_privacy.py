@@ -187,7 +187,8 @@ async def test_a_person_corrects_their_name_and_address_and_bad_input_is_refused
         form = {"group": cast.group, "name": "Claire Dubois", "email": "claire@exemple.fr"}
         saved = await browser.post("/me/correct", data=form)
         assert saved.status_code == 303 and saved.headers["location"].endswith(f"#me-{cast.group}")
-        me = await browser.get("/me")
+        me = await browser.get(saved.headers["location"])
+        assert 'role="status">Correction enregistrée' in me.text
         assert 'value="Claire Dubois"' in me.text and 'value="claire@exemple.fr"' in me.text
 
         bad = await browser.post("/me/correct", data={**form, "email": "pas-une-adresse"})
