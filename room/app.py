@@ -14,6 +14,7 @@ from room.ids import new_id
 from room.live.fanout import open_fanout
 from room.live.groups import Groups
 from room.live.hub import Hub
+from room.live.retention import Retention
 from room.mail.smtp import SmtpSender, SmtpServer
 from room.mail.worker import Postman
 from room.settings import Settings
@@ -54,11 +55,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
         )
         services.groups.postman = postman
         postman.start()
+        app.state.retention = retention = Retention(store, groups, hub, hub.clock, worker)
+        retention.start()
         if settings.demo_url:
             await _announce_demo(app.state.services, settings.demo_url)
         try:
             yield
         finally:
+            await retention.close()
             await postman.close()
             await hub.close()
             await fanout.close()

@@ -26,6 +26,14 @@ class Settings:
     demo_url: str | None = None  # ROOM_DEMO: set by `room serve --demo` to the URL it prints
     smtp_url: str | None = None  # SMTP_URL: the server that sends e-mail; None: nothing is sent
     mail_from: str = ""  # MAIL_FROM: the address messages come from (required with SMTP_URL)
+    # PRIVACY_CONTROLLER and PRIVACY_CONTACT: who is responsible for the data, and how to
+    # reach them (their data-protection officer), in every information notice; empty,
+    # the notice says the organiser must set them.
+    privacy_controller: str = ""
+    privacy_contact: str = ""
+    # LINK_UNUSED_DAYS: a link never opened this many days after it was made no longer
+    # opens (a forgotten e-mail is not a key for ever); one opened keeps working.
+    link_unused_days: int = 30
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -52,11 +60,36 @@ class Settings:
             raise SettingsError(f"PORT must be a number, not {env.get('PORT')!r}") from None
         demo_url = env.get("ROOM_DEMO") or None
         smtp_url, mail_from = _mail_settings(env)
-        return cls(db_path, secret_key, redis_url, origins, port, demo_url, smtp_url, mail_from)
+        return cls(
+            db_path,
+            secret_key,
+            redis_url,
+            origins,
+            port,
+            demo_url,
+            smtp_url,
+            mail_from,
+            privacy_controller=(env.get("PRIVACY_CONTROLLER") or "").strip(),
+            privacy_contact=(env.get("PRIVACY_CONTACT") or "").strip(),
+            link_unused_days=_days(env.get("LINK_UNUSED_DAYS") or "30"),
+        )
 
     @property
     def store_url(self) -> str:
         return self.redis_url or f"sqlite:///{self.db_path}"
+
+
+def _days(value: str) -> int:
+    """LINK_UNUSED_DAYS: a whole number of days, at least one."""
+    try:
+        days = int(value)
+    except ValueError:
+        days = 0
+    if days < 1:
+        raise SettingsError(
+            f"LINK_UNUSED_DAYS must be a whole number of days, 1 or more, not {value!r}"
+        )
+    return days
 
 
 def _mail_settings(env: Mapping[str, str]) -> tuple[str | None, str]:

@@ -56,6 +56,19 @@ def test_a_bad_port_is_a_clear_error() -> None:
         Settings.from_env({"PORT": "eighty", "SECRET_KEY": "k"})
 
 
+def test_privacy_settings_are_read_and_a_bad_link_age_is_a_clear_error() -> None:
+    """PRIVACY_CONTROLLER and PRIVACY_CONTACT are read as given (unset: empty, and the
+    notices say so); LINK_UNUSED_DAYS is 30 by default, a whole number of days else."""
+    env = {"SECRET_KEY": "k", "PRIVACY_CONTROLLER": " Métropole ", "PRIVACY_CONTACT": "dpo@x.fr"}
+    settings = Settings.from_env({**env, "LINK_UNUSED_DAYS": "14"})
+    assert (settings.privacy_controller, settings.privacy_contact) == ("Métropole", "dpo@x.fr")
+    assert settings.link_unused_days == 14
+    assert Settings.from_env({"SECRET_KEY": "k"}).link_unused_days == 30
+    for bad in ("0", "-3", "two weeks", "1.5"):
+        with pytest.raises(SettingsError, match="LINK_UNUSED_DAYS"):
+            Settings.from_env({"SECRET_KEY": "k", "LINK_UNUSED_DAYS": bad})
+
+
 def test_language_comes_from_accept_language_french_first() -> None:
     """English when the browser prefers it; French otherwise."""
     assert negotiate("en-GB,en;q=0.9") == "en"

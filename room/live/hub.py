@@ -112,6 +112,15 @@ class Hub:
         for connection in list(room.connections):
             connection.shut(code, reason)
 
+    async def erase(self, log_ids: list[str]) -> None:
+        """Close the logs' live rooms, erase them from the store (for real: see
+        ``Store.erase``), and tell the other workers to forget them (seq 0)."""
+        for log_id in log_ids:
+            self.forget(log_id, protocol.Close.NOT_FOUND, "erased")
+        await self.store.erase(log_ids)
+        for log_id in log_ids:
+            await self.fanout.announce(log_id, 0)
+
     async def close(self) -> None:
         if self._sweeper is not None:
             self._sweeper.cancel()

@@ -49,6 +49,8 @@ class Post:
 
     sender: str  # MAIL_FROM: the From address, the events' organizer
     group_url: str = ""  # the group's page (absolute), where a message points to it
+    controller: str = ""  # PRIVACY_CONTROLLER, told in the invitation's notice ("": unset)
+    contact: str = ""  # PRIVACY_CONTACT, likewise
 
 
 def invitation(
@@ -57,7 +59,7 @@ def invitation(
     """The invitation of ``person_id`` with its personal link (to their address, which
     may be empty: then it is only shown, to copy)."""
     person = state.people[person_id]
-    written = invitation_letter(state, person_id, link)
+    written = invitation_letter(state, person_id, link, post)
     return _mail(
         # One per link made (a reissued link is a new invitation): the time tells them apart.
         f"{group_id}.invitation.{person_id}.{now!r}",
@@ -70,15 +72,22 @@ def invitation(
     )
 
 
-def invitation_letter(state: State, person_id: str, link: str) -> Letter:
-    """The invitation's words, in the person's language."""
+def invitation_letter(state: State, person_id: str, link: str, post: Post) -> Letter:
+    """The invitation's words, in the person's language, with the information notice
+    the GDPR asks for when data is first collected: who is responsible, why, for how
+    long, which rights and whom to write to."""
     person = state.people[person_id]
+    notice = {
+        "controller": post.controller or message(person.lang, "privacy.default_controller"),
+        "contact": post.contact or message(person.lang, "privacy.default_contact"),
+        "months": str(state.retention_months),
+    }
     return letter(
         person.lang,
         "invitation",
         group=state.name,
         name=person.name,
-        paragraphs=[("mail.invitation.body", {})],
+        paragraphs=[("mail.invitation.body", {}), ("mail.invitation.privacy", notice)],
         link=("mail.invitation.link", link),
     )
 

@@ -81,6 +81,7 @@ class Link:
     participant: str  # the participant (of a session) or the person (of a group)
     created_at: float
     revoked_at: float | None = None
+    used_at: float | None = None  # first opened (``/j/…``); an old unused link expires
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,6 +254,11 @@ class Store(abc.ABC):
         was); return it, or None if unknown."""
 
     @abc.abstractmethod
+    async def use_link(self, secret_hash: str, at: float) -> Link | None:
+        """Mark a link first opened at ``at`` (kept at its first date if it already
+        was); return it, or None if unknown."""
+
+    @abc.abstractmethod
     async def accept_charter(self, acceptance: Acceptance) -> None:
         """Record an acceptance, replacing the participant's previous one."""
 
@@ -318,6 +324,17 @@ class Store(abc.ABC):
     @abc.abstractmethod
     async def mails(self, scope: str) -> list[Mail]:
         """The messages about ``scope``, settled ones included, oldest first."""
+
+    # --- claims ---------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    async def claim(self, name: str, holder: str, now: float, until: float) -> bool:
+        """Hold the named claim until ``until``, if it is free at ``now`` (never held,
+        or its holder's time ran out) or ``holder`` holds it already (then it is
+        extended); whether ``holder`` holds it now. Atomic: of two workers claiming at
+        once, one gets it. For a task that one worker at a time should run (the
+        retention sweep): a worker that dies holding a claim frees it when it runs out.
+        """
 
 
 def under(key: str, path: str) -> bool:

@@ -155,6 +155,7 @@ _ADD_LINK = """#!lua
 if redis.call("EXISTS", KEYS[1]) == 1 then return 0 end
 redis.call("HSET", KEYS[1], "scope", ARGV[1], "participant", ARGV[2], "created_at", ARGV[3])
 if ARGV[4] ~= "" then redis.call("HSET", KEYS[1], "revoked_at", ARGV[4]) end
+redis.call("HSET", KEYS[1], "used_at", ARGV[5])
 return 1
 """
 
@@ -162,6 +163,17 @@ return 1
 _REVOKE_LINK = """#!lua
 if redis.call("EXISTS", KEYS[1]) == 0 then return false end
 redis.call("HSETNX", KEYS[1], "revoked_at", ARGV[1])
+return redis.call("HGETALL", KEYS[1])
+"""
+
+# KEYS[1] a link's record, ARGV[1] a date: the record, opened at its first date; nil. A
+# new link's used_at is "" (never opened); a record without the field was made before
+# links recorded it, and counts as opened when made (see _link).
+_USE_LINK = """#!lua
+if redis.call("EXISTS", KEYS[1]) == 0 then return false end
+if redis.call("HGET", KEYS[1], "used_at") == "" then
+  redis.call("HSET", KEYS[1], "used_at", ARGV[1])
+end
 return redis.call("HGETALL", KEYS[1])
 """
 
@@ -263,6 +275,19 @@ redis.call("DEL", KEYS[2])
 return #ids
 """
 
+# KEYS[1] the claim; ARGV holder, now, until, milliseconds to keep the key: 1 if the
+# holder holds it now. The value says who holds it until when; the key's own expiry
+# only clears claims long run out.
+_CLAIM = """#!lua
+local held = redis.call("GET", KEYS[1])
+if held then
+  local holder, term = string.match(held, "^(.*)\\n([^\\n]*)$")
+  if holder ~= ARGV[1] and tonumber(term) > tonumber(ARGV[2]) then return 0 end
+end
+redis.call("SET", KEYS[1], ARGV[1] .. "\\n" .. ARGV[3], "PX", ARGV[4])
+return 1
+"""
+
 _SCRIPTS = (
     _APPEND,
     _REGISTER,
@@ -276,6 +301,8 @@ _SCRIPTS = (
     _RETRY,
     _DROP,
     _DROP_SCOPE,
+    _CLAIM,
+    _USE_LINK,
 )
 
 
@@ -294,6 +321,8 @@ class _Scripts(NamedTuple):
     retry: Any
     drop: Any
     drop_scope: Any
+    claim: Any
+    use_link: Any
 
 
 # What a failed rewrite of Redis's files leaves, and what to do: the end of its message.
@@ -601,9 +630,10 @@ class RedisStore(Store):
         index = self._key(link.scope, "links")
         await client.rpush(index, link.secret_hash)  # listed before it exists
         revoked = repr(link.revoked_at) if link.revoked_at is not None else ""
+        used = repr(link.used_at) if link.used_at is not None else ""
         added = await self._scripts.add_link(
             keys=[self._link_key(link.secret_hash)],
-            args=[link.scope, link.participant, repr(link.created_at), revoked],
+            args=[link.scope, link.participant, repr(link.created_at), revoked, used],
             client=client,
         )
         if not added:
@@ -635,6 +665,15 @@ class RedisStore(Store):
     @_answered
     async def revoke_link(self, secret_hash: str, at: float) -> Link | None:
         flat = await self._scripts.revoke_link(
+            keys=[self._link_key(secret_hash)], args=[repr(at)], client=self._client
+        )
+        if flat is None:
+            return None
+        return _link(secret_hash, dict(zip(flat[::2], flat[1::2], strict=True)))
+
+    @_answered
+    async def use_link(self, secret_hash: str, at: float) -> Link | None:
+        flat = await self._scripts.use_link(
             keys=[self._link_key(secret_hash)], args=[repr(at)], client=self._client
         )
         if flat is None:
@@ -768,6 +807,23 @@ class RedisStore(Store):
         found = [_mail(record) for record in records if record]
         return sorted(found, key=lambda mail: mail.created_at)  # stable: enqueue order
 
+    # --- claims ---------------------------------------------------------------------------
+
+    @_answered
+    async def claim(self, name: str, holder: str, now: float, until: float) -> bool:
+        # Kept a day past its term, so that a worker's clock a little behind Redis's
+        # still reads the claim; past that, run out for anyone.
+        keep = max(int((until - now) * 1000), 0) + _CLAIM_SLACK_MS
+        done = await self._scripts.claim(
+            keys=[f"{self.prefix}:claim:{{{name}}}"],
+            args=[holder, repr(now), repr(until), keep],
+            client=self._client,
+        )
+        return bool(done)
+
+
+_CLAIM_SLACK_MS = 86_400_000
+
 
 def _mail(record: Mapping[Any, Any]) -> Mail:
     """A message of the outbox from its record's fields."""
@@ -802,12 +858,15 @@ def _link(secret_hash: str, record: Mapping[Any, Any]) -> Link | None:
         return None
     fields = {_text(name): _text(value) for name, value in record.items()}
     revoked = fields.get("revoked_at")
+    # "" never opened; no field at all: made before links recorded it, opened when made.
+    used = fields.get("used_at", fields["created_at"])
     return Link(
         secret_hash=secret_hash,
         scope=fields["scope"],
         participant=fields["participant"],
         created_at=float(fields["created_at"]),
         revoked_at=float(revoked) if revoked is not None else None,
+        used_at=float(used) if used else None,
     )
 
 

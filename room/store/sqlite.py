@@ -136,12 +136,27 @@ CREATE TABLE private (
 );
 """
 
+# Version 5 (privacy): named claims with a term, so that one worker at a time runs a task
+# that should run once (the retention sweep), and another takes over once it runs out;
+# and when a link was first opened, so that one never opened expires. Links made before
+# count as opened when made: whether they were is not known, and refusing a link someone
+# has used for months would lock them out.
+_SCHEMA_V5 = """
+CREATE TABLE claims (
+    name TEXT PRIMARY KEY,
+    holder TEXT NOT NULL,
+    until REAL NOT NULL
+) WITHOUT ROWID;
+ALTER TABLE links ADD COLUMN used_at REAL;
+UPDATE links SET used_at = created_at;
+"""
+
 # Step n brings a file from version n to n + 1; open() runs the steps a file lacks and
 # refuses a file written by a newer version.
-_MIGRATIONS = (_SCHEMA_V1, _SCHEMA_V2, _SCHEMA_V3, _SCHEMA_V4)
+_MIGRATIONS = (_SCHEMA_V1, _SCHEMA_V2, _SCHEMA_V3, _SCHEMA_V4, _SCHEMA_V5)
 SCHEMA_VERSION = len(_MIGRATIONS)
 
-_LINK_COLUMNS = "secret_hash, scope, participant, created_at, revoked_at"
+_LINK_COLUMNS = "secret_hash, scope, participant, created_at, revoked_at, used_at"
 _MAIL_COLUMNS = (
     "id, scope, person, kind, recipient, message_id, message, created_at, not_before,"
     " status, attempts, next_try, error, settled_at"
@@ -351,6 +366,9 @@ class SQLiteStore(Store):
     async def revoke_link(self, secret_hash: str, at: float) -> Link | None:
         return await self._call(_revoke_link, secret_hash, at)
 
+    async def use_link(self, secret_hash: str, at: float) -> Link | None:
+        return await self._call(_stamp_link, "used_at", secret_hash, at)
+
     async def accept_charter(self, acceptance: Acceptance) -> None:
         await self._call(
             _execute,
@@ -441,6 +459,17 @@ class SQLiteStore(Store):
             (scope,),
         )
         return [_mail(row) for row in rows]
+
+    # --- claims ---------------------------------------------------------------------------
+
+    async def claim(self, name: str, holder: str, now: float, until: float) -> bool:
+        return await self._call(
+            _changed,
+            "INSERT INTO claims (name, holder, until) VALUES (?, ?, ?)"
+            " ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until"
+            " WHERE claims.holder = excluded.holder OR claims.until <= ?",
+            (name, holder, until, now),
+        )
 
 
 # --- what runs on the store's thread --------------------------------------------------------
@@ -643,13 +672,14 @@ def _add_link(conn: sqlite3.Connection, link: Link) -> None:
     try:
         with _transaction(conn):
             conn.execute(
-                f"INSERT INTO links ({_LINK_COLUMNS}) VALUES (?, ?, ?, ?, ?)",
+                f"INSERT INTO links ({_LINK_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
                 (
                     link.secret_hash,
                     link.scope,
                     link.participant,
                     link.created_at,
                     link.revoked_at,
+                    link.used_at,
                 ),
             )
     except sqlite3.IntegrityError as exc:
@@ -660,9 +690,14 @@ def _add_link(conn: sqlite3.Connection, link: Link) -> None:
 
 
 def _revoke_link(conn: sqlite3.Connection, secret_hash: str, at: float) -> Link | None:
+    return _stamp_link(conn, "revoked_at", secret_hash, at)
+
+
+def _stamp_link(conn: sqlite3.Connection, column: str, secret_hash: str, at: float) -> Link | None:
+    """Set a link's date ``column`` (revoked_at, used_at) unless it is set; the link."""
     with _transaction(conn):
         conn.execute(
-            "UPDATE links SET revoked_at = ? WHERE secret_hash = ? AND revoked_at IS NULL",
+            f"UPDATE links SET {column} = ? WHERE secret_hash = ? AND {column} IS NULL",
             (at, secret_hash),
         )
         row = conn.execute(

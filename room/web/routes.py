@@ -8,6 +8,7 @@ from pathlib import Path
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
+from room.web.group import access as access_pages
 from room.web.group import api as group_api
 from room.web.group import cycle as cycle_pages
 from room.web.group import pages as group_pages
@@ -46,6 +47,16 @@ def routes() -> list[BaseRoute]:
             name="group_reissue",
         ),
         Route(
+            "/g/{group_id}/people/{person}/export",
+            access_pages.person_copy,
+            name="person_copy",
+        ),
+        Route(
+            "/g/{group_id}/people/{person}/export.{format:str}",
+            access_pages.person_copy,
+            name="person_copy_file",
+        ),
+        Route(
             "/g/{group_id}/sessions/{session_id}",
             group_pages.enter_session,
             name="group_session",
@@ -67,6 +78,9 @@ def routes() -> list[BaseRoute]:
         Route("/g/{group_id}/journal.{format:str}", cycle_pages.journal, name="group_journal_file"),
         Route("/p/{group_id}", group_pages.public, methods=["GET", "POST"], name="public_page"),
         Route("/me", group_pages.my_space, name="my_space"),
+        Route("/me/export", access_pages.my_copy, name="my_copy"),
+        Route("/me/export.{format:str}", access_pages.my_copy, name="my_copy_file"),
+        Route("/me/correct", access_pages.correct_me, methods=["POST"], name="correct_me"),
         WebSocketRoute("/s/{session_id}/ws", session_socket, name="session_socket"),
         WebSocketRoute("/g/{group_id}/ws", group_socket.group_socket, name="group_socket"),
         Route("/api/sessions", api.create_session, methods=["POST"]),

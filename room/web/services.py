@@ -55,6 +55,8 @@ class GroupAccess(Protocol):
 
     async def named(self, group_id: str) -> tuple[str, str]: ...
 
+    async def record_copied(self, group_id: str, person: str, session: str) -> None: ...
+
 
 @dataclass
 class Services:

@@ -3,6 +3,7 @@ shows. French first; the catalogue of the reader's language is in every page."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -39,6 +40,15 @@ def _when(context: Context, moment: float | None, time_zone: str = DEFAULT_TIME_
 
 
 @pass_context
+def _instant(context: Context, iso: str | None) -> str:
+    """A moment written as ISO 8601 (an export's rows), in the reader's words."""
+    if not iso:
+        return ""
+    moment = datetime.fromisoformat(iso).timestamp()
+    return moment_date(context.get("lang", DEFAULT_LANGUAGE), moment, DEFAULT_TIME_ZONE)
+
+
+@pass_context
 def _planned(context: Context, planned: str) -> str:
     """A session's planned date, in the reader's language's words."""
     return planned_date(context.get("lang", DEFAULT_LANGUAGE), planned)
@@ -68,6 +78,7 @@ def _fill(text: str, **params: object) -> str:
 
 
 templates.env.filters["when"] = _when
+templates.env.filters["instant"] = _instant
 templates.env.filters["fill"] = _fill
 templates.env.filters["planned"] = _planned
 templates.env.filters["clock"] = _clock
@@ -82,10 +93,25 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
     response: Response = templates.TemplateResponse(
         request,
         template,
-        {"lang": lang, "t": strings, "switch_language": switch, **context},
+        {
+            "lang": lang,
+            "t": strings,
+            "switch_language": switch,
+            "privacy": _privacy(request),
+            **context,
+        },
         status_code=status,
     )
     return response
+
+
+def _privacy(request: Request) -> dict[str, str]:
+    """Who the information notice names (PRIVACY_CONTROLLER, PRIVACY_CONTACT)."""
+    services = getattr(request.app.state, "services", None)
+    if services is None:
+        return {"controller": "", "contact": ""}
+    settings = services.settings
+    return {"controller": settings.privacy_controller, "contact": settings.privacy_contact}
 
 
 def page_message(request: Request, key: str, status: int) -> Response:

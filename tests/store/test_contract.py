@@ -34,8 +34,16 @@ async def assert_log(store: Store, session_id: str, expected: list[bytes]) -> No
     assert await store.last_seq(session_id) == len(expected)
 
 
-def link(secret_hash: str, scope: str = S, created_at: float = 1.0) -> Link:
-    return Link(secret_hash=secret_hash, scope=scope, participant="p", created_at=created_at)
+def link(
+    secret_hash: str, scope: str = S, created_at: float = 1.0, used_at: float | None = None
+) -> Link:
+    return Link(
+        secret_hash=secret_hash,
+        scope=scope,
+        participant="p",
+        created_at=created_at,
+        used_at=used_at,
+    )
 
 
 # --- session logs ---------------------------------------------------------------------------
@@ -260,6 +268,22 @@ async def test_revoke_unknown_link(store: Store) -> None:
     """Revoking an unknown hash returns None and records nothing."""
     assert await store.revoke_link("unknown", at=5.0) is None
     assert await store.link("unknown") is None
+
+
+async def test_a_link_s_first_opening_is_kept(store: Store) -> None:
+    """A new link is unused; using it marks its first opening, which a second keeps;
+    revoking leaves it; an unknown hash gives None."""
+    await store.add_link(link("h1"))
+    assert (await store.link("h1")).used_at is None  # type: ignore[union-attr]
+    first = await store.use_link("h1", at=7.0)
+    assert first is not None and first.used_at == 7.0
+    assert await store.use_link("h1", at=9.0) == first
+    revoked = await store.revoke_link("h1", at=11.0)
+    assert revoked is not None and (revoked.used_at, revoked.revoked_at) == (7.0, 11.0)
+    assert (await store.links(S))[0].used_at == 7.0
+    assert await store.use_link("unknown", at=5.0) is None
+    await store.add_link(link("h2", used_at=3.0))
+    assert (await store.link("h2")).used_at == 3.0  # type: ignore[union-attr]
 
 
 # --- charter --------------------------------------------------------------------------------
@@ -574,3 +598,25 @@ async def test_erase_forgets_the_logs_private_texts(store: Store) -> None:
     await store.erase([S])
     assert await store.private(S) == []
     assert [t.data for t in await store.private("s-kept")] == [b"kept"]
+
+
+# --- claims -------------------------------------------------------------------------------------
+
+
+async def test_a_claim_is_held_by_one_until_it_runs_out(store: Store) -> None:
+    """The first worker gets a free claim; another is refused until its term, then
+    takes it; the holder extends its own; a claim names one task, not another."""
+    assert await store.claim("retention", "w1", now=100.0, until=160.0)
+    assert not await store.claim("retention", "w2", now=120.0, until=180.0)
+    assert await store.claim("retention", "w1", now=150.0, until=210.0)  # extended
+    assert not await store.claim("retention", "w2", now=200.0, until=260.0)
+    assert await store.claim("other", "w2", now=200.0, until=260.0)
+    assert await store.claim("retention", "w2", now=210.0, until=270.0)  # ran out
+    assert not await store.claim("retention", "w1", now=220.0, until=280.0)
+
+
+async def test_of_workers_claiming_at_once_one_gets_it(store: Store) -> None:
+    answers = await asyncio.gather(
+        *(store.claim("retention", f"w{n}", now=100.0, until=160.0) for n in range(8))
+    )
+    assert answers.count(True) == 1

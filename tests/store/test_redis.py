@@ -416,3 +416,26 @@ async def test_forgotten_private_texts_are_in_no_file_of_redis(
 
     assert files_holding(private_redis.data_dir, marker) == []
     assert [t.data for t in await store.private("s-kept")] == [b"stays"]
+
+
+# --- links made before their first opening was recorded ---------------------------------------
+
+
+async def test_a_link_recorded_before_its_opening_was_counts_as_opened_when_made(
+    redis_server: RedisServer, open_redis: OpenRedis
+) -> None:
+    """A link's record without ``used_at`` (written by an older version) reads as opened
+    when it was made, so that no one is locked out by the upgrade; marking its use keeps
+    that date. A new link's record says it was never opened."""
+    redis_server.flush()
+    store = await open_redis(redis_server)
+    client = store._client
+    await client.hset(
+        "room:link:{legacy}", mapping={"scope": "g1", "participant": "p1", "created_at": "5.0"}
+    )
+    legacy = await store.link("legacy")
+    assert legacy is not None and legacy.used_at == 5.0
+    assert await store.use_link("legacy", at=9.0) == legacy
+    await store.add_link(Link("fresh", "g1", "p1", 6.0))
+    assert await client.hget("room:link:{fresh}", "used_at") == b""
+    assert (await store.link("fresh")).used_at is None  # type: ignore[union-attr]

@@ -73,7 +73,9 @@ async def test_newer_schema_is_refused(opened: Any, tmp_path: Path) -> None:
 
 
 async def test_a_version_1_file_is_migrated_with_its_links(opened: Any, tmp_path: Path) -> None:
-    """A file written before links could open groups keeps its links, now by scope."""
+    """A file written before links could open groups keeps its links, now by scope;
+    written before links recorded their first opening, they count as opened when made
+    (so that none of them expires on the upgrade)."""
     from room.store.sqlite import _MIGRATIONS
 
     (tmp_path / "sub").mkdir()
@@ -84,7 +86,7 @@ async def test_a_version_1_file_is_migrated_with_its_links(opened: Any, tmp_path
     old.commit()
     old.close()
     store = await opened()
-    assert await store.links("s1") == [Link("h", "s1", "p1", 1.0)]
+    assert await store.links("s1") == [Link("h", "s1", "p1", 1.0, used_at=1.0)]
     assert await pragma(store, "user_version") == SCHEMA_VERSION
 
 

@@ -15,6 +15,7 @@ from room.domain.group.state import (
     DEFAULT_TIME_ZONE,
     Answer,
     Attendance,
+    ExportedRecord,
     GroupRole,
 )
 from room.domain.messages import Message
@@ -98,6 +99,16 @@ class AcceptCharter(GroupCommand):
 
     type = "accept_charter"
     version: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class CorrectPerson(GroupCommand):
+    """By the person themself: their name and address as they want them written (the
+    right to rectification). An empty address says "write to me no more"."""
+
+    type = "correct_person"
+    name: str
+    email: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -276,6 +287,30 @@ class ConfirmPresence(GroupCommand):
 
     type = "confirm_presence"
     session: str
+
+
+# --- personal data: how long it is kept, who took a copy ------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetRetention(GroupCommand):
+    """How many months after its last held session (or its creation, if it never met)
+    the group and its sessions are erased."""
+
+    type = "set_retention"
+    months: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordExport(GroupCommand):
+    """By SYSTEM, as a download is served: who took which record of the group, for the
+    facilitators' log of copies."""
+
+    type = "record_export"
+    person: str  # who downloaded it
+    record: ExportedRecord
+    session: str = ""  # the session it is of, if any
+    subject: str = ""  # whose data, for an access export made by a facilitator
 
 
 # --- erasure ----------------------------------------------------------------------------------

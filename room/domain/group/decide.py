@@ -52,6 +52,8 @@ TIME_ZONE_MAX = 64
 PRACTICE_MAX = 2000  # "a few lines on their practice", from a public form
 SLOTS_MAX = 60  # dates proposed over a cycle's poll
 NOTE_MAX = 500  # a facilitator's note on one person's attendance
+RETENTION_MIN = 1  # months: a group is never erased the day after it met…
+RETENTION_MAX = 120  # …nor kept beyond ten years
 
 Move = tuple[str, ...]
 
@@ -269,6 +271,12 @@ def _on_session(state: State, actor: str, move: Move) -> None:
     _planned(state, move[1])
 
 
+def _self(state: State, actor: str, move: Move) -> None:
+    """Anyone of the group about themself, bound or not: rectification is a right, not
+    a privilege of admission."""
+    _person(state, actor)
+
+
 def _accept(state: State, actor: str, move: Move) -> None:
     if not must_accept(state, _person(state, actor).id):
         raise DomainError(Code.CONFLICT, what="charter_accepted")
@@ -281,6 +289,7 @@ _GUARDS: dict[str, Callable[[State, str, Move], None]] = {
     cmd.SetPublished.type: _facilitator,
     cmd.InvitePerson.type: _facilitator,
     cmd.AcceptCharter.type: _accept,
+    cmd.CorrectPerson.type: _self,
     cmd.AdmitPerson.type: _admitting,
     cmd.RemovePerson.type: _removing,
     cmd.ReceiveApplication.type: _applications_open,
@@ -300,6 +309,8 @@ _GUARDS: dict[str, Callable[[State, str, Move], None]] = {
     cmd.PostMessage.type: _inside,
     cmd.ConfirmAttendance.type: _facilitator,
     cmd.ConfirmPresence.type: _confirming,
+    cmd.SetRetention.type: _facilitator,
+    cmd.RecordExport.type: _system,
     cmd.EraseSession.type: _on_session,
     cmd.EraseGroup.type: _facilitator,
 }
@@ -511,6 +522,17 @@ def _admit_person(state: State, actor: str, c: cmd.AdmitPerson, now: float) -> l
     return [ev.PersonAdmitted(at=now, by=actor, person=record.id, note=note)]
 
 
+def _correct_person(
+    state: State, actor: str, c: cmd.CorrectPerson, now: float
+) -> list[ev.GroupEvent]:
+    record = _person(state, actor)
+    name = checked_name("name", c.name)
+    email = _email(c.email, required=False)
+    if (name, email) == (record.name, record.email):
+        raise _invalid("person", reason="unchanged")
+    return [ev.PersonCorrected(at=now, by=actor, person=actor, name=name, email=email)]
+
+
 def _remove_person(
     state: State, actor: str, c: cmd.RemovePerson, now: float
 ) -> list[ev.GroupEvent]:
@@ -716,6 +738,36 @@ def _confirm_presence(
     return [ev.PresenceConfirmed(at=now, by=actor, session=c.session)]
 
 
+def _set_retention(
+    state: State, actor: str, c: cmd.SetRetention, now: float
+) -> list[ev.GroupEvent]:
+    if isinstance(c.months, bool) or not RETENTION_MIN <= c.months <= RETENTION_MAX:
+        raise _invalid("months", limit=RETENTION_MAX)
+    if c.months == state.retention_months:
+        raise _invalid("months", reason="unchanged")
+    return [ev.RetentionSet(at=now, by=actor, months=c.months)]
+
+
+def _record_export(
+    state: State, actor: str, c: cmd.RecordExport, now: float
+) -> list[ev.GroupEvent]:
+    person = _known_person(state, c.person)  # removed since, the copy was still taken
+    if c.session and c.session not in state.sessions:
+        raise DomainError(Code.NOT_FOUND, what="session", id=c.session)
+    if c.subject:
+        _known_person(state, c.subject)
+    return [
+        ev.RecordExported(
+            at=now,
+            by=actor,
+            person=person.id,
+            record=c.record,
+            session=c.session,
+            subject=c.subject,
+        )
+    ]
+
+
 def _erase_session(
     state: State, actor: str, c: cmd.EraseSession, now: float
 ) -> list[ev.GroupEvent]:
@@ -735,6 +787,7 @@ _RULES: dict[type[GroupCommand], Callable[[State, str, Any, float], list[ev.Grou
     cmd.SetPublished: _set_published,
     cmd.InvitePerson: _invite_person,
     cmd.AcceptCharter: _accept_charter,
+    cmd.CorrectPerson: _correct_person,
     cmd.AdmitPerson: _admit_person,
     cmd.RemovePerson: _remove_person,
     cmd.ReceiveApplication: _receive_application,
@@ -754,6 +807,8 @@ _RULES: dict[type[GroupCommand], Callable[[State, str, Any, float], list[ev.Grou
     cmd.PostMessage: _post_message,
     cmd.ConfirmAttendance: _confirm_attendance,
     cmd.ConfirmPresence: _confirm_presence,
+    cmd.SetRetention: _set_retention,
+    cmd.RecordExport: _record_export,
     cmd.EraseSession: _erase_session,
     cmd.EraseGroup: _erase_group,
 }

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from room.domain.group.state import Answer, Attendance, GroupRole
+from room.domain.group.state import Answer, Attendance, ExportedRecord, GroupRole
 from room.domain.messages import Message
 
 
@@ -87,6 +87,16 @@ class PersonAdmitted(GroupEvent):
     type = "person_admitted"
     person: str
     note: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class PersonCorrected(GroupEvent):
+    """``person`` (who is ``by``) corrected their name and address."""
+
+    type = "person_corrected"
+    person: str
+    name: str
+    email: str
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -232,6 +242,24 @@ class PresenceConfirmed(GroupEvent):
 
     type = "presence_confirmed"
     session: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RetentionSet(GroupEvent):
+    type = "retention_set"
+    months: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordExported(GroupEvent):
+    """``person`` downloaded ``record`` (of ``session``; of ``subject``'s data). By
+    SYSTEM, which served the download."""
+
+    type = "record_exported"
+    person: str
+    record: ExportedRecord
+    session: str = ""
+    subject: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -14,6 +14,7 @@ from room.domain.group.state import (
     Confirmation,
     Cycle,
     Draft,
+    Export,
     GroupRole,
     Message,
     Person,
@@ -116,6 +117,10 @@ def _charter_accepted(state: State, e: ev.CharterAccepted) -> State:
 
 def _person_admitted(state: State, e: ev.PersonAdmitted) -> State:
     return _person(state, e.person, status=Status.ADMITTED, admitted_at=e.at, admission_note=e.note)
+
+
+def _person_corrected(state: State, e: ev.PersonCorrected) -> State:
+    return _person(state, e.person, name=e.name, email=e.email)
 
 
 def _person_removed(state: State, e: ev.PersonRemoved) -> State:
@@ -237,6 +242,15 @@ def _presence_confirmed(state: State, e: ev.PresenceConfirmed) -> State:
     return replace(state, presence={**state.presence, e.session: said})
 
 
+def _retention_set(state: State, e: ev.RetentionSet) -> State:
+    return replace(state, retention_months=e.months)
+
+
+def _record_exported(state: State, e: ev.RecordExported) -> State:
+    export = Export(at=e.at, person=e.person, record=e.record, session=e.session, subject=e.subject)
+    return replace(state, exports=(*state.exports, export))
+
+
 def _session_erased(state: State, e: ev.SessionErased) -> State:
     # Its situation goes with it: the draft handed to it too (whose words the server
     # erased from the log before this event, see room.domain.group.erasure).
@@ -258,6 +272,7 @@ _APPLY: dict[type[Any], Callable[[State, Any], State]] = {
     ev.PersonInvited: _person_invited,
     ev.CharterAccepted: _charter_accepted,
     ev.PersonAdmitted: _person_admitted,
+    ev.PersonCorrected: _person_corrected,
     ev.PersonRemoved: _person_removed,
     ev.ApplicationReceived: _application_received,
     ev.ApplicationNoted: _application_noted,
@@ -276,6 +291,8 @@ _APPLY: dict[type[Any], Callable[[State, Any], State]] = {
     ev.MessagePosted: _message_posted,
     ev.AttendanceConfirmed: _attendance_confirmed,
     ev.PresenceConfirmed: _presence_confirmed,
+    ev.RetentionSet: _retention_set,
+    ev.RecordExported: _record_exported,
     ev.SessionErased: _session_erased,
     ev.GroupErased: _group_erased,
 }

@@ -16,6 +16,9 @@ from room.domain.session.state import DEFAULT_TIME_ZONE as DEFAULT_TIME_ZONE  # 
 
 DEFAULT_SESSIONS = 6  # the flyer's cycle: six sessions…
 DEFAULT_MINUTES = DEFAULT_BUDGET_MINUTES  # …of a session's length: two hours and a half
+# Months the group is kept after its last held session (or its creation, if it never
+# met) before it is erased: a cycle's year, then the group's records go.
+DEFAULT_RETENTION_MONTHS = 12
 
 
 class GroupRole(StrEnum):
@@ -61,6 +64,15 @@ class Attendance(StrEnum):
     PRESENT = "present"
     ABSENT = "absent"
     EXCUSED = "excused"
+
+
+class ExportedRecord(StrEnum):
+    """What someone downloaded of a group, in its log of copies."""
+
+    SESSION_RECORD = "session_record"  # a session's record (Markdown, printable page)
+    ATTENDANCE_SHEET = "attendance_sheet"  # a session's attendance sheet
+    JOURNAL = "journal"  # the cycle's attendance journal
+    ACCESS_EXPORT = "access_export"  # everything the group holds about one person
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -188,6 +200,17 @@ class Confirmation:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Export:
+    """One download of a group's record: who, what, when."""
+
+    at: float
+    person: str  # who downloaded it
+    record: ExportedRecord
+    session: str = ""
+    subject: str = ""  # whose data, for an access export
+
+
+@dataclass(frozen=True, kw_only=True)
 class State:
     name: str = ""  # empty until the group is created
     cycle: Cycle = field(default_factory=Cycle)
@@ -207,6 +230,8 @@ class State:
     attendance: dict[str, dict[str, Confirmation]] = field(default_factory=dict)  # session → person
     # Each person's own word that they were there: session → person → when they said so.
     presence: dict[str, dict[str, float]] = field(default_factory=dict)
+    retention_months: int = DEFAULT_RETENTION_MONTHS  # see room.domain.group.retention
+    exports: tuple[Export, ...] = ()  # the log of copies, oldest first (facilitators')
 
     @property
     def created(self) -> bool:

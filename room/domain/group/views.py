@@ -32,8 +32,15 @@ def visible_group(state: State, viewer: str) -> State:
     # Attendance is the facilitators' record for the funder; of it, a member sees their
     # own word that they came. The rest is the group's.
     presence = {s: {viewer: said[viewer]} for s, said in state.presence.items() if viewer in said}
+    # The log of copies is the facilitators' record, as attendance is.
     return replace(
-        state, people=people, applications={}, drafts=drafts, attendance={}, presence=presence
+        state,
+        people=people,
+        applications={},
+        drafts=drafts,
+        attendance={},
+        presence=presence,
+        exports=(),
     )
 
 
@@ -53,4 +60,5 @@ def _outside(state: State) -> State:
         created_at=state.created_at,
         charter=state.charter,
         presentation=public_page(state) or Presentation(),
+        retention_months=state.retention_months,  # the charter page tells it
     )

@@ -18,7 +18,7 @@ from starlette.responses import Response
 from room.domain.cycle import AttendanceRow
 from room.domain.cycle import journal as journal_of
 from room.domain.group import GroupRole, ordered_sessions, session_number
-from room.domain.group.state import PlannedSession, Status
+from room.domain.group.state import ExportedRecord, PlannedSession, Status
 from room.i18n import message, planned_date
 from room.records.ical import CalendarSession, cycle_calendar
 from room.records.session import md_text, mood_words
@@ -145,6 +145,11 @@ async def attendance_sheet(request: Request) -> Response:
     zone = member.state.time_zone
     number = (await _numbers(request, member, begun))[session_id]
     if request.path_params.get("format") == "csv":
+        # A download is a copy, logged for the facilitators first. (The printable page
+        # is not: it follows the group live, and would log itself at every change.)
+        await groups.record_copy(
+            member.group, member.person, ExportedRecord.ATTENDANCE_SHEET, session=session_id
+        )
         lang = language(request)
         start = _iso_date(planned.date, zone)
         lines = [_sheet_line(row, start, zone, lang) for row in rows]
@@ -210,6 +215,7 @@ async def journal(request: Request) -> Response:
     if request.path_params.get("format") == "md":
         if member.role is not GroupRole.FACILITATOR:
             return page_message(request, "page.forbidden", 403)
+        await groups_of(request).record_copy(member.group, member.person, ExportedRecord.JOURNAL)
         lang = language(request)
         lines = [f"# {md_text(message(lang, 'journal.title'))} — {md_text(member.state.name)}", ""]
         for situation in kept:

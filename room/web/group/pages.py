@@ -30,6 +30,7 @@ from room.domain.group import commands as gcmd
 from room.domain.group.state import PlannedSession
 from room.i18n import error_message
 from room.ids import is_group
+from room.live.retention import retention_ends
 from room.live.room import Room
 from room.mail.message import readable
 from room.records.session import may_export
@@ -124,6 +125,7 @@ async def _space(
     )
     facilitating = member.role is GroupRole.FACILITATOR
     to_copy, problems = await _mail_lines(request, member) if facilitating else ([], {})
+    retention_until = retention_ends(state, set(begun)) if facilitating else None
     context: dict[str, Any] = {
         "group_id": member.group.id,
         "to_copy": to_copy,  # messages to copy, without an SMTP server
@@ -149,6 +151,7 @@ async def _space(
         ],
         "public_url": str(request.url_for("public_page", group_id=member.group.id)),
         "problem": problem,
+        "retention_until": retention_until,  # when the group will be erased, as things stand
     }
     return _no_store(render(request, "group.html", status, **context))
 
@@ -398,7 +401,14 @@ async def public(request: Request) -> Response:
     if group is None or page is None:
         return page_message(request, "page.not_found", 404)
     if request.method == "GET":
-        return render(request, "public.html", group_id=group.id, name=group.state.name, page=page)
+        return render(
+            request,
+            "public.html",
+            group_id=group.id,
+            name=group.state.name,
+            page=page,
+            retention_months=group.state.retention_months,
+        )
     services = services_of(request)
     if not origin_allowed(request, services.settings.allowed_origins):
         return page_message(request, "page.forbidden", 403)
@@ -429,6 +439,7 @@ async def public(request: Request) -> Response:
             page=page,
             problem=problem,
             form=form,
+            retention_months=group.state.retention_months,
         )
     return render(request, "message.html", key="page.applied")
 
@@ -442,10 +453,14 @@ class MyGroup:
     name: str
     status: str  # "charter", "waiting" or "in"
     upcoming: list[SessionLine]
+    my_name: str  # how the group writes the person, which they may correct
+    my_email: str
+    problem: str | None = None  # why their last correction here was refused
+    corrected: bool = False  # their correction here was just saved
 
 
-async def my_space(request: Request) -> Response:
-    """Every group this browser holds a live link to, with its upcoming sessions."""
+async def my_groups(request: Request) -> list[Member]:
+    """Every group this browser holds a live link to, as the person it names there."""
     groups = groups_of(request)
     mine = []
     for name in request.cookies:
@@ -453,14 +468,44 @@ async def my_space(request: Request) -> Response:
         if not name.startswith("room_") or not is_group(scope):
             continue
         member = await groups.member(request, scope)
-        if member is None:
-            continue
-        status = "charter" if member.must_accept else "in" if member.sees_content else "waiting"
+        if member is not None:
+            mine.append(member)
+    return mine
+
+
+async def my_space(
+    request: Request,
+    status: int = 200,
+    problems: Mapping[str, str] | None = None,
+    form: Mapping[str, str] | None = None,
+) -> Response:
+    """Every group this browser holds a live link to, with its upcoming sessions, how
+    it writes the person (to correct), and the copy of their data to download."""
+    groups = groups_of(request)
+    problems = problems or {}
+    mine = []
+    for member in await my_groups(request):
+        state = member.state
+        status_in = "charter" if member.must_accept else "in" if member.sees_content else "waiting"
         upcoming = []
         if member.sees_content:
-            begun = await groups.begun(member.state)
+            begun = await groups.begun(state)
             moves = await groups.moves(member, begun)
             lines = await _session_lines(request, member, moves, begun)
             upcoming = [line for line in lines if not line.past]
-        mine.append(MyGroup(scope, member.state.name, status, upcoming))
-    return _no_store(render(request, "me.html", groups=mine))
+        me = state.people[member.person]
+        problem = problems.get(member.group.id)
+        typed = form if problem is not None and form is not None else {}
+        mine.append(
+            MyGroup(
+                member.group.id,
+                state.name,
+                status_in,
+                upcoming,
+                typed.get("name", me.name),
+                typed.get("email", me.email),
+                problem,
+                corrected=request.query_params.get("corrected") == member.group.id,
+            )
+        )
+    return _no_store(render(request, "me.html", status, groups=mine))

@@ -40,7 +40,7 @@ from room.domain.group import (
 )
 from room.domain.group import commands as gcmd
 from room.domain.group import events as gev
-from room.domain.group.state import DEFAULT_TIME_ZONE, PlannedSession
+from room.domain.group.state import DEFAULT_TIME_ZONE, ExportedRecord, PlannedSession
 from room.domain.plain import PlainDataError, to_plain
 from room.domain.session import SYSTEM, Role
 from room.domain.session import commands as cmd
@@ -48,12 +48,13 @@ from room.domain.session.templates import DEFAULT_TEMPLATE
 from room.domain.text import TITLE_MAX
 from room.i18n import catalogue
 from room.ids import GROUP, PERSON, SESSION, new_id
-from room.live.groups import Group, Groups
-from room.live.room import Room
+from room.live.groups import Group, Groups, decode_group_event
+from room.live.room import Room, decode_event
 from room.mail.message import Letter
 from room.mail.notices import Post, after_events, invitation, invitation_letter
 from room.mail.worker import Postman
 from room.protocol import Close
+from room.records.access import Envelope, Kept, Part, Sources, access_export
 from room.store import Link, Mail, MailStatus
 from room.web.auth import live_link
 from room.web.ratelimit import RateLimit
@@ -157,7 +158,13 @@ class GroupServices:
         return self.services.settings.smtp_url is not None
 
     def post(self, group_url: str = "") -> Post:
-        return Post(sender=self.services.settings.mail_from or COPY_FROM, group_url=group_url)
+        settings = self.services.settings
+        return Post(
+            sender=settings.mail_from or COPY_FROM,
+            group_url=group_url,
+            controller=settings.privacy_controller,
+            contact=settings.privacy_contact,
+        )
 
     # --- who is calling ----------------------------------------------------------------
 
@@ -270,7 +277,64 @@ class GroupServices:
                 await self._remove_everywhere(member.group, event.person)
             elif isinstance(event, gev.CharterEdited):
                 self._close_unbound(member.group)
+            elif isinstance(event, gev.PersonCorrected):
+                await self._rename_everywhere(member.group, event.person, event.name)
         return outcome
+
+    # --- personal data -----------------------------------------------------------------
+
+    async def access(self, group: Group, person: str) -> list[Part]:
+        """Everything ``group`` holds about ``person`` (room.records.access), read now
+        from its log, its sessions' states and logs, and its outbox."""
+        store = self.services.store
+        log = [decode_group_event(stored.data) for stored in await store.read(group.id)]
+        begun = await self.begun(group.state)
+        session_logs = {
+            session: [decode_event(stored.data) for stored in await store.read(session)]
+            for session in begun
+        }
+        sources = Sources(
+            person=person,
+            group_id=group.id,
+            group=group.state,
+            group_log=log,
+            sessions={session: room.state for session, room in begun.items()},
+            session_logs=session_logs,
+            mails=[
+                Envelope(
+                    person=mail.person,
+                    kind=mail.kind,
+                    recipient=mail.recipient,
+                    created_at=mail.created_at,
+                    status=mail.status.value,
+                    settled_at=mail.settled_at,
+                )
+                for mail in await store.mails(group.id)
+            ],
+            kept=[kept for room in begun.values() for kept in await _kept_for(room, person)],
+        )
+        return access_export(sources)
+
+    async def access_for(self, member: Member, person: str) -> list[Part]:
+        """A facilitator's copy of a person's data, for a person who asked them."""
+        self._require_facilitator(member)
+        if person not in member.state.people:
+            raise DomainError(Code.NOT_FOUND, what="person", id=person)
+        return await self.access(member.group, person)
+
+    async def record_copy(
+        self,
+        group: Group,
+        person: str,
+        record: ExportedRecord,
+        session: str = "",
+        subject: str = "",
+    ) -> None:
+        """Write in the group's log that ``person`` downloaded ``record``: the
+        facilitators' log of copies. Before the download is served: a copy the log does
+        not hold is never handed over."""
+        command = gcmd.RecordExport(person=person, record=record, session=session, subject=subject)
+        await group.execute(SYSTEM, command)
 
     async def _erase(self, member: Member, command: gcmd.EraseSession | gcmd.EraseGroup) -> Outcome:
         """Erase first, record after: the store's copy goes before the group says it went,
@@ -291,14 +355,7 @@ class GroupServices:
         return Outcome([])
 
     async def _erase_logs(self, log_ids: list[str]) -> None:
-        """Close the logs' live rooms, erase them from the store, and tell the other
-        workers to forget them."""
-        hub = self.services.hub
-        for log_id in log_ids:
-            hub.forget(log_id, Close.NOT_FOUND, "erased")
-        await self.services.store.erase(log_ids)
-        for log_id in log_ids:
-            await hub.fanout.announce(log_id, 0)  # other workers forget it too
+        await self.services.hub.erase(log_ids)
 
     async def queue_notices(
         self,
@@ -326,7 +383,7 @@ class GroupServices:
         mail = invitation(
             group.id, group.state, person, link, self.post(), self.services.hub.clock()
         )
-        written = invitation_letter(group.state, person, link)
+        written = invitation_letter(group.state, person, link, self.post())
         if not (self.sending and mail.recipient):
             return Invitation(letter=written)
         await self.services.store.enqueue(mail)
@@ -412,6 +469,14 @@ class GroupServices:
         if group is None:
             return "", DEFAULT_TIME_ZONE
         return group.state.name, group.state.time_zone
+
+    async def record_copied(self, group_id: str, person: str, session: str) -> None:
+        """A session's record was taken by ``person``: into its group's log of copies."""
+        group = await self.groups.get(group_id)
+        if group is None or person not in group.state.people:
+            return
+        if session in group.state.sessions:
+            await self.record_copy(group, person, ExportedRecord.SESSION_RECORD, session=session)
 
     async def held_back(self, connection: Any, room: Room) -> Member | None:
         """A person of the session's group whom the group holds back for now (a charter
@@ -555,6 +620,16 @@ class GroupServices:
                 await room.execute(SYSTEM, cmd.RemoveParticipant(participant=person))
             room.disconnect(person, Close.REMOVED, "removed")
 
+    async def _rename_everywhere(self, group: Group, person: str, name: str) -> None:
+        """A corrected name reaches the group's sessions still open; an ended session's
+        record keeps the name it was held under."""
+        for session_id in group.state.sessions:
+            room = await self.services.hub.room(session_id)
+            if room is None or person not in room.state.participants:
+                continue
+            with contextlib.suppress(DomainError):
+                await room.execute(person, cmd.Rename(name=name))
+
     def _close_unbound(self, group: Group) -> None:
         """A new charter binds no one until they accept it: their open rooms close, and
         the page they come back to asks for the new version."""
@@ -597,3 +672,16 @@ def groups_of(connection: HTTPConnection) -> GroupServices:
     """The groups' services of the app serving ``connection`` (set by its lifespan)."""
     groups: GroupServices = connection.app.state.groups
     return groups
+
+
+async def _kept_for(room: Room, person: str) -> list[Kept]:
+    """What ``room`` keeps for ``person`` alone: their drafts of the open silent round,
+    their notes as its narrator."""
+    kept = [
+        Kept(room.session_id, "draft", "\n".join(v for v in draft.body.values() if v), draft.at)
+        for draft in await room.drafts.of(room.state, person)
+    ]
+    notebook = await room.notebooks.of(person)
+    if notebook.text or notebook.marked:
+        kept.append(Kept(room.session_id, "notes", notebook.text, marked=notebook.marked))
+    return kept

@@ -92,6 +92,14 @@ async def open_link(request: Request) -> Response:
     link = await services.store.link(secret_hash(services.settings.secret_key, secret))
     if link is None or link.revoked_at is not None:
         return page_message(request, "page.link_invalid", 404)
+    if link.used_at is None:
+        # A link never opened expires: an e-mail forgotten in a mailbox is no key for ever.
+        now = services.hub.clock()
+        if now - link.created_at > services.settings.link_unused_days * 86400:
+            return render(
+                request, "message.html", 410, key="page.link_expired", code="link_expired"
+            )
+        await services.store.use_link(link.secret_hash, now)
     if is_group(link.scope):
         target = request.url_for("group_page", group_id=link.scope)
     else:
@@ -198,6 +206,9 @@ async def export(request: Request) -> Response:
         return page_message(request, "page.forbidden", 403)
     if not may_export(room.state, caller.participant):
         return page_message(request, "page.export_forbidden", 403)
+    if room.state.group and services.groups is not None:
+        # Into the group's log of copies, before the copy is handed over.
+        await services.groups.record_copied(room.state.group, caller.participant, session_id)
     told = await services.record(room, caller.participant)
     headers = {"cache-control": "no-store"}
     if request.path_params["format"] == "md":

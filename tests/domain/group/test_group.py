@@ -3,6 +3,8 @@ what each reader sees, and every refusal with its code."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import msgpack
 import pytest
 
@@ -26,6 +28,8 @@ from room.domain.group import (
 )
 from room.domain.group import commands as g
 from room.domain.group import events as ev
+from room.domain.group.retention import last_held, months_after
+from room.domain.group.state import ExportedRecord
 from room.domain.plain import PlainDataError, from_plain, to_plain
 from room.domain.session import SYSTEM, Command
 from tests.domain.group.table import GROUP_CODES, MEMBERS, RULES, Table, founded, gathered
@@ -166,7 +170,8 @@ def test_a_charter_edit_makes_every_member_accept_the_new_version() -> None:
     assert t.refused("claire", g.AcceptCharter(version=1)).code is Code.INVALID
     assert t.refused("claire", DRAFT).code is Code.CHARTER_REQUIRED
     assert t.refused("louis", g.EditCharter(rules=RULES)).code is Code.CHARTER_REQUIRED
-    assert allowed(t.state, "claire") == {("accept_charter",)}
+    # Accepting, and correcting how one is written: rectification is a right.
+    assert allowed(t.state, "claire") == {("accept_charter",), ("correct_person",)}
     for person in ("louis", *(p for p, _ in MEMBERS)):
         t.accept(person)
         assert sees_content(t.state, person)
@@ -454,15 +459,17 @@ def test_group_and_session_commands_are_separate_families() -> None:
 
 def test_what_each_person_may_do() -> None:
     """Invited: accept the charter; waiting: nothing; member: drafts; facilitator:
-    the group's business; the server: applications, once the page is published."""
+    the group's business; the server: applications, once the page is published, and
+    the log of copies. Everyone, bound or not: correct their own name and address."""
     t = gathered()
     t.invite("ida", "Ida")
     t.invite("walid", "Walid")
     t.accept("walid")
     t.do("claire", DRAFT)
-    assert allowed(t.state, "ida") == {("accept_charter",)}
-    assert allowed(t.state, "walid") == frozenset()
+    assert allowed(t.state, "ida") == {("accept_charter",), ("correct_person",)}
+    assert allowed(t.state, "walid") == {("correct_person",)}
     assert allowed(t.state, "claire") == {
+        ("correct_person",),
         ("save_draft",),
         ("delete_draft", "d1"),
         ("use_draft", "d1"),
@@ -471,9 +478,9 @@ def test_what_each_person_may_do() -> None:
     facilitator = allowed(t.state, "nadia")
     assert ("plan_session",) in facilitator and ("edit_charter",) in facilitator
     assert ("save_draft",) not in facilitator and ("accept_charter",) not in facilitator
-    assert allowed(t.state, SYSTEM) == frozenset()
+    assert allowed(t.state, SYSTEM) == {("record_export",)}
     t.do("nadia", g.SetPublished(published=True))
-    assert allowed(t.state, SYSTEM) == {("receive_application",)}
+    assert allowed(t.state, SYSTEM) == {("receive_application",), ("record_export",)}
     assert allowed(State(), "nadia") == frozenset()
 
 
@@ -705,3 +712,83 @@ def test_creation_checks_its_arguments(command: g.CreateGroup) -> None:
 def test_a_group_that_does_not_exist_refuses_everything_but_creation() -> None:
     """Before CreateGroup there is no group to act on."""
     assert Table().refused("nadia", g.AcceptCharter(version=1)).code is Code.NOT_FOUND
+
+
+# --- personal data: rectification, retention, the log of copies -------------------------------
+
+
+def test_a_person_corrects_their_own_name_and_address_and_no_one_else_s() -> None:
+    """Rectification is by the person themself, bound or not; a name or address of the
+    wrong shape, or nothing changed, is refused invalid; a removed person has no say."""
+    t = gathered()
+    t.invite("ida", "Ida")  # invited, bound by nothing yet
+    t.do("ida", g.CorrectPerson(name="Ida Martin", email="ida@exemple.fr"))
+    assert (t.state.people["ida"].name, t.state.people["ida"].email) == (
+        "Ida Martin",
+        "ida@exemple.fr",
+    )
+    t.do("claire", g.CorrectPerson(name="Claire D.", email=""))  # no more e-mail
+    assert t.state.people["claire"].email == ""
+    for bad, field in (
+        (g.CorrectPerson(name="", email=""), "name"),
+        (g.CorrectPerson(name="two\nlines"), "name"),
+        (g.CorrectPerson(name="Claire", email="nope"), "email"),
+    ):
+        error = t.refused("claire", bad)
+        assert (error.code, error.params["field"]) == (Code.INVALID, field)
+    same = t.refused("claire", g.CorrectPerson(name="Claire D.", email=""))
+    assert same.params == {"field": "person", "reason": "unchanged"}
+    t.do("nadia", g.RemovePerson(person="ida"))
+    assert t.refused("ida", g.CorrectPerson(name="Ida")).code is Code.NOT_PARTICIPANT
+    assert t.refused("stranger", g.CorrectPerson(name="X")).code is Code.NOT_PARTICIPANT
+    assert t.refolded() == t.state
+
+
+def test_a_facilitator_sets_the_retention_period_within_bounds() -> None:
+    """Twelve months by default, told even to those outside the content; one to 120
+    months, set by a bound facilitator only."""
+    t = gathered()
+    assert t.state.retention_months == 12
+    t.do("nadia", g.SetRetention(months=24))
+    assert visible_group(t.state, "stranger").retention_months == 24
+    for months in (0, 121, -1):
+        error = t.refused("nadia", g.SetRetention(months=months))
+        assert error.params == {"field": "months", "limit": 120}
+    assert t.refused("nadia", g.SetRetention(months=24)).params["reason"] == "unchanged"
+    assert t.refused("claire", g.SetRetention(months=6)).code is Code.FORBIDDEN_ROLE
+
+
+def test_the_log_of_copies_is_written_by_the_server_and_read_by_facilitators() -> None:
+    """Only SYSTEM writes a copy (as the download is served), naming known people and
+    sessions; members see no log of copies."""
+    t = planned()
+    copy = g.RecordExport(person="claire", record=ExportedRecord.ACCESS_EXPORT, subject="claire")
+    t.do(SYSTEM, copy)
+    t.do(SYSTEM, g.RecordExport(person="nadia", record=ExportedRecord.SESSION_RECORD, session="s1"))
+    assert [(e.person, e.record) for e in t.state.exports] == [
+        ("claire", ExportedRecord.ACCESS_EXPORT),
+        ("nadia", ExportedRecord.SESSION_RECORD),
+    ]
+    assert t.refused("nadia", copy).code is Code.FORBIDDEN_ROLE
+    assert t.refused(SYSTEM, g.RecordExport(person="nobody", record=copy.record)).code is (
+        Code.NOT_FOUND
+    )
+    wrong_session = g.RecordExport(person="nadia", record=copy.record, session="s9")
+    assert t.refused(SYSTEM, wrong_session).code is Code.NOT_FOUND
+    assert len(visible_group(t.state, "nadia").exports) == 2
+    assert visible_group(t.state, "claire").exports == ()
+
+
+def test_retention_counts_from_the_last_held_session_in_calendar_months() -> None:
+    """The latest session that began (or was erased), never a cancelled or unheld one;
+    a month short of a day ends on its last day."""
+    t = planned()
+    assert last_held(t.state, set()) is None
+    assert last_held(t.state, {"s1"}) == "2025-01-14T09:30"
+    assert last_held(t.state, {"s1", "s2"}) == "2025-02-11T09:30"
+    t.do("nadia", g.EraseSession(session="s2"))
+    assert last_held(t.state, {"s1"}) == "2025-02-11T09:30"  # erased: it was held
+    start = datetime(2025, 3, 31, 14, 0, tzinfo=UTC)
+    assert months_after(start, 1) == datetime(2025, 4, 30, 14, 0, tzinfo=UTC)
+    assert months_after(start, 12) == datetime(2026, 3, 31, 14, 0, tzinfo=UTC)
+    assert months_after(start, 11) == datetime(2026, 2, 28, 14, 0, tzinfo=UTC)

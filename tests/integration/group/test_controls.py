@@ -17,8 +17,9 @@ from tests.running import ServerProcess
 
 # Moves offered by the space's live part (the poll and the thread, drawn from the same
 # list by static/group/*.js), or on another page: accepting the charter has its own page,
-# confirming attendance is the sheet's.
+# confirming attendance is the sheet's, correcting one's name and address is /me's.
 ELSEWHERE = {
+    "correct_person",
     "accept_charter",
     "propose_slots",
     "answer_slot",
