@@ -30,12 +30,12 @@ from room.domain.session.silent import Draft, draft_key, round_key, round_of
 from room.store import PrivateText, Store
 
 
+@dataclass(frozen=True, slots=True)
 class Drafts:
     """The drafts of one session's silent rounds."""
 
-    def __init__(self, session_id: str, store: Store) -> None:
-        self.session_id = session_id
-        self.store = store
+    session_id: str
+    store: Store
 
     async def write(
         self, state: State, actor: str, command: cmd.WriteDraft | cmd.DropDraft, now: float
@@ -117,12 +117,12 @@ class Notebook:
     marked: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
 class Notebooks:
     """The narrator's notebook of one session."""
 
-    def __init__(self, session_id: str, store: Store) -> None:
-        self.session_id = session_id
-        self.store = store
+    session_id: str
+    store: Store
 
     async def write(
         self, state: State, actor: str, command: cmd.WriteNotes | cmd.MarkQuestion, now: float

@@ -14,8 +14,6 @@ runs out. A pass is ``run_once(now)``: the tests call it with the moment they ch
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -26,7 +24,8 @@ from room.domain.group.retention import last_held, months_after
 from room.ids import is_group
 from room.live.groups import Groups
 from room.live.hub import Hub
-from room.store import Store, Unavailable
+from room.live.periodic import Periodic
+from room.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +50,10 @@ def retention_ends(state: State, held: set[str]) -> float:
     return months_after(start, state.retention_months).timestamp()
 
 
-class Retention:
+class Retention(Periodic):
     """Erases the groups whose retention ran out, pass after pass."""
+
+    name = "retention"
 
     def __init__(
         self,
@@ -69,38 +70,10 @@ class Retention:
         self.hub = hub  # erases the logs, closing their rooms and telling the other workers
         self.clock = clock
         self.worker = worker  # this process's id, which its claim carries
-        self.every = every  # seconds between passes
-        self._task: asyncio.Task[None] | None = None
-        self.passes = 0  # passes done, for whoever waits on the task (tests)
-        self._passed = asyncio.Condition()
+        super().__init__(every)
 
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="retention")
-
-    async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def passed(self, passes: int) -> None:
-        """Wait until the task has done ``passes`` passes in all."""
-        async with self._passed:
-            await self._passed.wait_for(lambda: self.passes >= passes)
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.run_once(self.clock())
-            except Unavailable as error:
-                log.warning("retention: the store did not answer: %s", error)
-            except Exception:
-                log.exception("retention: a pass failed")
-            async with self._passed:
-                self.passes += 1
-                self._passed.notify_all()
-            await asyncio.sleep(self.every)
+    async def one_pass(self) -> None:
+        await self.run_once(self.clock())
 
     async def held(self, state: State) -> set[str]:
         """The group's sessions that began: those with a log."""

@@ -18,17 +18,16 @@ and the facilitators' page shows every pending message, to copy.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from typing import Protocol
 
 from room.ids import is_group
 from room.live.groups import Groups
+from room.live.periodic import Periodic
 from room.mail.notices import Post, due_reminders, reminder_mail, stale_reminders
 from room.mail.smtp import Delivery, Outcome
-from room.store import MailStatus, Store, Unavailable
+from room.store import MailStatus, Store
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +48,10 @@ def backoff(attempts: int) -> float:
     return float(min(BACKOFF * 2 ** max(attempts - 1, 0), BACKOFF_MAX))
 
 
-class Postman:
+class Postman(Periodic):
     """Plans reminders and drains the outbox, pass after pass."""
+
+    name = "mail worker"
 
     def __init__(
         self,
@@ -69,47 +70,12 @@ class Postman:
         self.sender = sender  # None: no SMTP server, messages are only shown to copy
         self.clock = clock
         self.worker = worker  # this process's id, which its leases carry
-        self.every = every  # seconds between passes when nothing wakes it
-        self._wake = asyncio.Event()  # set when a message was enqueued
-        self._task: asyncio.Task[None] | None = None
-        self.passes = 0  # passes done, for whoever waits on the worker (tests)
-        self._passed = asyncio.Condition()
+        super().__init__(every)  # woken when a message was enqueued
 
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="mail-worker")
-
-    async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    def wake(self) -> None:
-        """Something was enqueued: pass now rather than at the next tick."""
-        self._wake.set()
-
-    async def _run(self) -> None:
-        while True:
-            self._wake.clear()
-            try:
-                await self.plan()
-                while await self.deliver():
-                    pass
-            except Unavailable as error:
-                log.warning("mail worker: the store did not answer: %s", error)
-            except Exception:
-                log.exception("mail worker: a pass failed")
-            async with self._passed:
-                self.passes += 1
-                self._passed.notify_all()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.every)
-
-    async def passed(self, passes: int) -> None:
-        """Wait until the worker has done ``passes`` passes in all."""
-        async with self._passed:
-            await self._passed.wait_for(lambda: self.passes >= passes)
+    async def one_pass(self) -> None:
+        await self.plan()
+        while await self.deliver():
+            pass
 
     # --- one pass ------------------------------------------------------------------------
 

@@ -6,9 +6,6 @@ Every wait is Playwright's auto-waiting ``expect``, never a sleep.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from playwright.sync_api import Browser, BrowserContext, expect
 
 from room.domain.session.advice import reads_as_advice, rules_as_data
@@ -16,7 +13,6 @@ from room.i18n import catalogue
 from tests.domain.session.test_advice import EXAMPLES, labelled
 from tests.e2e.conftest import screenshot
 from tests.e2e.session.people import (
-    SCRIPT_ERRORS,
     create_session,
     enter,
     invite,
@@ -27,13 +23,6 @@ from tests.e2e.session.people import (
 from tests.running import ServerProcess
 
 FR = catalogue("fr")
-
-
-@pytest.fixture(autouse=True)
-def no_script_errors() -> Iterator[None]:
-    SCRIPT_ERRORS.clear()
-    yield
-    assert SCRIPT_ERRORS == []
 
 
 def test_a_question_that_reads_as_advice_is_told_so_and_may_still_be_posted(

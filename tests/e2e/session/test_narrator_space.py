@@ -6,15 +6,11 @@ Every wait is Playwright's auto-waiting ``expect``, never a sleep.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from playwright.sync_api import Browser, BrowserContext, expect
 
 from room.i18n import catalogue
 from tests.e2e.conftest import assert_no_axe_violations, screenshot
 from tests.e2e.session.people import (
-    SCRIPT_ERRORS,
     contribution,
     create_session,
     enter,
@@ -27,13 +23,6 @@ from tests.e2e.session.people import (
 from tests.running import ServerProcess
 
 FR = catalogue("fr")
-
-
-@pytest.fixture(autouse=True)
-def no_script_errors() -> Iterator[None]:
-    SCRIPT_ERRORS.clear()
-    yield
-    assert SCRIPT_ERRORS == []
 
 
 def test_the_narrator_keeps_notes_marks_questions_and_plans_from_welcomed_proposals(

@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import msgpack
-import pytest
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 from websockets.sync.client import connect
 
@@ -46,13 +44,6 @@ ENABLED_CONTROLS = (
     "#room button')).filter(e => !e.disabled).length"
 )
 TABLET = {"width": 768, "height": 1024}
-
-
-@pytest.fixture(autouse=True)
-def no_script_errors() -> Iterator[None]:
-    SCRIPT_ERRORS.clear()
-    yield
-    assert SCRIPT_ERRORS == []
 
 
 def api_state(page: Page, server: ServerProcess, session: str) -> dict[str, Any]:

@@ -9,15 +9,11 @@ Every wait is Playwright's auto-waiting ``expect``, never a sleep.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from room.i18n import catalogue
 from tests.e2e.conftest import assert_no_axe_violations, screenshot
 from tests.e2e.session.people import (
-    SCRIPT_ERRORS,
     create_session,
     enter,
     invite,
@@ -29,13 +25,6 @@ from tests.e2e.session.people import (
 from tests.running import ServerProcess
 
 FR = catalogue("fr")
-
-
-@pytest.fixture(autouse=True)
-def no_script_errors() -> Iterator[None]:
-    SCRIPT_ERRORS.clear()
-    yield
-    assert SCRIPT_ERRORS == []
 
 
 def keep_draft(page: Page, text: str) -> None:
