@@ -185,6 +185,7 @@ function SituationForm({ ctx, onDone }) {
   };
   return html`<form class="compose situation-form" onSubmit=${submit} ref=${focusRef}>
     ${mine ? html`<p class="hint" id=${`${id}-from`}>${t("cycle.draft_note")}</p>` : null}
+    <p class="hint privacy-warning">${t("privacy.third_parties")}</p>
     <label for=${`${id}-title`}>${t("situation.field_title")}</label>
     <input
       id=${`${id}-title`}

@@ -33,8 +33,14 @@ def test_the_narrator_keeps_notes_marks_questions_and_plans_from_welcomed_propos
     claire = enter(browser, contexts, invite(fac, "narrator", "Claire"))
     karim = enter(browser, contexts, invite(fac, "member", "Karim"))
     everyone = [fac, claire, karim]
-    for phase in ("expose", "questions"):
-        next_step(fac, phase, everyone)
+    next_step(fac, "expose", everyone)
+    # Writing her situation, she is told not to name third parties.
+    claire.get_by_role("button", name=FR["situation.write"]).click()
+    expect(claire.locator("form.situation-form .privacy-warning")).to_have_text(
+        FR["privacy.third_parties"]
+    )
+    claire.locator("form.situation-form").get_by_role("button", name=FR["common.cancel"]).click()
+    next_step(fac, "questions", everyone)
     question = "Qui a fixé l'échéance ?"
     post(karim, "question", question, seen_by=[fac, claire])
 
