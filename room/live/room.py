@@ -18,7 +18,7 @@ import secrets
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, cast
 
 import msgpack
 
@@ -269,7 +269,8 @@ class Room:
         participant's new `can` frame: a batching client gets them in one write. A sealed
         frame (a weather before its reveal) is its author's whole, everyone else's sealed."""
         sealed = any(isinstance(frame, _Sealed) for frame in outgoing)
-        shared = [] if sealed else [frame for frame in outgoing if isinstance(frame, bytes)]
+        # Unsealed, every frame is the same bytes for all: the list itself is shared.
+        shared = cast("list[bytes]", outgoing)
         for connection in self.connections:
             frames = shared
             if sealed:

@@ -5,35 +5,15 @@ links and outbox; of two workers sweeping at once, one does it."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
-
-import pytest
 
 from room.domain.group import commands as gcmd
 from room.live.groups import Groups
 from room.live.hub import Hub
 from room.live.retention import Retention, retention_ends
 from room.store import Store
-from room.store.redis import RedisStore
-from room.store.sqlite import SQLiteStore
-from tests.redisserver import RedisServer
 
 CREATED = datetime(2027, 1, 31, 12, 0, tzinfo=UTC).timestamp()
-
-
-@pytest.fixture(params=["sqlite", "redis"])
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    if request.param == "sqlite":
-        opened: Store = SQLiteStore(tmp_path / "room.db")
-    else:
-        server: RedisServer = request.getfixturevalue("redis_server")
-        server.flush()
-        opened = RedisStore(server.url)
-    await opened.open()
-    yield opened
-    await opened.close()
 
 
 def worker(store: Store, name: str, now: float) -> Retention:

@@ -5,9 +5,7 @@ retries with back-off, refusals settled with the server's words."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,9 +16,6 @@ from room.mail.notices import Post, invitation
 from room.mail.smtp import SmtpSender, SmtpServer
 from room.mail.worker import LEASE, Postman, backoff
 from room.store import MailStatus, Store
-from room.store.redis import RedisStore
-from room.store.sqlite import SQLiteStore
-from tests.redisserver import RedisServer
 from tests.smtpserver import SmtpServer as LocalSmtp
 
 POST = Post(sender="codev@example.org")
@@ -34,19 +29,6 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
-
-
-@pytest.fixture(params=["sqlite", "redis"])
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    if request.param == "sqlite":
-        opened: Store = SQLiteStore(tmp_path / "room.db")
-    else:
-        server: RedisServer = request.getfixturevalue("redis_server")
-        server.flush()
-        opened = RedisStore(server.url)
-    await opened.open()
-    yield opened
-    await opened.close()
 
 
 async def a_group(store: Store, clock: Clock) -> Group:
