@@ -39,6 +39,10 @@ def test_the_narrator_keeps_notes_marks_questions_and_plans_from_welcomed_propos
     expect(claire.locator("form.situation-form .privacy-warning")).to_have_text(
         FR["privacy.third_parties"]
     )
+    for width, height in ((1366, 768), (390, 844)):
+        claire.set_viewport_size({"width": width, "height": height})
+        claire.locator("form.situation-form").scroll_into_view_if_needed()
+        screenshot(claire, f"situation-form-narrator-{width}")
     claire.locator("form.situation-form").get_by_role("button", name=FR["common.cancel"]).click()
     next_step(fac, "questions", everyone)
     question = "Qui a fixé l'échéance ?"
